@@ -1,0 +1,402 @@
+/**
+ * One per (tenant, customer WhatsApp id): the coordination atom of a conversation.
+ *
+ * Inbound, it is an ordered outbox. `ingest` persists each WhatsApp message once (deduplicated by
+ * wamid for {@link DEDUP_RETENTION_MS}, longer than Meta's days of retries) and returns; a single
+ * alarm then forwards due messages to Genesys in Meta-timestamp order. Messages wait
+ * INBOUND_REORDER_MS after arrival so a sibling that Meta delivered late can still go first. A
+ * failing head message blocks the ones after it (order over throughput) until it succeeds, fails
+ * for good (recorded in D1) or exhausts its attempts (dead-letter queue).
+ *
+ * Persist first, then call out: every state change is written before the next fetch, so an
+ * eviction mid-flight repeats at most the one call in progress (Genesys dedups by messageId).
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { config, type Env } from '../workers/env';
+import { sendInbound } from '../workers/clients/genesys.client';
+import { loadTenant, type Tenant } from '../workers/db/tenants.repo';
+import { recordFailure } from '../workers/db/records.repo';
+import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
+import { backoffMs } from '../workers/domain/retry';
+import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
+import { signMediaToken } from '../workers/lib/media-token';
+import { log, maskPhone } from '../workers/lib/log';
+import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
+import type { GenesysInboundRequest } from '../workers/schemas/genesys.schema';
+import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
+
+export const DEDUP_RETENTION_MS = 8 * 24 * 3600_000;
+/** WhatsApp's customer-service window: free-form replies are allowed this long after the customer's last message. */
+export const SERVICE_WINDOW_MS = 24 * 3600_000;
+const SNIPPET_CHARS = 80;
+
+export type WaMessageItem = Extract<InboundQueueMessage, { kind: 'wa_message' }>;
+export type WaStatusItem = Extract<InboundQueueMessage, { kind: 'wa_status' }>;
+
+export interface IngestResult {
+  accepted: string[];
+  duplicates: string[];
+}
+
+export interface ServiceWindow {
+  lastCustomerMessageAt: number | null;
+  open: boolean;
+  closesAt: number | null;
+}
+
+type MessageRow = {
+  wamid: string;
+  ts: number;
+  seq: number;
+  state: 'pending' | 'delivered' | 'failed' | 'dead';
+  genesys_id: string | null;
+  snippet: string | null;
+  item: string | null;
+  attempts: number;
+  due_at: number;
+  next_attempt_at: number;
+};
+
+export class ConversationDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => this.migrate());
+  }
+
+  private migrate(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS _schema (version INTEGER NOT NULL)');
+    const current = (sql.exec('SELECT MAX(version) AS v FROM _schema').one().v as number | null) ?? 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const [i, statements] of CONVERSATION_MIGRATIONS.entries()) {
+        if (i + 1 <= current) continue;
+        for (const statement of statements) sql.exec(statement);
+        sql.exec('INSERT INTO _schema (version) VALUES (?)', i + 1);
+      }
+    });
+  }
+
+  // ===== RPC
+
+  /**
+   * Accepts customer messages for delivery. Synchronous SQL only, so two copies of one wamid
+   * arriving together cannot both pass the duplicate check.
+   */
+  async ingest(items: WaMessageItem[]): Promise<IngestResult> {
+    const sql = this.ctx.storage.sql;
+    const cfg = config(this.env);
+    const now = Date.now();
+    const result: IngestResult = { accepted: [], duplicates: [] };
+    for (const item of items) {
+      const wamid = item.message.id;
+      const existing = sql.exec<{ state: string }>('SELECT state FROM messages WHERE wamid = ?', wamid).toArray()[0];
+      const replayable = item.replay === true && (existing?.state === 'dead' || existing?.state === 'failed');
+      if (existing && !replayable) {
+        result.duplicates.push(wamid);
+        continue;
+      }
+      const ts = Number(item.message.timestamp);
+      sql.exec(
+        `INSERT INTO messages (wamid, direction, ts, seq, state, item, snippet, attempts, due_at, next_attempt_at, created_at, updated_at)
+         VALUES (?, 'inbound', ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages), 'pending', ?, ?, 0, ?, 0, ?, ?)
+         ON CONFLICT (wamid) DO UPDATE SET state = 'pending', item = excluded.item, attempts = 0, due_at = excluded.due_at,
+           next_attempt_at = 0, last_error = NULL, updated_at = excluded.updated_at`,
+        wamid,
+        ts,
+        JSON.stringify(item),
+        snippetOf(item.message),
+        now + cfg.INBOUND_REORDER_MS,
+        now,
+        now,
+      );
+      this.setMeta('tenant_id', item.tenantId);
+      this.setMeta('wa_id', item.waId);
+      if (item.contactName) this.setMeta('contact_name', item.contactName);
+      const last = Number(this.getMeta('last_customer_ts') ?? 0);
+      if (ts * 1000 > last) this.setMeta('last_customer_ts', String(ts * 1000));
+      result.accepted.push(wamid);
+    }
+    if (result.accepted.length > 0) await this.schedule();
+    return result;
+  }
+
+  /** Keeps WhatsApp delivery statuses of agent messages (forwarded to Genesys as receipts by the outbound path). */
+  async recordStatus(item: WaStatusItem): Promise<void> {
+    const s = item.status;
+    this.ctx.storage.sql.exec(
+      `INSERT INTO statuses (wamid, status, ts, errors, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (wamid, status) DO NOTHING`,
+      s.id,
+      s.status,
+      Number(s.timestamp),
+      s.errors ? JSON.stringify(s.errors) : null,
+      Date.now(),
+    );
+    this.setMeta('tenant_id', item.tenantId);
+    this.setMeta('wa_id', item.waId);
+    await this.schedule();
+  }
+
+  async serviceWindow(now = Date.now()): Promise<ServiceWindow> {
+    const last = this.getMeta('last_customer_ts');
+    if (!last) return { lastCustomerMessageAt: null, open: false, closesAt: null };
+    const closesAt = Number(last) + SERVICE_WINDOW_MS;
+    return { lastCustomerMessageAt: Number(last), open: now < closesAt, closesAt };
+  }
+
+  /** The WhatsApp ⇄ Genesys id mapping and delivery state of one message. */
+  async lookup(wamid: string): Promise<{ state: string; genesysId: string | null; attempts: number; nextAttemptAt: number } | null> {
+    const row = this.ctx.storage.sql
+      .exec<MessageRow>('SELECT state, genesys_id, attempts, next_attempt_at FROM messages WHERE wamid = ?', wamid)
+      .toArray()[0];
+    return row ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at } : null;
+  }
+
+  // ===== Delivery
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+    this.purge();
+    await this.schedule();
+  }
+
+  /** Forwards due messages in timestamp order; stops at the first one that must wait. */
+  private async drain(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const cfg = config(this.env);
+    const tenantId = this.getMeta('tenant_id');
+    if (!tenantId) return;
+    let tenant: Tenant | null | undefined;
+
+    for (;;) {
+      const now = Date.now();
+      // Everything at or before the newest due timestamp may go: a later-arriving but earlier
+      // message is then already here and sorts first.
+      const horizon = sql.exec<{ h: number | null }>("SELECT MAX(ts) AS h FROM messages WHERE state = 'pending' AND due_at <= ?", now).one().h;
+      if (horizon === null) return;
+      const row = sql
+        .exec<MessageRow>("SELECT * FROM messages WHERE state = 'pending' AND ts <= ? ORDER BY ts, seq LIMIT 1", horizon)
+        .toArray()[0];
+      if (!row || row.next_attempt_at > now) return;
+      const item = JSON.parse(row.item ?? 'null') as WaMessageItem;
+
+      tenant ??= await loadTenant(this.env, tenantId);
+      if (!tenant) {
+        await this.fail(row, item, tenantId, 'unknown_tenant', `tenant ${tenantId} no longer exists`);
+        continue;
+      }
+
+      const request = await this.translate(tenant, item);
+      if (!request.ok) {
+        await this.fail(row, item, tenantId, request.code, request.detail);
+        continue;
+      }
+
+      const outcome = await this.deliver(tenant, request.request);
+      if (outcome.kind === 'wait') {
+        // Rate limited by our own gate: not the message's fault, no attempt spent.
+        sql.exec('UPDATE messages SET next_attempt_at = ? WHERE wamid = ?', now + outcome.waitMs, row.wamid);
+        return;
+      }
+      if (outcome.kind === 'delivered') {
+        sql.exec(
+          "UPDATE messages SET state = 'delivered', genesys_id = ?, item = NULL, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE wamid = ?",
+          outcome.genesysId,
+          Date.now(),
+          row.wamid,
+        );
+        if (request.notice) {
+          await recordFailure(this.env, {
+            tenantId,
+            direction: 'inbound',
+            externalId: row.wamid,
+            code: request.notice.code,
+            detail: `${request.notice.detail} (delivered to the agent as a note)`,
+            payload: item.message,
+          });
+        }
+        log.info('inbound.delivered', { tenantId, wamid: row.wamid, genesysId: outcome.genesysId, waId: maskPhone(item.waId) });
+        continue;
+      }
+
+      const failure = outcome.failure;
+      if (failure.kind === 'permanent') {
+        await this.fail(row, item, tenantId, failure.code, failure.detail);
+        continue;
+      }
+      const attempts = row.attempts + 1;
+      if (attempts >= cfg.MAX_DELIVERY_ATTEMPTS) {
+        await this.deadLetter(row, item, tenantId, failure, attempts);
+        continue;
+      }
+      const delay = backoffMs(attempts, cfg.RETRY_BASE_MS, failure.kind === 'retryable' ? failure.retryAfterMs : undefined);
+      sql.exec(
+        'UPDATE messages SET attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE wamid = ?',
+        attempts,
+        Date.now() + delay,
+        `${failure.code}: ${failure.detail}`,
+        Date.now(),
+        row.wamid,
+      );
+      log.warn('inbound.retry', { tenantId, wamid: row.wamid, attempt: attempts, delayMs: delay, code: failure.code });
+      return;
+    }
+  }
+
+  private async translate(tenant: Tenant, item: WaMessageItem) {
+    const cfg = config(this.env);
+    const media = mediaOf(item.message);
+    const mediaUrl = media
+      ? `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(this.env.MASTER_KEY, { tid: tenant.id, mid: media.id, mime: media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`
+      : undefined;
+    return translateInbound({
+      message: item.message,
+      waId: item.waId,
+      contactName: item.contactName ?? this.getMeta('contact_name') ?? undefined,
+      mediaUrl,
+      referenced: this.referenced(item),
+    });
+  }
+
+  /** The message a reply, reaction or button tap points at, when this conversation has seen it. */
+  private referenced(item: WaMessageItem): ReferencedMessage | undefined {
+    const message = item.message as Record<string, unknown>;
+    const context = message.context as { id?: unknown } | undefined;
+    const reaction = message.reaction as { message_id?: unknown } | undefined;
+    const id = typeof context?.id === 'string' ? context.id : typeof reaction?.message_id === 'string' ? reaction.message_id : undefined;
+    if (!id) return undefined;
+    const row = this.ctx.storage.sql
+      .exec<{ genesys_id: string | null; snippet: string | null; direction: string }>(
+        'SELECT genesys_id, snippet, direction FROM messages WHERE wamid = ?',
+        id,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    return {
+      ...(row.direction === 'outbound' && row.genesys_id ? { genesysId: row.genesys_id } : {}),
+      ...(row.snippet ? { snippet: row.snippet } : {}),
+    };
+  }
+
+  private async deliver(
+    tenant: Tenant,
+    request: GenesysInboundRequest,
+  ): Promise<{ kind: 'delivered'; genesysId: string } | { kind: 'wait'; waitMs: number } | { kind: 'failed'; failure: UpstreamFailure }> {
+    const gate = this.env.TENANT_GATE.getByName(tenant.id);
+    const cfg = config(this.env);
+    let rejected: string | undefined;
+    // At most two tries: the second only after a 401, with a token the gate refreshed once for everyone.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let token: string;
+      try {
+        const permit = await gate.acquire(tenant.id, rejected);
+        if (!permit.ok) return { kind: 'wait', waitMs: permit.waitMs };
+        token = permit.token;
+      } catch (err) {
+        return { kind: 'failed', failure: failureOf(err, 'genesys_login') };
+      }
+      try {
+        const response = await sendInbound(cfg, { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId, token }, request);
+        return { kind: 'delivered', genesysId: response.id };
+      } catch (err) {
+        const failure = failureOf(err, 'genesys');
+        if (failure.kind === 'unauthorized' && attempt === 0) {
+          rejected = token;
+          continue;
+        }
+        // A second 401 means the credentials themselves are wrong: keep retrying with backoff so
+        // that fixing them in time still delivers, and dead-letter (replayable) otherwise.
+        return { kind: 'failed', failure: failure.kind === 'unauthorized' ? { ...failure, kind: 'retryable' } : failure };
+      }
+    }
+    return { kind: 'failed', failure: { kind: 'retryable', code: 'genesys_unauthorized', detail: 'token refused twice' } };
+  }
+
+  private async fail(row: MessageRow, item: WaMessageItem, tenantId: string, code: string, detail: string): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "UPDATE messages SET state = 'failed', item = NULL, last_error = ?, updated_at = ? WHERE wamid = ?",
+      `${code}: ${detail}`,
+      Date.now(),
+      row.wamid,
+    );
+    await recordFailure(this.env, { tenantId, direction: 'inbound', externalId: row.wamid, code, detail, payload: item });
+    log.warn('inbound.failed', { tenantId, wamid: row.wamid, code });
+  }
+
+  private async deadLetter(row: MessageRow, item: WaMessageItem, tenantId: string, failure: UpstreamFailure, attempts: number): Promise<void> {
+    // Enqueue before marking: if the send fails the alarm throws, is retried, and tries again.
+    await this.env.INBOUND_DLQ.send({
+      v: 1,
+      kind: 'dead_letter',
+      tenantId,
+      queue: 'inbound',
+      externalId: row.wamid,
+      errorCode: failure.code,
+      errorDetail: failure.detail,
+      attempts,
+      item,
+    });
+    this.ctx.storage.sql.exec(
+      "UPDATE messages SET state = 'dead', item = NULL, attempts = ?, last_error = ?, updated_at = ? WHERE wamid = ?",
+      attempts,
+      `${failure.code}: ${failure.detail}`,
+      Date.now(),
+      row.wamid,
+    );
+    log.error('inbound.dead_lettered', { tenantId, wamid: row.wamid, attempts, code: failure.code });
+  }
+
+  // ===== Housekeeping
+
+  /** Forgets finished messages once Meta can no longer redeliver them. */
+  private purge(): void {
+    const cutoff = Date.now() - DEDUP_RETENTION_MS;
+    this.ctx.storage.sql.exec("DELETE FROM messages WHERE state != 'pending' AND updated_at < ?", cutoff);
+    this.ctx.storage.sql.exec('DELETE FROM statuses WHERE received_at < ?', cutoff);
+  }
+
+  /** One alarm for everything: the next due delivery, else the next purge. */
+  private async schedule(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const next = sql
+      .exec<{ at: number | null }>("SELECT MIN(MAX(due_at, next_attempt_at)) AS at FROM messages WHERE state = 'pending'")
+      .one().at;
+    const oldest = sql
+      .exec<{ at: number | null }>(
+        "SELECT MIN(u) AS at FROM (SELECT MIN(updated_at) AS u FROM messages WHERE state != 'pending' UNION ALL SELECT MIN(received_at) FROM statuses)",
+      )
+      .one().at;
+    const purgeAt = oldest !== null ? oldest + DEDUP_RETENTION_MS : null;
+    const at = [next, purgeAt].filter((v): v is number => v !== null);
+    if (at.length === 0) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const wanted = Math.min(...at);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > wanted || current < Date.now()) await this.ctx.storage.setAlarm(wanted);
+  }
+
+  private getMeta(key: string): string | null {
+    const row = this.ctx.storage.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0];
+    return row?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+}
+
+function failureOf(err: unknown, service: string): UpstreamFailure {
+  if (err instanceof UpstreamError) return err.failure;
+  return { kind: 'retryable', code: `${service}_error`, detail: err instanceof Error ? err.message : String(err) };
+}
+
+function snippetOf(message: WaMessageItem['message']): string | null {
+  const m = message as Record<string, unknown>;
+  const text = (m.text as { body?: unknown } | undefined)?.body;
+  const caption = (m[message.type] as { caption?: unknown } | undefined)?.caption;
+  const value = typeof text === 'string' ? text : typeof caption === 'string' ? caption : null;
+  if (!value) return null;
+  return value.length > SNIPPET_CHARS ? `${value.slice(0, SNIPPET_CHARS)}…` : value;
+}

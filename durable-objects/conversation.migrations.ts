@@ -1,0 +1,36 @@
+/**
+ * Append-only schema of the conversation object's SQLite storage. Entry i is version i+1; never
+ * edit an entry that has shipped, add a new one. Applied in one transaction at wake-up.
+ */
+export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
+  [
+    // One row per WhatsApp message id, in either direction: dedup key, ordering, id mapping, outbox.
+    `CREATE TABLE messages (
+      wamid TEXT PRIMARY KEY,
+      direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+      ts INTEGER NOT NULL,
+      seq INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'dead')),
+      genesys_id TEXT,
+      snippet TEXT,
+      item TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      due_at INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`,
+    'CREATE INDEX messages_pending ON messages (state, ts, seq)',
+    'CREATE INDEX messages_genesys ON messages (genesys_id)',
+    `CREATE TABLE statuses (
+      wamid TEXT NOT NULL,
+      status TEXT NOT NULL,
+      ts INTEGER NOT NULL,
+      errors TEXT,
+      received_at INTEGER NOT NULL,
+      PRIMARY KEY (wamid, status)
+    )`,
+    'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+  ],
+];

@@ -1,0 +1,120 @@
+/**
+ * A fake Genesys Cloud at the HTTP boundary: OAuth client credentials on the login host and the
+ * Open Messaging inbound endpoints on the API host. It accepts what the real API accepts (models
+ * from the platform SDK, see ../shared/protocols/genesys) and refuses the rest the same way:
+ * 401 for unknown or expired tokens, 400 with an ErrorBody for malformed requests.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { Script, answer } from './scripted';
+
+const From = z.object({
+  id: z.string().min(1),
+  idType: z.enum(['Email', 'Phone', 'Opaque']),
+  nickname: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+});
+const Channel = z.object({ messageId: z.string().optional(), from: From, time: z.iso.datetime(), metadata: z.unknown().optional() });
+const Attachment = z.object({
+  mediaType: z.enum(['Image', 'Video', 'Audio', 'File']),
+  url: z.url(),
+  mime: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/),
+  filename: z.string().optional(),
+  sha256: z.string().optional(),
+  text: z.string().optional(),
+});
+export const InboundMessage = z
+  .strictObject({
+    channel: Channel,
+    text: z.string().max(10_000).optional(),
+    content: z.array(z.object({ contentType: z.literal('Attachment'), attachment: Attachment })).max(10).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((m) => m.text !== undefined || (m.content?.length ?? 0) > 0, 'text or content is required');
+export const StructuredResponse = z.strictObject({
+  channel: Channel,
+  buttonResponse: z.object({ type: z.enum(['Button', 'QuickReply']), text: z.string().min(1), payload: z.string().min(1), id: z.string().optional() }),
+  originatingMessageId: z.string().min(1),
+});
+
+export interface GenesysCall {
+  endpoint: 'message' | 'structured';
+  integrationId: string;
+  token: string;
+  body: Record<string, unknown>;
+  id: string;
+}
+
+function errorBody(status: number, code: string, message: string) {
+  return { status, code, message, messageWithParams: message, contextId: crypto.randomUUID(), details: [], errors: [] };
+}
+
+export class FakeGenesys {
+  readonly calls: GenesysCall[] = [];
+  tokenRequests = 0;
+  readonly script = new Script();
+  /** Seconds a new token lives (Genesys: 300..172800, default 86400). */
+  tokenLifetime = 86_400;
+  private clients = new Map<string, string>();
+  private tokens = new Map<string, number>();
+
+  registerClient(clientId: string, secret: string): void {
+    this.clients.set(clientId, secret);
+  }
+
+  /** Invalidates every token issued so far, as when an admin revokes the OAuth client's sessions. */
+  revokeAllTokens(): void {
+    this.tokens.clear();
+  }
+
+  callsFor(integrationId: string): GenesysCall[] {
+    return this.calls.filter((c) => c.integrationId === integrationId);
+  }
+
+  readonly login = new Hono().post('/oauth/token', async (c) => {
+    const scripted = this.script.take('/oauth/token');
+    if (scripted) return answer(scripted, c.req.raw.signal);
+    if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
+      return c.json({ error: 'invalid_request', description: 'form body required' }, 400);
+    }
+    const form = new URLSearchParams(await c.req.text());
+    if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type' }, 400);
+    const basic = c.req.header('authorization')?.match(/^Basic (.+)$/)?.[1];
+    const [clientId, secret] = basic ? atob(basic).split(':') : [];
+    if (!clientId || this.clients.get(clientId) !== secret) return c.json({ error: 'invalid_client', description: 'client not found' }, 401);
+    this.tokenRequests++;
+    const token = `tok-${crypto.randomUUID()}`;
+    this.tokens.set(token, Date.now() + this.tokenLifetime * 1000);
+    return c.json({ access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });
+  });
+
+  readonly api = new Hono().post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
+    const path = c.req.path;
+    const endpoint = path.endsWith('/inbound/open/message') ? 'message' : path.endsWith('/inbound/open/structured/response') ? 'structured' : null;
+    if (!endpoint) return c.json(errorBody(404, 'not.found', 'unknown endpoint'), 404);
+    const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
+    const expiry = this.tokens.get(token);
+    if (!expiry || expiry < Date.now()) return c.json(errorBody(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+    const scripted = this.script.take(path);
+    if (scripted) return answer(scripted, c.req.raw.signal);
+    let json: unknown;
+    try {
+      json = await c.req.json();
+    } catch {
+      return c.json(errorBody(400, 'bad.request', 'The request could not be understood by the server due to malformed syntax.'), 400);
+    }
+    const parsed = (endpoint === 'message' ? InboundMessage : StructuredResponse).safeParse(json);
+    if (!parsed.success) return c.json(errorBody(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    const id = crypto.randomUUID().replaceAll('-', '');
+    this.calls.push({ endpoint, integrationId: c.req.param('integrationId'), token, body: json as Record<string, unknown>, id });
+    const body = json as { channel: { from: unknown; time: string; messageId?: string }; text?: string };
+    return c.json({
+      id,
+      channel: { id: c.req.param('integrationId'), platform: 'Open', type: 'Private', messageId: body.channel.messageId, to: { id: c.req.param('integrationId') }, from: body.channel.from, time: body.channel.time },
+      type: endpoint === 'message' ? 'Text' : 'Structured',
+      text: body.text,
+      direction: 'Inbound',
+    });
+  });
+}

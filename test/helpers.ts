@@ -1,0 +1,76 @@
+/** Shared test vocabulary: seed a tenant, sign and post webhooks like Meta does, wait for delivery. */
+import { env, exports } from 'cloudflare:workers';
+import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
+import { hmacSha256, toHex } from '../workers/lib/crypto';
+import type { FakeNetwork } from './fakes/network';
+
+export interface SeededTenant extends NewTenant {
+  id: string;
+}
+
+let counter = 0;
+function uniqueDigits(): string {
+  counter++;
+  return `${Date.now() % 1_000_000_000}${String(counter).padStart(4, '0')}${Math.floor(Math.random() * 1000)}`;
+}
+
+/** Creates a tenant with fresh ids and registers its Genesys OAuth client with the fake. */
+export async function seedTenant(net: FakeNetwork | undefined, overrides: Partial<NewTenant> = {}): Promise<SeededTenant> {
+  const n = uniqueDigits();
+  const input: NewTenant = {
+    name: `Tenant ${n}`,
+    slug: `t${n}`,
+    whatsapp: {
+      phoneNumberId: `1${n}`,
+      wabaId: `2${n}`,
+      accessToken: `wa-token-${n}`,
+      appSecret: `app-secret-${n}`,
+      verifyToken: `verify-${n}`,
+      ...overrides.whatsapp,
+    },
+    genesys: {
+      region: 'mypurecloud.ie',
+      clientId: `client-${n}`,
+      clientSecret: `client-secret-${n}`,
+      integrationId: crypto.randomUUID(),
+      outboundWebhookSecret: `outbound-secret-${n}`,
+      ...overrides.genesys,
+    },
+    ...(overrides.name ? { name: overrides.name } : {}),
+    ...(overrides.slug ? { slug: overrides.slug } : {}),
+  };
+  const id = await createTenant(env, input);
+  net?.genesys.registerClient(input.genesys.clientId, input.genesys.clientSecret);
+  return { id, ...input };
+}
+
+export async function metaSignature(body: string | Uint8Array, appSecret: string): Promise<string> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  return `sha256=${toHex(await hmacSha256(appSecret, bytes as Uint8Array<ArrayBuffer>))}`;
+}
+
+/** A Meta fixture re-addressed to a tenant's phone number, with optional message overrides. */
+export function webhookFor(fixture: unknown, tenant: SeededTenant, message: Record<string, unknown> = {}): Record<string, unknown> {
+  const copy = structuredClone(fixture) as { entry: Array<{ changes: Array<{ value: { metadata: { phone_number_id: string }; messages?: Array<Record<string, unknown>> } }> }> };
+  for (const entry of copy.entry) {
+    for (const change of entry.changes) {
+      change.value.metadata.phone_number_id = tenant.whatsapp.phoneNumberId;
+      if (change.value.messages) change.value.messages = change.value.messages.map((m) => ({ ...m, ...message }));
+    }
+  }
+  return copy as unknown as Record<string, unknown>;
+}
+
+export async function postWebhook(
+  body: string | Record<string, unknown>,
+  options: { secret?: string; signature?: string | null; host?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? (await metaSignature(raw, options.secret ?? ''));
+  return exports.default.fetch(new Request(`https://${options.host ?? 'bridge.test'}/webhooks/whatsapp`, { method: 'POST', headers, body: raw }));
+}
+
+export function uniqueWamid(): string {
+  return `wamid.TEST${crypto.randomUUID().replaceAll('-', '')}`;
+}

@@ -1,0 +1,39 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Tests run inside workerd with the real bindings of wrangler.toml (local D1, KV, Queues, DOs).
+ * Only Meta and Genesys are faked, at the HTTP boundary (test/fakes/); their hosts are the
+ * GRAPH_API_BASE / GENESYS_* overrides below.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('migrations');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            MASTER_KEY: 'dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMtISE=',
+            ADMIN_API_TOKEN: 'test-operator-token',
+            PUBLIC_BASE_URL: 'https://bridge.test',
+            BASE_DOMAIN: 'bridge.test',
+            GRAPH_API_BASE: 'https://graph.fake',
+            GENESYS_API_BASE: 'https://api.genesys.fake',
+            GENESYS_LOGIN_BASE: 'https://login.genesys.fake',
+            INBOUND_REORDER_MS: '150',
+            RETRY_BASE_MS: '20',
+            MAX_DELIVERY_ATTEMPTS: '4',
+            UPSTREAM_TIMEOUT_MS: '2000',
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ['./test/setup.ts'],
+      include: ['test/**/*.test.ts', 'workers/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+      testTimeout: 20_000,
+    },
+  };
+});

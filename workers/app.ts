@@ -1,0 +1,33 @@
+/**
+ * The root Hono app: request ids, routes, and the one place errors become HTTP responses.
+ */
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from './env';
+import { AppError } from './domain/errors';
+import { log } from './lib/log';
+import { whatsappRoutes } from './routes/whatsapp.route';
+import { mediaRoutes } from './routes/media.route';
+import { opsRoutes } from './routes/ops.route';
+
+export const app = new Hono<AppEnv>()
+  .use(async function requestId(c, next) {
+    c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
+    await next();
+  })
+  .get('/health', (c) => c.json({ ok: true }))
+  .route('/webhooks/whatsapp', whatsappRoutes)
+  .route('/media', mediaRoutes)
+  .route('/api', opsRoutes);
+
+app.notFound((c) => c.json(new AppError('not_found', 404, `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
+
+app.onError((err, c) => {
+  if (err instanceof AppError) return c.json(err.toJSON(), err.status);
+  if (err instanceof HTTPException) {
+    return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'invalid_body', message: err.message } }, err.status);
+  }
+  // Anything else is our bug: log it with the request id, tell the client nothing internal.
+  log.error('http.unhandled', { requestId: c.get('requestId'), path: c.req.path, error: err instanceof Error ? err.message : String(err) });
+  return c.json(new AppError('internal_error', 500, `internal error (request ${c.get('requestId')})`).toJSON(), 500);
+});

@@ -1,0 +1,55 @@
+/**
+ * Thin typed client for Genesys Cloud: the OAuth client-credentials grant and the Open Messaging
+ * inbound endpoints. Hosts come from the tenant's region unless GENESYS_API_BASE /
+ * GENESYS_LOGIN_BASE override them (tests, sandbox, benchmark).
+ */
+import type { Config } from '../env';
+import { GenesysMessageResponse, GenesysTokenResponse, type GenesysInboundRequest } from '../schemas/genesys.schema';
+import { callJson } from './http';
+
+export function genesysApiBase(cfg: Config, region: string): string {
+  return cfg.GENESYS_API_BASE ?? `https://api.${region}`;
+}
+
+export function genesysLoginBase(cfg: Config, region: string): string {
+  return cfg.GENESYS_LOGIN_BASE ?? `https://login.${region}`;
+}
+
+/** POST https://login.{region}/oauth/token with HTTP Basic client credentials. */
+export function requestToken(cfg: Config, creds: { region: string; clientId: string; clientSecret: string }): Promise<GenesysTokenResponse> {
+  return callJson(
+    `${genesysLoginBase(cfg, creds.region)}/oauth/token`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa(`${creds.clientId}:${creds.clientSecret}`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    },
+    { service: 'genesys_login', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: GenesysTokenResponse },
+  );
+}
+
+const INBOUND_PATH: Record<GenesysInboundRequest['endpoint'], string> = {
+  message: 'inbound/open/message',
+  structured: 'inbound/open/structured/response',
+};
+
+/** Delivers a customer's message to the tenant's Open Messaging integration; answers Genesys' message id. */
+export async function sendInbound(
+  cfg: Config,
+  target: { region: string; integrationId: string; token: string },
+  request: GenesysInboundRequest,
+): Promise<{ id: string }> {
+  const url = `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/${INBOUND_PATH[request.endpoint]}`;
+  return callJson(
+    url,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request.body),
+    },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: GenesysMessageResponse },
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * The D1 schema: tenant configuration (small, read-mostly) and the records an operator must be
+ * able to see: messages we could not deliver (failed) and messages parked after their last retry
+ * (dead letters). Every table that holds tenant data carries `tenant_id` and an index on it.
+ * `drizzle-kit generate` turns this file into the SQL under migrations/.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const epochMs = (name: string) =>
+  integer(name, { mode: 'number' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+export const tenants = sqliteTable(
+  'tenants',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [uniqueIndex('tenants_slug_uq').on(t.slug)],
+);
+
+/** One WhatsApp Business phone number per row. Secrets are AES-GCM ciphertexts (see lib/crypto.ts `seal`). */
+export const whatsappConfigs = sqliteTable(
+  'whatsapp_configs',
+  {
+    tenantId: text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    phoneNumberId: text('phone_number_id').notNull(),
+    wabaId: text('waba_id').notNull(),
+    accessTokenEnc: text('access_token_enc').notNull(),
+    appSecretEnc: text('app_secret_enc').notNull(),
+    verifyTokenEnc: text('verify_token_enc').notNull(),
+    /** sha256 of the verify token, so Meta's GET handshake can find its tenant without decrypting every row. */
+    verifyTokenHash: text('verify_token_hash').notNull(),
+    credentialStatus: text('credential_status', { enum: ['ok', 'broken'] }).notNull().default('ok'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [uniqueIndex('whatsapp_phone_number_uq').on(t.phoneNumberId), index('whatsapp_verify_hash_idx').on(t.verifyTokenHash)],
+);
+
+export const genesysConfigs = sqliteTable('genesys_configs', {
+  tenantId: text('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  /** Genesys Cloud domain, e.g. mypurecloud.com or euw2.pure.cloud. */
+  region: text('region').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecretEnc: text('client_secret_enc').notNull(),
+  integrationId: text('integration_id').notNull(),
+  outboundWebhookSecretEnc: text('outbound_webhook_secret_enc').notNull(),
+  updatedAt: epochMs('updated_at'),
+});
+
+/** Messages that reached us but could not be delivered for a reason retrying will not fix. */
+export const failedMessages = sqliteTable(
+  'failed_messages',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    /** WhatsApp message id when there is one (wamid...). */
+    externalId: text('external_id'),
+    code: text('code').notNull(),
+    detail: text('detail').notNull(),
+    payload: text('payload').notNull(),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('failed_messages_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
+/** Messages whose retries ran out; kept with their payload for replay. */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    queue: text('queue').notNull(),
+    externalId: text('external_id'),
+    errorCode: text('error_code').notNull(),
+    errorDetail: text('error_detail').notNull(),
+    attempts: integer('attempts').notNull(),
+    payload: text('payload').notNull(),
+    replayedAt: integer('replayed_at'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt)],
+);

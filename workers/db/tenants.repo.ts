@@ -1,0 +1,137 @@
+/**
+ * Tenant configuration in D1. Secrets are sealed with the master key before they are written and
+ * opened only here; the decrypted {@link Tenant} never leaves the Worker (no API returns it).
+ * Every secret is bound to its tenant id as AES-GCM associated data.
+ */
+import { eq } from 'drizzle-orm';
+import { seal, sha256Hex, unseal } from '../lib/crypto';
+import type { Env } from '../env';
+import { getDb } from './client';
+import { genesysConfigs, tenants, whatsappConfigs } from './schema';
+
+export interface NewTenant {
+  name: string;
+  slug: string;
+  whatsapp: { phoneNumberId: string; wabaId: string; accessToken: string; appSecret: string; verifyToken: string };
+  genesys: { region: string; clientId: string; clientSecret: string; integrationId: string; outboundWebhookSecret: string };
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  status: 'active' | 'suspended';
+  whatsapp: NewTenant['whatsapp'] & { credentialStatus: 'ok' | 'broken' };
+  genesys: NewTenant['genesys'];
+}
+
+const aad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
+
+export async function createTenant(env: Env, input: NewTenant, id: string = crypto.randomUUID()): Promise<string> {
+  const key = env.MASTER_KEY;
+  const w = input.whatsapp;
+  const g = input.genesys;
+  const db = getDb(env.DB);
+  // One batch = one transaction: a tenant never exists half-configured.
+  await db.batch([
+    db.insert(tenants).values({ id, slug: input.slug, name: input.name }),
+    db.insert(whatsappConfigs).values({
+      tenantId: id,
+      phoneNumberId: w.phoneNumberId,
+      wabaId: w.wabaId,
+      accessTokenEnc: await seal(key, w.accessToken, aad(id, 'wa.accessToken')),
+      appSecretEnc: await seal(key, w.appSecret, aad(id, 'wa.appSecret')),
+      verifyTokenEnc: await seal(key, w.verifyToken, aad(id, 'wa.verifyToken')),
+      verifyTokenHash: await sha256Hex(w.verifyToken),
+    }),
+    db.insert(genesysConfigs).values({
+      tenantId: id,
+      region: g.region,
+      clientId: g.clientId,
+      clientSecretEnc: await seal(key, g.clientSecret, aad(id, 'gc.clientSecret')),
+      integrationId: g.integrationId,
+      outboundWebhookSecretEnc: await seal(key, g.outboundWebhookSecret, aad(id, 'gc.outboundWebhookSecret')),
+    }),
+  ]);
+  forgetTenant(id);
+  return id;
+}
+
+// ===== Lookups on the hot path
+// The webhook route resolves a tenant per request; a short isolate-local cache keeps that off D1
+// for bursts. 30 s bounds how long a credential rotation takes to be seen by a warm isolate.
+const CACHE_MS = 30_000;
+const cache = new Map<string, { at: number; value: Promise<Tenant | null> }>();
+
+export function forgetTenant(tenantId: string): void {
+  cache.delete(tenantId);
+}
+
+export function loadTenant(env: Env, tenantId: string): Promise<Tenant | null> {
+  const hit = cache.get(tenantId);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+  const value = readTenant(env, tenantId);
+  cache.set(tenantId, { at: Date.now(), value });
+  value.catch(() => cache.delete(tenantId));
+  return value;
+}
+
+async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
+  const db = getDb(env.DB);
+  const row = await db
+    .select()
+    .from(tenants)
+    .innerJoin(whatsappConfigs, eq(whatsappConfigs.tenantId, tenants.id))
+    .innerJoin(genesysConfigs, eq(genesysConfigs.tenantId, tenants.id))
+    .where(eq(tenants.id, tenantId))
+    .get();
+  if (!row) return null;
+  const key = env.MASTER_KEY;
+  const w = row.whatsapp_configs;
+  const g = row.genesys_configs;
+  return {
+    id: row.tenants.id,
+    slug: row.tenants.slug,
+    name: row.tenants.name,
+    status: row.tenants.status,
+    whatsapp: {
+      phoneNumberId: w.phoneNumberId,
+      wabaId: w.wabaId,
+      accessToken: await unseal(key, w.accessTokenEnc, aad(tenantId, 'wa.accessToken')),
+      appSecret: await unseal(key, w.appSecretEnc, aad(tenantId, 'wa.appSecret')),
+      verifyToken: await unseal(key, w.verifyTokenEnc, aad(tenantId, 'wa.verifyToken')),
+      credentialStatus: w.credentialStatus,
+    },
+    genesys: {
+      region: g.region,
+      clientId: g.clientId,
+      clientSecret: await unseal(key, g.clientSecretEnc, aad(tenantId, 'gc.clientSecret')),
+      integrationId: g.integrationId,
+      outboundWebhookSecret: await unseal(key, g.outboundWebhookSecretEnc, aad(tenantId, 'gc.outboundWebhookSecret')),
+    },
+  };
+}
+
+export async function tenantIdByPhoneNumberId(env: Env, phoneNumberId: string): Promise<string | null> {
+  const row = await getDb(env.DB)
+    .select({ id: whatsappConfigs.tenantId })
+    .from(whatsappConfigs)
+    .where(eq(whatsappConfigs.phoneNumberId, phoneNumberId))
+    .get();
+  return row?.id ?? null;
+}
+
+export async function tenantIdBySlug(env: Env, slug: string): Promise<string | null> {
+  const row = await getDb(env.DB).select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).get();
+  return row?.id ?? null;
+}
+
+/** Tenants whose WhatsApp verify token hashes to this value (normally one). */
+export async function tenantIdsByVerifyToken(env: Env, verifyToken: string): Promise<string[]> {
+  const rows = await getDb(env.DB)
+    .select({ id: whatsappConfigs.tenantId })
+    .from(whatsappConfigs)
+    .where(eq(whatsappConfigs.verifyTokenHash, await sha256Hex(verifyToken)))
+    .all();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,90 @@
+/**
+ * The one typed environment of the bridge Worker and its Durable Objects.
+ *
+ * Hand-written on purpose: `wrangler types` emits the *development* values of vars as literal
+ * types (`GRAPH_API_BASE: ""`), which every test and deployment overrides, and leaves Durable
+ * Object namespaces untyped, which would lose typed RPC. Vars are strings on the wire, so they
+ * are parsed once with zod into {@link Config}.
+ */
+import { z } from 'zod';
+import type { ConversationDO } from '../durable-objects/conversation.do';
+import type { TenantGateDO } from '../durable-objects/tenant-gate.do';
+import type { DeadLetterMessage, InboundQueueMessage } from './schemas/queue.schema';
+
+export interface Env {
+  DB: D1Database;
+  TOKENS: KVNamespace;
+  INBOUND_QUEUE: Queue<InboundQueueMessage>;
+  INBOUND_DLQ: Queue<DeadLetterMessage>;
+  CONVERSATION: DurableObjectNamespace<ConversationDO>;
+  TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
+
+  // Secrets (see .dev.vars.example)
+  MASTER_KEY: string;
+  ADMIN_API_TOKEN: string;
+
+  // Vars (see wrangler.toml [vars])
+  PUBLIC_BASE_URL: string;
+  BASE_DOMAIN?: string;
+  GRAPH_API_BASE?: string;
+  GENESYS_API_BASE?: string;
+  GENESYS_LOGIN_BASE?: string;
+  GRAPH_API_VERSION?: string;
+  MAX_WEBHOOK_BYTES?: string;
+  INBOUND_REORDER_MS?: string;
+  RETRY_BASE_MS?: string;
+  MAX_DELIVERY_ATTEMPTS?: string;
+  UPSTREAM_TIMEOUT_MS?: string;
+  GENESYS_REQUESTS_PER_MINUTE?: string;
+  MEDIA_URL_TTL_SECONDS?: string;
+}
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.replace(/\/+$/, '') : undefined))
+  .pipe(z.url().optional());
+
+const int = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : Number(v)))
+    .pipe(z.number().int().nonnegative());
+
+export const Config = z.object({
+  PUBLIC_BASE_URL: z.url().transform((v) => v.replace(/\/+$/, '')),
+  BASE_DOMAIN: z.string().optional().transform((v) => v?.toLowerCase() || undefined),
+  GRAPH_API_BASE: optionalUrl,
+  GENESYS_API_BASE: optionalUrl,
+  GENESYS_LOGIN_BASE: optionalUrl,
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).optional().default('v23.0'),
+  /** Webhook bodies above this are refused with 413 before being buffered. */
+  MAX_WEBHOOK_BYTES: int(3 * 1024 * 1024),
+  /** How long an inbound message waits for earlier-timestamped siblings before it is forwarded. */
+  INBOUND_REORDER_MS: int(1000),
+  RETRY_BASE_MS: int(1000),
+  MAX_DELIVERY_ATTEMPTS: int(8),
+  UPSTREAM_TIMEOUT_MS: int(10_000),
+  GENESYS_REQUESTS_PER_MINUTE: int(300),
+  MEDIA_URL_TTL_SECONDS: int(3600),
+});
+export type Config = z.infer<typeof Config>;
+
+const configCache = new WeakMap<object, Config>();
+
+/** Parses the vars once per env object; a misconfigured deployment fails loudly on its first request. */
+export function config(env: Env): Config {
+  let parsed = configCache.get(env);
+  if (!parsed) {
+    parsed = Config.parse(env);
+    configCache.set(env, parsed);
+  }
+  return parsed;
+}
+
+/** Hono's environment for every route of the bridge. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { requestId: string };
+};

@@ -1,0 +1,21 @@
+/**
+ * Entry of the bridge Worker: HTTP through the Hono app, queue batches by queue name.
+ * Durable Object classes are re-exported here so wrangler binds them from this one script.
+ */
+import { app } from './app';
+import type { Env } from './env';
+import { handleInbound } from './queues/inbound.handler';
+import { handleDeadLetters } from './queues/dead-letter.handler';
+
+export { ConversationDO } from '../durable-objects/conversation.do';
+export { TenantGateDO } from '../durable-objects/tenant-gate.do';
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    // Queue names may carry an environment suffix (inbound-staging); match on the stem.
+    if (batch.queue.startsWith('inbound-dlq')) return handleDeadLetters(batch, env);
+    if (batch.queue.startsWith('inbound')) return handleInbound(batch, env);
+    throw new Error(`no consumer for queue ${batch.queue}`);
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,131 @@
+/**
+ * Cryptographic primitives of the bridge, all on WebCrypto.
+ *
+ * Trust boundary: everything that decides whether bytes are genuine (webhook HMACs) or keeps
+ * tenant secrets unreadable at rest (AES-GCM) lives here, so it can be reviewed on its own.
+ */
+
+const encoder = new TextEncoder();
+
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = '';
+  for (const b of view) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Decodes lowercase or uppercase hex; null when the text is not whole bytes of hex. */
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let bin = '';
+  for (const b of view) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/** Decodes standard base64; null on anything else. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
+  try {
+    const bin = atob(text);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+}
+
+export async function hmacSha256(secret: string, data: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<ArrayBuffer> {
+  return crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), data);
+}
+
+/**
+ * Checks `signature` (raw MAC bytes) against HMAC-SHA256(secret, body).
+ * `crypto.subtle.verify` compares in constant time, so no early exit leaks how many bytes matched.
+ */
+export async function hmacSha256Verify(
+  secret: string,
+  body: ArrayBuffer | Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
+  return crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), signature, body);
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', utf8(text)));
+}
+
+/** Constant-time string equality for tokens that are not MACs (verify tokens, API tokens). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const left = utf8(a);
+  const right = utf8(b);
+  // Compare against itself when lengths differ so the time does not depend on where they differ.
+  const other = left.length === right.length ? right : left;
+  let diff = left.length === right.length ? 0 : 1;
+  for (let i = 0; i < left.length; i++) diff |= left[i]! ^ other[i]!;
+  return diff === 0;
+}
+
+// ===== Secrets at rest
+
+/** Version prefix of stored ciphertexts; a new master key gets a new prefix so old rows stay readable during rotation. */
+const SEALED_PREFIX = 'v1:';
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function masterKey(masterKeyB64: string): Promise<CryptoKey> {
+  let key = keyCache.get(masterKeyB64);
+  if (!key) {
+    const raw = fromBase64(masterKeyB64);
+    if (!raw || raw.length !== 32) throw new Error('MASTER_KEY must be 32 bytes of base64');
+    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    keyCache.set(masterKeyB64, key);
+  }
+  return key;
+}
+
+/** Encrypts a tenant secret with AES-256-GCM; the tenant id is bound as associated data so a row copied to another tenant does not decrypt. */
+export async function seal(masterKeyB64: string, plaintext: string, context: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const cipher = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: utf8(context) },
+    await masterKey(masterKeyB64),
+    utf8(plaintext),
+  );
+  const out = new Uint8Array(iv.length + cipher.byteLength);
+  out.set(iv);
+  out.set(new Uint8Array(cipher), iv.length);
+  return SEALED_PREFIX + toBase64(out);
+}
+
+export async function unseal(masterKeyB64: string, sealed: string, context: string): Promise<string> {
+  if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('unknown ciphertext version');
+  const raw = fromBase64(sealed.slice(SEALED_PREFIX.length));
+  if (!raw || raw.length < 13) throw new Error('corrupt ciphertext');
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: raw.slice(0, 12), additionalData: utf8(context) },
+    await masterKey(masterKeyB64),
+    raw.slice(12),
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/** A separate key for signing media URLs, derived from the master key so operators manage one secret. */
+export async function deriveSigningKey(masterKeyB64: string, label: string): Promise<Uint8Array<ArrayBuffer>> {
+  const raw = fromBase64(masterKeyB64);
+  if (!raw) throw new Error('MASTER_KEY must be base64');
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), utf8(label)));
+}

@@ -1,0 +1,65 @@
+/**
+ * Consumer of the `inbound` queue. Hands each customer message to its conversation object (one
+ * RPC per conversation per batch, in timestamp order) and records notices in D1. Acks or retries
+ * every message explicitly: a conversation object that cannot be reached retries only its own
+ * messages, with backoff; after max_retries the queue moves them to `inbound-dlq`.
+ */
+import { config, type Env } from '../env';
+import { recordFailure } from '../db/records.repo';
+import { backoffMs } from '../domain/retry';
+import { log } from '../lib/log';
+import { InboundQueueMessage } from '../schemas/queue.schema';
+
+export function conversationName(tenantId: string, waId: string): string {
+  return `${tenantId}:${waId}`;
+}
+
+export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const groups = new Map<string, Array<{ msg: Message<unknown>; body: InboundQueueMessage }>>();
+  for (const msg of batch.messages) {
+    const parsed = InboundQueueMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      // Written by an older or broken producer: keep it for an operator, do not loop on it.
+      const tenantId = typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string' ? (msg.body as { tenantId: string }).tenantId : 'unknown';
+      await recordFailure(env, { tenantId, direction: 'inbound', code: 'invalid_queue_message', detail: parsed.error.message.slice(0, 300), payload: msg.body });
+      msg.ack();
+      continue;
+    }
+    const body = parsed.data;
+    if (body.kind === 'wa_notice') {
+      const first = body.errors?.[0];
+      await recordFailure(env, {
+        tenantId: body.tenantId,
+        direction: 'inbound',
+        code: body.errors ? 'whatsapp_error' : 'unhandled_webhook_field',
+        detail: first ? `${first.code}: ${first.title ?? first.message ?? ''}` : `field "${body.field}" is not acted on`,
+        payload: body,
+      });
+      msg.ack();
+      continue;
+    }
+    const key = conversationName(body.tenantId, body.waId);
+    const group = groups.get(key) ?? [];
+    group.push({ msg, body });
+    groups.set(key, group);
+  }
+
+  await Promise.all(
+    [...groups].map(async ([name, group]) => {
+      try {
+        const stub = env.CONVERSATION.getByName(name);
+        const messages = group
+          .flatMap(({ body }) => (body.kind === 'wa_message' ? [body] : []))
+          .sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
+        if (messages.length > 0) await stub.ingest(messages);
+        for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
+        for (const { msg } of group) msg.ack();
+      } catch (err) {
+        log.error('queue.inbound.conversation_unavailable', { conversation: name.split(':')[0], error: err instanceof Error ? err.message : String(err) });
+        for (const { msg } of group) {
+          msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
+        }
+      }
+    }),
+  );
+}

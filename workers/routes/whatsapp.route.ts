@@ -1,0 +1,148 @@
+/**
+ * Meta's webhook endpoint: GET answers the subscription handshake, POST takes notifications.
+ *
+ * The POST path is the hottest code in the product and does no upstream I/O. In order:
+ * size cap (before buffering) → raw bytes → tenant(s) from Host or metadata.phone_number_id →
+ * X-Hub-Signature-256 over the raw bytes with each tenant's app secret → schema → one queue
+ * message per item → 200. Any refusal is a precise 4xx and nothing is enqueued; a queue outage is
+ * a 503, so Meta retries (it does for days; the conversation object deduplicates).
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { config, type AppEnv, type Env } from '../env';
+import { AppError, fieldIssues } from '../domain/errors';
+import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
+import { slugFromHost } from '../lib/tenant-host';
+import { log } from '../lib/log';
+import { loadTenant, tenantIdByPhoneNumberId, tenantIdBySlug, tenantIdsByVerifyToken } from '../db/tenants.repo';
+import { recordFailure } from '../db/records.repo';
+import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
+import type { InboundQueueMessage } from '../schemas/queue.schema';
+import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from './whatsapp.split';
+
+const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+
+async function tenantFromHost(env: Env, host: string | undefined): Promise<string | null | undefined> {
+  const slug = slugFromHost(host, config(env).BASE_DOMAIN);
+  if (!slug) return undefined; // no subdomain: resolve from the body instead
+  return tenantIdBySlug(env, slug);
+}
+
+function phoneNumberIdsOf(json: unknown): string[] | null {
+  const entries = (json as { entry?: unknown })?.entry;
+  if (!Array.isArray(entries)) return null;
+  const ids = new Set<string>();
+  for (const entry of entries) {
+    const changes = (entry as { changes?: unknown })?.changes;
+    if (!Array.isArray(changes)) return null;
+    for (const change of changes) {
+      const id = (change as { value?: { metadata?: { phone_number_id?: unknown } } })?.value?.metadata?.phone_number_id;
+      if (typeof id !== 'string' || id.length === 0) return null;
+      ids.add(id);
+    }
+  }
+  return ids.size > 0 ? [...ids] : null;
+}
+
+export const whatsappRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const query = WaVerifyQuery.safeParse(c.req.query());
+    if (!query.success) throw new AppError('invalid_body', 400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge', fieldIssues(query.error.issues));
+    const offered = query.data['hub.verify_token'];
+    const hostTenant = await tenantFromHost(c.env, c.req.header('host'));
+    if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
+    let matched = false;
+    if (hostTenant) {
+      const tenant = await loadTenant(c.env, hostTenant);
+      matched = !!tenant && timingSafeEqual(tenant.whatsapp.verifyToken, offered);
+    } else {
+      // Looked up by hash: an equality on sha256(token) reveals nothing about near misses.
+      matched = (await tenantIdsByVerifyToken(c.env, offered)).length > 0;
+    }
+    if (!matched) throw new AppError('verification_failed', 403, 'hub.verify_token does not match this tenant');
+    return c.text(query.data['hub.challenge'], 200);
+  })
+  .post(
+    '/',
+    async function webhookBodyLimit(c, next) {
+      return bodyLimit({
+        maxSize: config(c.env).MAX_WEBHOOK_BYTES,
+        onError: () => {
+          throw new AppError('payload_too_large', 413, `webhook bodies are limited to ${config(c.env).MAX_WEBHOOK_BYTES} bytes`);
+        },
+      })(c, next);
+    },
+    async (c) => {
+      const env = c.env;
+      const raw = await c.req.arrayBuffer();
+
+      const header = c.req.header('x-hub-signature-256');
+      if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
+      const signatureHex = SIGNATURE.exec(header.trim())?.[1];
+      if (!signatureHex) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<64 hex digits>');
+
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+      } catch {
+        throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+      }
+
+      // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
+      const hostTenant = await tenantFromHost(env, c.req.header('host'));
+      if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
+      const phoneNumberIds = phoneNumberIdsOf(json);
+      if (!phoneNumberIds) throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
+      const tenantByPhone = new Map<string, string>();
+      for (const phoneNumberId of phoneNumberIds) {
+        const tenantId = await tenantIdByPhoneNumberId(env, phoneNumberId);
+        if (!tenantId) throw new AppError('unknown_tenant', 404, `no tenant owns phone_number_id ${phoneNumberId}`);
+        if (hostTenant && tenantId !== hostTenant) throw new AppError('tenant_mismatch', 403, `phone_number_id ${phoneNumberId} belongs to another tenant`);
+        tenantByPhone.set(phoneNumberId, tenantId);
+      }
+
+      // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
+      const signature = fromHex(signatureHex)!;
+      for (const tenantId of new Set(tenantByPhone.values())) {
+        const tenant = await loadTenant(env, tenantId);
+        if (!tenant || !(await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature))) {
+          log.warn('webhook.whatsapp.bad_signature', { tenantId });
+          throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+        }
+      }
+
+      const webhook = WaWebhook.safeParse(json);
+      if (!webhook.success) throw new AppError('invalid_body', 400, 'not a WhatsApp Business Account webhook', fieldIssues(webhook.error.issues));
+
+      const items = splitWebhook(webhook.data, (id) => tenantByPhone.get(id)!, Date.now());
+      await enqueue(env, items);
+      log.info('webhook.whatsapp.accepted', { items: items.length, tenants: new Set(tenantByPhone.values()).size });
+      return c.json({ received: items.length }, 200);
+    },
+  );
+
+async function enqueue(env: Env, items: InboundQueueMessage[]): Promise<void> {
+  const sized: Array<{ body: InboundQueueMessage; size: number }> = [];
+  for (const body of items) {
+    const size = new TextEncoder().encode(JSON.stringify(body)).byteLength;
+    if (size > MAX_QUEUE_MESSAGE_BYTES) {
+      // Too big for a queue message: record it where an operator sees it rather than drop it.
+      await recordFailure(env, {
+        tenantId: body.tenantId,
+        direction: 'inbound',
+        externalId: body.kind === 'wa_message' ? body.message.id : undefined,
+        code: 'item_too_large',
+        detail: `item of ${size} bytes exceeds the ${MAX_QUEUE_MESSAGE_BYTES}-byte queue message limit`,
+        payload: body,
+      });
+      continue;
+    }
+    sized.push({ body, size });
+  }
+  try {
+    for (const chunk of chunkForQueue(sized)) await env.INBOUND_QUEUE.sendBatch(chunk.map((body) => ({ body, contentType: 'json' as const })));
+  } catch (err) {
+    log.error('webhook.whatsapp.enqueue_failed', { error: err instanceof Error ? err.message : String(err) });
+    throw new AppError('enqueue_failed', 503, 'could not queue the notification; retry later');
+  }
+}

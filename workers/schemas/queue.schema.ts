@@ -1,0 +1,41 @@
+/**
+ * Bodies of the bridge's queue messages. Versioned (`v`) so a deploy never misreads a message
+ * enqueued by the previous version. Queues cap one message at 128 KB; the webhook route splits
+ * Meta's batches so each message carries one WhatsApp item.
+ */
+import { z } from 'zod';
+import { WaError, WaMessage, WaStatus } from './whatsapp.schema';
+
+const base = { v: z.literal(1), tenantId: z.string().min(1), phoneNumberId: z.string().min(1), receivedAt: z.number() };
+
+export const InboundQueueMessage = z.discriminatedUnion('kind', [
+  /** A customer's message, with the profile name Meta sent alongside it. */
+  z.object({
+    ...base,
+    kind: z.literal('wa_message'),
+    waId: z.string().min(1),
+    contactName: z.string().optional(),
+    message: WaMessage,
+    /** Set by an operator's replay: lets a dead or failed message through deduplication once more. */
+    replay: z.boolean().optional(),
+  }),
+  /** A delivery status of a message we sent on the agent's behalf. */
+  z.object({ ...base, kind: z.literal('wa_status'), waId: z.string().min(1), status: WaStatus }),
+  /** App-level errors, or a webhook field the bridge does not act on: recorded, never dropped. */
+  z.object({ ...base, kind: z.literal('wa_notice'), field: z.string(), errors: z.array(WaError).optional(), value: z.unknown() }),
+]);
+export type InboundQueueMessage = z.infer<typeof InboundQueueMessage>;
+
+/** What lands in the dead-letter queue: the original item plus why it could not be delivered. */
+export const DeadLetterMessage = z.object({
+  v: z.literal(1),
+  kind: z.literal('dead_letter'),
+  tenantId: z.string(),
+  queue: z.string(),
+  externalId: z.string().optional(),
+  errorCode: z.string(),
+  errorDetail: z.string(),
+  attempts: z.number().int(),
+  item: z.unknown(),
+});
+export type DeadLetterMessage = z.infer<typeof DeadLetterMessage>;
