@@ -49,7 +49,7 @@ export const whatsappRoutes = new Hono<AppEnv>()
     const query = WaVerifyQuery.safeParse(c.req.query());
     if (!query.success) throw new AppError('invalid_body', 400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge', fieldIssues(query.error.issues));
     const offered = query.data['hub.verify_token'];
-    const hostTenant = await tenantFromHost(c.env, c.req.header('host'));
+    const hostTenant = await tenantFromHost(c.env, new URL(c.req.url).host);
     if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
     let matched = false;
     if (hostTenant) {
@@ -89,7 +89,7 @@ export const whatsappRoutes = new Hono<AppEnv>()
       }
 
       // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
-      const hostTenant = await tenantFromHost(env, c.req.header('host'));
+      const hostTenant = await tenantFromHost(env, new URL(c.req.url).host);
       if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
       const phoneNumberIds = phoneNumberIdsOf(json);
       if (!phoneNumberIds) throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
