@@ -1,12 +1,19 @@
 /**
- * Inbound end to end, in workerd: a signed Meta webhook enters the Worker, crosses the real queue
- * and the conversation Durable Object, and reaches the (fake) Genesys Open Messaging API.
+ * Inbound end to end, in workerd: signed Meta webhooks enter the Worker, cross the real queue and
+ * the conversation Durable Object, and reach the (fake) Genesys Open Messaging API — once, in
+ * order, through upstream failures.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { listDeadLetters, listFailures } from '../workers/db/records.repo';
+import type { WaMessageItem } from '../durable-objects/conversation.do';
 import textFixture from './fixtures/meta/text.json';
+import imageFixture from './fixtures/meta/image.json';
+import unsupportedFixture from './fixtures/meta/unsupported_131051.json';
+import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
+import statusFixture from './fixtures/meta/status_failed_131049.json';
 import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
+import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
 let net: FakeNetwork;
 beforeEach(() => {
@@ -14,14 +21,34 @@ beforeEach(() => {
 });
 afterEach(() => uninstallFakeNetwork());
 
-describe('a customer text message', () => {
-  it('reaches the tenant integration on Genesys with the customer name and a bearer token', async () => {
+const WAIT = { timeout: 15_000, interval: 50 };
+
+function textFrom(tenant: SeededTenant, options: { from?: string; id?: string; timestamp?: string; body?: string } = {}) {
+  const message: Record<string, unknown> = { id: options.id ?? uniqueWamid() };
+  if (options.from) message.from = options.from;
+  if (options.timestamp) message.timestamp = options.timestamp;
+  if (options.body) message.text = { body: options.body };
+  const webhook = webhookFor(textFixture, tenant, message) as { entry: Array<{ changes: Array<{ value: { contacts: Array<{ wa_id: string }> } }> }> };
+  if (options.from) webhook.entry[0]!.changes[0]!.value.contacts[0]!.wa_id = options.from;
+  return webhook;
+}
+
+function send(tenant: SeededTenant, webhook: unknown) {
+  return postWebhook(webhook as Record<string, unknown>, { secret: tenant.whatsapp.appSecret });
+}
+
+function texts(tenant: SeededTenant): string[] {
+  return net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.body.text as string);
+}
+
+describe('delivery', () => {
+  it('a text reaches the tenant integration with the customer name and a bearer token, and is mapped', async () => {
     const tenant = await seedTenant(net);
     const wamid = uniqueWamid();
-    const res = await postWebhook(webhookFor(textFixture, tenant, { id: wamid }), { secret: tenant.whatsapp.appSecret });
+    const res = await send(tenant, textFrom(tenant, { id: wamid }));
     expect(res.status).toBe(200);
 
-    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
     const [call] = net.genesys.callsFor(tenant.genesys.integrationId);
     expect(call!.endpoint).toBe('message');
     expect(call!.body).toEqual({
@@ -33,5 +60,225 @@ describe('a customer text message', () => {
     const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
     expect(await stub.lookup(wamid)).toMatchObject({ state: 'delivered', genesysId: call!.id });
     expect(await stub.serviceWindow(Date.parse('2025-06-08T21:00:00Z'))).toMatchObject({ open: true, lastCustomerMessageAt: 1749416383000 });
+    expect(await stub.serviceWindow(Date.parse('2025-06-09T21:00:00Z'))).toMatchObject({ open: false });
+  });
+
+  it('every documented message type is accepted by Genesys (strictly validated by the fake)', async () => {
+    const tenant = await seedTenant(net);
+    const fixtures = import.meta.glob<{ default: { entry: Array<{ changes: Array<{ field: string; value: { messages?: unknown[] } }> }> } }>(
+      ['./fixtures/meta/*.json', './fixtures/meta/nonofficial/*.json'],
+      { eager: true },
+    );
+    const withMessages = Object.entries(fixtures).filter(([, f]) => f.default.entry?.[0]?.changes?.[0]?.value?.messages);
+    expect(withMessages).toHaveLength(19);
+    for (const [, fixture] of withMessages) {
+      const res = await send(tenant, webhookFor(fixture.default, tenant, { id: uniqueWamid() }));
+      expect(res.status).toBe(200);
+    }
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(withMessages.length), WAIT);
+    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status !== 200)).toEqual([]);
+    // The unsupported type is delivered as a note and also recorded for the operator.
+    expect((await listFailures(env, tenant.id)).map((f) => f.code)).toEqual(['unsupported_message']);
+  });
+
+  it('the same webhook five times at once reaches Genesys once', async () => {
+    const tenant = await seedTenant(net);
+    const webhook = textFrom(tenant);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => send(tenant, webhook)));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    // and stays once: Meta retrying hours later is still a duplicate
+    await send(tenant, webhook);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1);
+  });
+
+  it('messages Meta delivers out of order reach Genesys in timestamp order', async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700900001';
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${customer}`);
+    const item = (ts: string, body: string): WaMessageItem => ({
+      v: 1,
+      kind: 'wa_message',
+      tenantId: tenant.id,
+      phoneNumberId: tenant.whatsapp.phoneNumberId,
+      receivedAt: Date.now(),
+      waId: customer,
+      message: { id: uniqueWamid(), from: customer, timestamp: ts, type: 'text', text: { body } },
+    });
+    // Three separate arrivals, newest first, as three webhook deliveries would land.
+    await stub.ingest([item('1750000003', 'third')]);
+    await stub.ingest([item('1750000001', 'first')]);
+    await stub.ingest([item('1750000002', 'second')]);
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(3), WAIT);
+    expect(texts(tenant)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('out-of-order webhooks through the whole path keep timestamp order', async () => {
+    const tenant = await seedTenant(net);
+    const order = ['1750000105', '1750000101', '1750000104', '1750000102', '1750000103'];
+    for (const ts of order) await send(tenant, textFrom(tenant, { timestamp: ts, body: ts }));
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(5), WAIT);
+    expect(texts(tenant)).toEqual([...order].sort());
+  });
+
+  it('customers of one tenant do not wait for each other, and tenants stay apart', async () => {
+    const a = await seedTenant(net);
+    const b = await seedTenant(net);
+    await send(a, textFrom(a, { from: '15550000001', body: 'a1' }));
+    await send(b, textFrom(b, { from: '15550000001', body: 'b1' }));
+    await vi.waitFor(() => expect([...texts(a), ...texts(b)]).toHaveLength(2), WAIT);
+    expect(texts(a)).toEqual(['a1']);
+    expect(texts(b)).toEqual(['b1']);
+    expect(net.genesys.callsFor(a.genesys.integrationId)[0]!.token).not.toBe(net.genesys.callsFor(b.genesys.integrationId)[0]!.token);
+  });
+});
+
+describe('Genesys tokens', () => {
+  it('token expiry under 50 concurrent sends causes one token request', async () => {
+    const tenant = await seedTenant(net);
+    // 61 s tokens: the gate treats them as expired 60 s early, so the first one is stale after 1 s.
+    net.genesys.tokenLifetime = 61;
+    await send(tenant, textFrom(tenant, { from: '15551000000' }));
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
+    const before = net.genesys.tokenRequests;
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const customers = Array.from({ length: 50 }, (_, i) => `1555200${String(i).padStart(4, '0')}`);
+    const answers = await Promise.all(customers.map((from) => send(tenant, textFrom(tenant, { from }))));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(51), WAIT);
+    expect(net.genesys.tokenRequests - before).toBe(1);
+    const tokens = new Set(net.genesys.callsFor(tenant.genesys.integrationId).slice(1).map((c) => c.token));
+    expect(tokens.size).toBe(1);
+  });
+
+  it('a revoked token is replaced once, however many conversations hit the 401', async () => {
+    const tenant = await seedTenant(net);
+    await send(tenant, textFrom(tenant, { from: '15553000000' }));
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
+    const before = net.genesys.tokenRequests;
+    net.genesys.revokeAllTokens();
+
+    await Promise.all(Array.from({ length: 20 }, (_, i) => send(tenant, textFrom(tenant, { from: `1555300${String(i + 1).padStart(4, '0')}` }))));
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(21), WAIT);
+    expect(net.genesys.tokenRequests - before).toBe(1);
+    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 401).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the gate hands out 300 permits a minute, then says how long to wait', async () => {
+    const tenant = await seedTenant(net);
+    const gate = env.TENANT_GATE.getByName(tenant.id);
+    const permits = [];
+    for (let i = 0; i < 300; i++) permits.push(await gate.acquire(tenant.id));
+    expect(permits.every((p) => p.ok)).toBe(true);
+    const refused = await gate.acquire(tenant.id);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.waitMs).toBeGreaterThan(55_000);
+    expect(net.genesys.tokenRequests).toBe(1);
+  });
+});
+
+describe('upstream failures', () => {
+  it('429 with Retry-After waits as asked, then delivers', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 429, headers: { 'retry-after': '1' }, body: { status: 429, code: 'too.many.requests' } });
+    const wamid = uniqueWamid();
+    const sentAt = Date.now();
+    await send(tenant, textFrom(tenant, { id: wamid }));
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
+    await vi.waitFor(async () => expect(await stub.lookup(wamid)).toMatchObject({ attempts: 1, state: 'pending' }), WAIT);
+    const pending = await stub.lookup(wamid);
+    expect(pending!.nextAttemptAt - sentAt).toBeGreaterThanOrEqual(1000);
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
+    expect(await stub.lookup(wamid)).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it('a message that keeps failing with 5xx is dead-lettered with its error, and replay delivers it', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 503, body: { status: 503, code: 'service.unavailable' } }, 4);
+    const wamid = uniqueWamid();
+    await send(tenant, textFrom(tenant, { id: wamid, body: 'please help' }));
+
+    await vi.waitFor(async () => expect(await listDeadLetters(env, tenant.id)).toHaveLength(1), WAIT);
+    const [dead] = await listDeadLetters(env, tenant.id);
+    expect(dead).toMatchObject({ tenantId: tenant.id, queue: 'inbound', externalId: wamid, errorCode: 'genesys_503', attempts: 4 });
+    expect(dead!.payload).toContain('please help');
+    expect(texts(tenant)).toEqual([]);
+
+    const replay = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, { method: 'POST', headers: { authorization: 'Bearer test-operator-token' } }),
+    );
+    expect(replay.status).toBe(202);
+    await vi.waitFor(() => expect(texts(tenant)).toEqual(['please help']), WAIT);
+    expect((await listDeadLetters(env, tenant.id))[0]!.replayedAt).toBeTypeOf('number');
+  });
+
+  it('a permanent 4xx is recorded as failed and does not block the next message', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 400, body: { status: 400, code: 'invalid.property', message: 'bad' } });
+    const first = uniqueWamid();
+    await send(tenant, textFrom(tenant, { id: first, timestamp: '1750000001', body: 'one' }));
+    await send(tenant, textFrom(tenant, { timestamp: '1750000002', body: 'two' }));
+    await vi.waitFor(() => expect(texts(tenant)).toEqual(['two']), WAIT);
+    const failures = await listFailures(env, tenant.id);
+    expect(failures).toMatchObject([{ externalId: first, code: 'genesys_400', direction: 'inbound' }]);
+  });
+
+  it('a Genesys timeout is retried', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 200, hang: true });
+    const wamid = uniqueWamid();
+    await send(tenant, textFrom(tenant, { id: wamid, body: 'slow' }));
+    await vi.waitFor(() => expect(texts(tenant)).toEqual(['slow']), WAIT);
+    // the first attempt hung until UPSTREAM_TIMEOUT_MS, the second went through
+    expect(await env.CONVERSATION.getByName(`${tenant.id}:16505551234`).lookup(wamid)).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it("Meta's app-level errors and delivery statuses are kept, not dropped", async () => {
+    const tenant = await seedTenant(net);
+    expect((await send(tenant, webhookFor(errorsFixture, tenant))).status).toBe(200);
+    expect((await send(tenant, webhookFor(statusFixture, tenant))).status).toBe(200);
+    await vi.waitFor(async () => expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'whatsapp_error', detail: '130429: Rate limit hit' }]), WAIT);
+  });
+});
+
+describe('media', () => {
+  it('Genesys fetches the customer image through our signed URL; the link is useless once tampered with', async () => {
+    const tenant = await seedTenant(net);
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+    net.meta.addMedia('1003383421387256', bytes, 'image/jpeg', tenant.whatsapp.accessToken);
+    await send(tenant, webhookFor(imageFixture, tenant, { id: uniqueWamid() }));
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    const attachment = (net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>)[0]!.attachment;
+    expect(attachment.url).toMatch(/^https:\/\/bridge\.test\/media\/[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    const media = await exports.default.fetch(attachment.url);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('image/jpeg');
+    expect(new Uint8Array(await media.arrayBuffer())).toEqual(bytes);
+
+    const tampered = await exports.default.fetch(attachment.url.slice(0, -3) + 'abc');
+    expect(tampered.status).toBe(401);
+    expect(await tampered.json()).toMatchObject({ error: { code: 'invalid_media_token' } });
+  });
+
+  it('media WhatsApp no longer has is a 404 for Genesys', async () => {
+    const tenant = await seedTenant(net);
+    await send(tenant, webhookFor(imageFixture, tenant, { id: uniqueWamid() }));
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    const { url } = (net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>)[0]!.attachment;
+    const res = await exports.default.fetch(url);
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('unsupported content', () => {
+  it('reaches the agent as a note and is recorded for the operator', async () => {
+    const tenant = await seedTenant(net);
+    await send(tenant, webhookFor(unsupportedFixture, tenant, { id: uniqueWamid() }));
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
+    expect(texts(tenant)[0]).toContain('Message type unknown (131051)');
+    expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'unsupported_message' }]);
   });
 });

@@ -51,7 +51,10 @@ function errorBody(status: number, code: string, message: string) {
 }
 
 export class FakeGenesys {
+  /** Accepted inbound calls, in the order Genesys received them. */
   readonly calls: GenesysCall[] = [];
+  /** Every API request with the status it got, failures included. */
+  readonly requests: Array<{ path: string; status: number; integrationId: string }> = [];
   tokenRequests = 0;
   readonly script = new Script();
   /** Seconds a new token lives (Genesys: 300..172800, default 86400). */
@@ -78,7 +81,7 @@ export class FakeGenesys {
     if (!c.req.header('content-type')?.startsWith('application/x-www-form-urlencoded')) {
       return c.json({ error: 'invalid_request', description: 'form body required' }, 400);
     }
-    const form = new URLSearchParams(await c.req.text());
+    const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
     if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type' }, 400);
     const basic = c.req.header('authorization')?.match(/^Basic (.+)$/)?.[1];
     const [clientId, secret] = basic ? atob(basic).split(':') : [];
@@ -89,7 +92,12 @@ export class FakeGenesys {
     return c.json({ access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });
   });
 
-  readonly api = new Hono().post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
+  readonly api = new Hono()
+    .use(async (c, next) => {
+      await next();
+      this.requests.push({ path: c.req.path, status: c.res.status, integrationId: c.req.path.split('/')[5] ?? '' });
+    })
+    .post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
     const path = c.req.path;
     const endpoint = path.endsWith('/inbound/open/message') ? 'message' : path.endsWith('/inbound/open/structured/response') ? 'structured' : null;
     if (!endpoint) return c.json(errorBody(404, 'not.found', 'unknown endpoint'), 404);

@@ -19,17 +19,31 @@ export function installFakeNetwork(): FakeNetwork {
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const host = new URL(request.url).host;
+    let handled: Promise<Response>;
     switch (host) {
       case 'login.genesys.fake':
-        return net.genesys.login.fetch(request);
+        handled = Promise.resolve(net.genesys.login.fetch(request));
+        break;
       case 'api.genesys.fake':
-        return net.genesys.api.fetch(request);
+        handled = Promise.resolve(net.genesys.api.fetch(request));
+        break;
       case 'graph.fake':
-        return net.meta.graph.fetch(request);
+        handled = Promise.resolve(net.meta.graph.fetch(request));
+        break;
       default:
         net.unhandled.push(request.url);
         throw new Error(`test network: no fake for ${request.url}`);
     }
+    // Like real fetch: an aborted signal (a client timeout) rejects with its reason.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (!signal) return handled;
+    return Promise.race([
+      handled,
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason));
+      }),
+    ]);
   };
   return net;
 }

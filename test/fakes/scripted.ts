@@ -28,7 +28,9 @@ export class Script {
 
 export async function answer(a: ScriptedAnswer, signal?: AbortSignal | null): Promise<Response> {
   if (a.hang) {
-    await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    // Hold the request until the client gives up; what we answer then is never read.
+    await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+    return new Response(null, { status: 499 });
   }
   return new Response(a.body === undefined ? null : JSON.stringify(a.body), {
     status: a.status,

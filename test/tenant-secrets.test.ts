@@ -1,0 +1,47 @@
+/**
+ * Tenant secrets at rest: D1 holds only AES-GCM ciphertexts bound to their tenant, and only the
+ * Worker (with MASTER_KEY) can read them back.
+ */
+import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { loadTenant, forgetTenant } from '../workers/db/tenants.repo';
+import { seal, unseal } from '../workers/lib/crypto';
+import { seedTenant } from './helpers';
+
+describe('secrets at rest', () => {
+  it('no secret appears in plaintext anywhere in the tenant rows', async () => {
+    const tenant = await seedTenant(undefined);
+    const rows = [
+      await env.DB.prepare('SELECT * FROM whatsapp_configs WHERE tenant_id = ?').bind(tenant.id).first(),
+      await env.DB.prepare('SELECT * FROM genesys_configs WHERE tenant_id = ?').bind(tenant.id).first(),
+    ];
+    const dump = JSON.stringify(rows);
+    for (const secret of [tenant.whatsapp.accessToken, tenant.whatsapp.appSecret, tenant.whatsapp.verifyToken, tenant.genesys.clientSecret, tenant.genesys.outboundWebhookSecret]) {
+      expect(dump).not.toContain(secret);
+    }
+    expect(dump).toContain('v1:');
+  });
+
+  it('the Worker reads them back', async () => {
+    const tenant = await seedTenant(undefined);
+    const loaded = await loadTenant(env, tenant.id);
+    expect(loaded?.whatsapp).toMatchObject(tenant.whatsapp);
+    expect(loaded?.genesys).toMatchObject(tenant.genesys);
+  });
+
+  it("a ciphertext copied into another tenant's row does not decrypt", async () => {
+    const a = await seedTenant(undefined);
+    const b = await seedTenant(undefined);
+    const stolen = await env.DB.prepare('SELECT app_secret_enc FROM whatsapp_configs WHERE tenant_id = ?').bind(a.id).first<{ app_secret_enc: string }>();
+    await env.DB.prepare('UPDATE whatsapp_configs SET app_secret_enc = ? WHERE tenant_id = ?').bind(stolen!.app_secret_enc, b.id).run();
+    forgetTenant(b.id);
+    await expect(loadTenant(env, b.id)).rejects.toThrow();
+  });
+
+  it('a wrong master key cannot open a secret', async () => {
+    const sealed = await seal(env.MASTER_KEY, 'EAAG-secret', 'tenant:x:wa.accessToken');
+    expect(await unseal(env.MASTER_KEY, sealed, 'tenant:x:wa.accessToken')).toBe('EAAG-secret');
+    const otherKey = btoa('another-master-key-of-32-bytes!!');
+    await expect(unseal(otherKey, sealed, 'tenant:x:wa.accessToken')).rejects.toThrow();
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, classifyHttp, parseRetryAfter } from './retry';
+
+describe('Retry-After', () => {
+  it('reads delta-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('7')).toBe(7000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('which upstream answers are retried', () => {
+  it.each([
+    [429, 'retryable'],
+    [500, 'retryable'],
+    [503, 'retryable'],
+    [408, 'retryable'],
+    [401, 'unauthorized'],
+    [400, 'permanent'],
+    [403, 'permanent'],
+    [404, 'permanent'],
+  ])('%i is %s', (status, kind) => {
+    expect(classifyHttp(status, '{}', null, 'genesys').kind).toBe(kind);
+  });
+
+  it('keeps the server-requested delay and cuts long bodies', () => {
+    const failure = classifyHttp(429, 'x'.repeat(1000), '3', 'genesys');
+    expect(failure).toMatchObject({ kind: 'retryable', code: 'genesys_429', retryAfterMs: 3000 });
+    expect(failure.detail.length).toBeLessThan(400);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially under full jitter, with a cap', () => {
+    expect(backoffMs(1, 1000, undefined, 300_000, () => 1)).toBe(1000);
+    expect(backoffMs(4, 1000, undefined, 300_000, () => 1)).toBe(8000);
+    expect(backoffMs(30, 1000, undefined, 300_000, () => 1)).toBe(300_000);
+    expect(backoffMs(4, 1000, undefined, 300_000, () => 0.5)).toBe(4000);
+  });
+
+  it('obeys Retry-After as given', () => {
+    expect(backoffMs(1, 1000, 5000, 300_000, () => 0)).toBe(5000);
+  });
+});
