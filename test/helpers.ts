@@ -41,6 +41,8 @@ export async function seedTenant(net: FakeNetwork | undefined, overrides: Partia
   };
   const id = await createTenant(env, input);
   net?.genesys.registerClient(input.genesys.clientId, input.genesys.clientSecret);
+  net?.genesys.integrations.set(input.genesys.integrationId, { name: input.name, webhookUrl: `https://bridge.test/webhooks/genesys/${id}`, secret: input.genesys.outboundWebhookSecret });
+  net?.meta.phoneNumbers.set(input.whatsapp.phoneNumberId, input.whatsapp.accessToken);
   return { id, ...input };
 }
 

@@ -8,7 +8,7 @@ import { AppError } from './domain/errors';
 import { log } from './lib/log';
 import { whatsappRoutes } from './routes/whatsapp.route';
 import { mediaRoutes } from './routes/media.route';
-import { opsRoutes } from './routes/ops.route';
+import { adminRoutes } from './routes/admin.route';
 
 export const app = new Hono<AppEnv>()
   .use(async function requestId(c, next) {
@@ -18,12 +18,12 @@ export const app = new Hono<AppEnv>()
   .get('/health', (c) => c.json({ ok: true }))
   .route('/webhooks/whatsapp', whatsappRoutes)
   .route('/media', mediaRoutes)
-  .route('/api', opsRoutes);
+  .route('/api', adminRoutes);
 
 app.notFound((c) => c.json(new AppError('not_found', 404, `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));
 
 app.onError((err, c) => {
-  if (err instanceof AppError) return c.json(err.toJSON(), err.status);
+  if (err instanceof AppError) return c.json(err.toJSON(), err.status, err.headers);
   if (err instanceof HTTPException) {
     return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'invalid_body', message: err.message } }, err.status);
   }

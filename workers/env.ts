@@ -18,6 +18,8 @@ export interface Env {
   INBOUND_DLQ: Queue<DeadLetterMessage>;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
+  ADMIN_RATE_LIMIT: RateLimit;
+  WEBHOOK_RATE_LIMIT: RateLimit;
 
   // Secrets (see .dev.vars.example)
   MASTER_KEY: string;

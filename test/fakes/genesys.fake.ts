@@ -60,6 +60,8 @@ export class FakeGenesys {
   /** Seconds a new token lives (Genesys: 300..172800, default 86400). */
   tokenLifetime = 86_400;
   private clients = new Map<string, string>();
+  /** Open Messaging integrations of the org, by id. */
+  readonly integrations = new Map<string, { name: string; webhookUrl: string; secret: string }>();
   private tokens = new Map<string, number>();
 
   registerClient(clientId: string, secret: string): void {
@@ -96,6 +98,26 @@ export class FakeGenesys {
     .use(async (c, next) => {
       await next();
       this.requests.push({ path: c.req.path, status: c.res.status, integrationId: c.req.path.split('/')[5] ?? '' });
+    })
+    .use('/api/*', async (c, next) => {
+      const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
+      const expiry = this.tokens.get(token);
+      if (!expiry || expiry < Date.now()) return c.json(errorBody(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+      await next();
+    })
+    .get('/api/v2/conversations/messaging/integrations/open/:id', (c) => {
+      const integration = this.integrations.get(c.req.param('id'));
+      if (!integration) return c.json(errorBody(404, 'not.found', 'The requested resource was not found.'), 404);
+      return c.json({ id: c.req.param('id'), name: integration.name, outboundNotificationWebhookUrl: integration.webhookUrl, status: 'Active', createStatus: 'Completed' });
+    })
+    .post('/api/v2/conversations/messaging/integrations/open', async (c) => {
+      const body = z
+        .object({ name: z.string().min(1), outboundNotificationWebhookUrl: z.url(), outboundNotificationWebhookSignatureSecretToken: z.string().min(1) })
+        .safeParse(await c.req.json().catch(() => null));
+      if (!body.success) return c.json(errorBody(400, 'bad.request', body.error.message), 400);
+      const id = crypto.randomUUID();
+      this.integrations.set(id, { name: body.data.name, webhookUrl: body.data.outboundNotificationWebhookUrl, secret: body.data.outboundNotificationWebhookSignatureSecretToken });
+      return c.json({ id, name: body.data.name, outboundNotificationWebhookUrl: body.data.outboundNotificationWebhookUrl, outboundNotificationWebhookSignatureSecretToken: body.data.outboundNotificationWebhookSignatureSecretToken, createStatus: 'Initiated' });
     })
     .post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
     const path = c.req.path;

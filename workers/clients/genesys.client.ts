@@ -4,6 +4,7 @@
  * GENESYS_LOGIN_BASE override them (tests, sandbox, benchmark).
  */
 import type { Config } from '../env';
+import { z } from 'zod';
 import { GenesysMessageResponse, GenesysTokenResponse, type GenesysInboundRequest } from '../schemas/genesys.schema';
 import { callJson } from './http';
 
@@ -51,5 +52,44 @@ export async function sendInbound(
       body: JSON.stringify(request.body),
     },
     { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: GenesysMessageResponse },
+  );
+}
+
+export const OpenIntegration = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  outboundNotificationWebhookUrl: z.string().optional(),
+  status: z.string().optional(),
+  createStatus: z.string().optional(),
+});
+export type OpenIntegration = z.infer<typeof OpenIntegration>;
+
+/** GET /api/v2/conversations/messaging/integrations/open/{integrationId} */
+export function getIntegration(cfg: Config, target: { region: string; token: string }, integrationId: string): Promise<OpenIntegration> {
+  return callJson(
+    `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(integrationId)}`,
+    { headers: { authorization: `Bearer ${target.token}` } },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: OpenIntegration },
+  );
+}
+
+/** POST /api/v2/conversations/messaging/integrations/open: Genesys calls `webhookUrl`, signing with `secret`. */
+export function createIntegration(
+  cfg: Config,
+  target: { region: string; token: string },
+  request: { name: string; webhookUrl: string; secret: string },
+): Promise<OpenIntegration> {
+  return callJson(
+    `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messaging/integrations/open`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: request.name,
+        outboundNotificationWebhookUrl: request.webhookUrl,
+        outboundNotificationWebhookSignatureSecretToken: request.secret,
+      }),
+    },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: OpenIntegration },
   );
 }

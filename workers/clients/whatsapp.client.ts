@@ -63,3 +63,19 @@ export async function downloadMedia(cfg: Config, url: string, accessToken: strin
   }
   return response;
 }
+
+export const PhoneNumberInfo = z.looseObject({
+  id: z.string(),
+  display_phone_number: z.string().optional(),
+  verified_name: z.string().optional(),
+  quality_rating: z.string().optional(),
+});
+
+/** GET /{phone-number-id}: proves the access token can act for this number. */
+export function getPhoneNumber(cfg: Config, phoneNumberId: string, accessToken: string) {
+  return callJson(
+    `${graphBase(cfg)}/${encodeURIComponent(phoneNumberId)}?fields=display_phone_number,verified_name,quality_rating`,
+    { headers: { authorization: `Bearer ${accessToken}` } },
+    { service: 'graph', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: PhoneNumberInfo },
+  );
+}

@@ -91,3 +91,65 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt)],
 );
+
+/** People who sign in to the dashboard. A platform admin has no tenant; everyone else belongs to exactly one. */
+export const adminUsers = sqliteTable(
+  'admin_users',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` (lib/password.ts). */
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: ['platform-admin', 'tenant-admin', 'viewer'] }).notNull(),
+    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [uniqueIndex('admin_users_email_uq').on(t.email), index('admin_users_tenant_idx').on(t.tenantId)],
+);
+
+/** Per-tenant API keys. Only a SHA-256 of the key is stored; the key itself is shown once. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['tenant-admin', 'viewer'] }).notNull(),
+    /** First characters of the key, so a user can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdAt: epochMs('created_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
+);
+
+/** Hostnames that belong to one tenant (Cloudflare for SaaS custom hostnames). */
+export const customHostnames = sqliteTable(
+  'custom_hostnames',
+  {
+    hostname: text('hostname').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('custom_hostnames_tenant_idx').on(t.tenantId)],
+);
+
+/** Every change made through the admin API: who, what, on which tenant. Never holds secret values. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    detail: text('detail').notNull().default('{}'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.createdAt)],
+);

@@ -3,7 +3,7 @@
  * opened only here; the decrypted {@link Tenant} never leaves the Worker (no API returns it).
  * Every secret is bound to its tenant id as AES-GCM associated data.
  */
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { seal, sha256Hex, unseal } from '../lib/crypto';
 import type { Env } from '../env';
 import { getDb } from './client';
@@ -27,34 +27,87 @@ export interface Tenant {
 
 const aad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
 
-export async function createTenant(env: Env, input: NewTenant, id: string = crypto.randomUUID()): Promise<string> {
+async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp']) {
   const key = env.MASTER_KEY;
-  const w = input.whatsapp;
-  const g = input.genesys;
+  return {
+    tenantId,
+    phoneNumberId: w.phoneNumberId,
+    wabaId: w.wabaId,
+    accessTokenEnc: await seal(key, w.accessToken, aad(tenantId, 'wa.accessToken')),
+    appSecretEnc: await seal(key, w.appSecret, aad(tenantId, 'wa.appSecret')),
+    verifyTokenEnc: await seal(key, w.verifyToken, aad(tenantId, 'wa.verifyToken')),
+    verifyTokenHash: await sha256Hex(w.verifyToken),
+    credentialStatus: 'ok' as const,
+    updatedAt: Date.now(),
+  };
+}
+
+async function genesysRow(env: Env, tenantId: string, g: NewTenant['genesys']) {
+  const key = env.MASTER_KEY;
+  return {
+    tenantId,
+    region: g.region,
+    clientId: g.clientId,
+    clientSecretEnc: await seal(key, g.clientSecret, aad(tenantId, 'gc.clientSecret')),
+    integrationId: g.integrationId,
+    outboundWebhookSecretEnc: await seal(key, g.outboundWebhookSecret, aad(tenantId, 'gc.outboundWebhookSecret')),
+    updatedAt: Date.now(),
+  };
+}
+
+export async function createTenant(env: Env, input: NewTenant, id: string = crypto.randomUUID()): Promise<string> {
   const db = getDb(env.DB);
   // One batch = one transaction: a tenant never exists half-configured.
   await db.batch([
     db.insert(tenants).values({ id, slug: input.slug, name: input.name }),
-    db.insert(whatsappConfigs).values({
-      tenantId: id,
-      phoneNumberId: w.phoneNumberId,
-      wabaId: w.wabaId,
-      accessTokenEnc: await seal(key, w.accessToken, aad(id, 'wa.accessToken')),
-      appSecretEnc: await seal(key, w.appSecret, aad(id, 'wa.appSecret')),
-      verifyTokenEnc: await seal(key, w.verifyToken, aad(id, 'wa.verifyToken')),
-      verifyTokenHash: await sha256Hex(w.verifyToken),
-    }),
-    db.insert(genesysConfigs).values({
-      tenantId: id,
-      region: g.region,
-      clientId: g.clientId,
-      clientSecretEnc: await seal(key, g.clientSecret, aad(id, 'gc.clientSecret')),
-      integrationId: g.integrationId,
-      outboundWebhookSecretEnc: await seal(key, g.outboundWebhookSecret, aad(id, 'gc.outboundWebhookSecret')),
-    }),
+    db.insert(whatsappConfigs).values(await whatsappRow(env, id, input.whatsapp)),
+    db.insert(genesysConfigs).values(await genesysRow(env, id, input.genesys)),
   ]);
   forgetTenant(id);
   return id;
+}
+
+/** Replaces the WhatsApp credentials (a rotation); the caller merges unchanged fields in first. */
+export async function setWhatsappConfig(env: Env, tenantId: string, w: NewTenant['whatsapp']): Promise<void> {
+  const row = await whatsappRow(env, tenantId, w);
+  await getDb(env.DB).update(whatsappConfigs).set(row).where(eq(whatsappConfigs.tenantId, tenantId));
+  forgetTenant(tenantId);
+}
+
+export async function setGenesysConfig(env: Env, tenantId: string, g: NewTenant['genesys']): Promise<void> {
+  const row = await genesysRow(env, tenantId, g);
+  await getDb(env.DB).update(genesysConfigs).set(row).where(eq(genesysConfigs.tenantId, tenantId));
+  forgetTenant(tenantId);
+}
+
+/** Marks the WhatsApp token as refused by Meta (error 190) so operators see it. */
+export async function markWhatsappCredential(env: Env, tenantId: string, status: 'ok' | 'broken'): Promise<void> {
+  await getDb(env.DB).update(whatsappConfigs).set({ credentialStatus: status }).where(eq(whatsappConfigs.tenantId, tenantId));
+  forgetTenant(tenantId);
+}
+
+export async function updateTenant(env: Env, tenantId: string, patch: { name?: string; status?: 'active' | 'suspended' }): Promise<void> {
+  if (patch.name === undefined && patch.status === undefined) return;
+  await getDb(env.DB).update(tenants).set(patch).where(eq(tenants.id, tenantId));
+  forgetTenant(tenantId);
+}
+
+export async function deleteTenant(env: Env, tenantId: string): Promise<void> {
+  const db = getDb(env.DB);
+  // D1 enforces foreign keys, so the tenant's configs, users, keys and hostnames go with it.
+  await db.batch([
+    db.delete(whatsappConfigs).where(eq(whatsappConfigs.tenantId, tenantId)),
+    db.delete(genesysConfigs).where(eq(genesysConfigs.tenantId, tenantId)),
+    db.delete(tenants).where(eq(tenants.id, tenantId)),
+  ]);
+  forgetTenant(tenantId);
+}
+
+/** Tenant ids visible to a scope: every tenant for the platform (null), else just its own. */
+export async function listTenantIds(env: Env, scope: string | null): Promise<string[]> {
+  const db = getDb(env.DB);
+  const rows = scope === null ? await db.select({ id: tenants.id }).from(tenants).all() : await db.select({ id: tenants.id }).from(tenants).where(inArray(tenants.id, [scope])).all();
+  return rows.map((r) => r.id);
 }
 
 // ===== Lookups on the hot path

@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'invalid_media_token'
   | 'media_unavailable'
   | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'rate_limited'
+  | 'upstream_failed'
   | 'not_found'
   | 'enqueue_failed'
   | 'internal_error';
@@ -28,9 +32,10 @@ export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly code: ErrorCode,
-    readonly status: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 503,
     message: string,
     readonly issues?: FieldIssue[],
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }

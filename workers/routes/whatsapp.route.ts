@@ -18,6 +18,7 @@ import { loadTenant, tenantIdByPhoneNumberId, tenantIdBySlug, tenantIdsByVerifyT
 import { recordFailure } from '../db/records.repo';
 import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
+import { enforceTenantBudget } from '../middleware/rate-limit';
 import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from './whatsapp.split';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
@@ -110,6 +111,9 @@ export const whatsappRoutes = new Hono<AppEnv>()
           throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
         }
       }
+
+      // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's.
+      for (const tenantId of new Set(tenantByPhone.values())) await enforceTenantBudget(env.WEBHOOK_RATE_LIMIT, tenantId);
 
       const webhook = WaWebhook.safeParse(json);
       if (!webhook.success) throw new AppError('invalid_body', 400, 'not a WhatsApp Business Account webhook', fieldIssues(webhook.error.issues));

@@ -1,0 +1,89 @@
+/**
+ * Who is calling the admin API, and which tenant they may see.
+ *
+ * Credentials, strongest first: the platform operator token (ADMIN_API_TOKEN), a dashboard session
+ * JWT, or a tenant API key (X-API-Key). The tenant scope comes only from the credential and from
+ * the Host (tenant subdomain or custom hostname) — never from an id the client sends. A resource of
+ * another tenant answers 404, exactly like one that does not exist, so nothing leaks.
+ */
+import { createMiddleware } from 'hono/factory';
+import { config, type Env } from '../env';
+import { AppError } from '../domain/errors';
+import { timingSafeEqual } from '../lib/crypto';
+import { verifySession, type Role } from '../lib/admin-token';
+import { slugFromHost } from '../lib/tenant-host';
+import { findApiKey, findUser, tenantIdByHostname } from '../db/admin.repo';
+import { tenantIdBySlug } from '../db/tenants.repo';
+
+export type Principal =
+  | { kind: 'operator'; role: 'platform-admin'; tenantId: null }
+  | { kind: 'user'; id: string; role: Role; tenantId: string | null }
+  | { kind: 'apikey'; id: string; role: Role; tenantId: string };
+
+export type AdminEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal: Principal;
+    /** The one tenant this request may touch, or null for the whole platform. */
+    scope: string | null;
+  };
+};
+
+const RANK: Record<Role, number> = { viewer: 1, 'tenant-admin': 2, 'platform-admin': 3 };
+
+export function actorOf(p: Principal): string {
+  return p.kind === 'operator' ? 'operator' : `${p.kind}:${p.id}`;
+}
+
+/** The tenant named by the Host header: undefined when the host names none, null when it names an unknown one. */
+export async function tenantFromHost(env: Env, host: string): Promise<string | null | undefined> {
+  const slug = slugFromHost(host, config(env).BASE_DOMAIN);
+  if (slug) return tenantIdBySlug(env, slug);
+  const hostname = host.split(':')[0]!.toLowerCase();
+  const custom = await tenantIdByHostname(env, hostname);
+  return custom ?? undefined;
+}
+
+async function authenticate(env: Env, authorization: string | undefined, apiKey: string | undefined): Promise<Principal | null> {
+  if (apiKey) {
+    const key = await findApiKey(env, apiKey);
+    return key ? { kind: 'apikey', id: key.id, role: key.role, tenantId: key.tenantId } : null;
+  }
+  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+  if (!bearer) return null;
+  if (env.ADMIN_API_TOKEN && timingSafeEqual(bearer, env.ADMIN_API_TOKEN)) return { kind: 'operator', role: 'platform-admin', tenantId: null };
+  const claims = await verifySession(env.MASTER_KEY, bearer);
+  if (!claims) return null;
+  // A deleted user's session ends with the user, not 15 minutes later.
+  const user = await findUser(env, claims.sub);
+  if (!user || user.role !== claims.role || user.tenantId !== claims.tid) return null;
+  return { kind: 'user', id: user.id, role: user.role, tenantId: user.tenantId };
+}
+
+export const adminAuth = () =>
+  createMiddleware<AdminEnv>(async function adminAuth(c, next) {
+    const principal = await authenticate(c.env, c.req.header('authorization'), c.req.header('x-api-key'));
+    if (!principal) throw new AppError('unauthorized', 401, 'a valid Authorization: Bearer token or X-API-Key is required');
+
+    const hostTenant = await tenantFromHost(c.env, new URL(c.req.url).host);
+    if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
+    let scope: string | null = principal.tenantId;
+    if (hostTenant !== undefined) {
+      if (scope !== null && scope !== hostTenant) throw new AppError('not_found', 404, 'not found');
+      scope = hostTenant;
+    }
+    c.set('principal', principal);
+    c.set('scope', scope);
+    await next();
+  });
+
+/** 404 unless the caller's scope covers this tenant. */
+export function assertTenant(scope: string | null, tenantId: string): void {
+  if (scope !== null && scope !== tenantId) throw new AppError('not_found', 404, 'not found');
+}
+
+/** 403 unless the caller's role is at least `minimum`. */
+export function assertRole(principal: Principal, minimum: Role): void {
+  if (RANK[principal.role] < RANK[minimum]) throw new AppError('forbidden', 403, `this action needs the ${minimum} role`);
+}

@@ -1,0 +1,121 @@
+/**
+ * Request and response bodies of the admin API (zod, with OpenAPI metadata). Credentials are
+ * write-only: request schemas accept them, response schemas only ever carry masked forms.
+ */
+import { z } from '@hono/zod-openapi';
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_body' }),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes; it becomes <slug>.<base domain>')
+  .openapi({ example: 'acme' });
+
+const secret = (example: string) => z.string().min(8, 'at least 8 characters').max(4096).openapi({ example });
+
+/** A Genesys Cloud region domain (regions.json in the Genesys SDK), e.g. mypurecloud.com or euw2.pure.cloud. */
+const region = z
+  .string()
+  .regex(/^(?:[a-z0-9-]+\.)*(?:mypurecloud\.(?:com|ie|de|jp|com\.au)|pure\.cloud|us-gov-pure\.cloud|eusc-pure\.cloud)$/, 'a Genesys Cloud domain such as mypurecloud.com or euw2.pure.cloud')
+  .openapi({ example: 'mypurecloud.ie' });
+
+export const WhatsappInput = z
+  .object({
+    phoneNumberId: z.string().regex(/^\d{5,20}$/, 'digits only (Meta phone number id)').openapi({ example: '106540352242922' }),
+    wabaId: z.string().regex(/^\d{5,20}$/, 'digits only (WhatsApp Business Account id)'),
+    accessToken: secret('EAAG…'),
+    appSecret: secret('app secret from the Meta app dashboard'),
+    verifyToken: z.string().min(8).max(200),
+  })
+  .openapi('WhatsappCredentials');
+
+export const GenesysInput = z
+  .object({
+    region,
+    clientId: z.string().min(8).max(200),
+    clientSecret: secret('OAuth client secret'),
+    /** Empty until the integration exists; POST …/genesys/integration creates it. */
+    integrationId: z.string().max(100).default(''),
+    outboundWebhookSecret: z.string().min(16).max(4096).optional(),
+  })
+  .openapi('GenesysCredentials');
+
+export const TenantCreate = z
+  .object({
+    name: z.string().min(1).max(200),
+    slug,
+    whatsapp: WhatsappInput,
+    genesys: GenesysInput,
+  })
+  .openapi('TenantCreate');
+
+export const TenantPatch = z
+  .object({ name: z.string().min(1).max(200).optional(), status: z.enum(['active', 'suspended']).optional() })
+  .openapi('TenantPatch');
+
+export const WebhookSetup = z
+  .object({
+    whatsapp: z.object({
+      callbackUrl: z.string().openapi({ description: 'Paste into the Meta app dashboard (WhatsApp > Configuration > Callback URL).' }),
+      tenantCallbackUrl: z.string().nullable(),
+      verifyToken: z.string().openapi({ description: 'Paste as the Verify token next to the callback URL.' }),
+    }),
+    genesys: z.object({ outboundWebhookUrl: z.string(), integrationId: z.string() }),
+  })
+  .openapi('WebhookSetup');
+
+const Masked = z.string().openapi({ example: '••••1a2b' });
+
+export const TenantView = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    status: z.enum(['active', 'suspended']),
+    whatsapp: z.object({
+      phoneNumberId: z.string(),
+      wabaId: z.string(),
+      accessToken: Masked,
+      appSecret: Masked,
+      verifyToken: Masked,
+      credentialStatus: z.enum(['ok', 'broken']),
+    }),
+    genesys: z.object({ region: z.string(), clientId: z.string(), clientSecret: Masked, integrationId: z.string(), outboundWebhookSecret: Masked }),
+  })
+  .openapi('Tenant');
+
+export const ConnectionCheck = z
+  .object({
+    whatsapp: z.object({ ok: z.boolean(), detail: z.string() }),
+    genesys: z.object({ ok: z.boolean(), detail: z.string() }),
+  })
+  .openapi('ConnectionCheck');
+
+export const ApiKeyCreate = z.object({ name: z.string().min(1).max(100), role: z.enum(['tenant-admin', 'viewer']).default('viewer') }).openapi('ApiKeyCreate');
+export const ApiKeyView = z
+  .object({ id: z.string(), name: z.string(), role: z.string(), prefix: z.string(), createdAt: z.number(), revokedAt: z.number().nullable() })
+  .openapi('ApiKey');
+
+export const UserCreate = z
+  .object({
+    email: z.email(),
+    password: z.string().min(12, 'at least 12 characters').max(200),
+    role: z.enum(['platform-admin', 'tenant-admin', 'viewer']),
+    tenantId: z.string().nullable().default(null),
+  })
+  .openapi('UserCreate');
+export const UserView = z.object({ id: z.string(), email: z.string(), role: z.string(), tenantId: z.string().nullable(), createdAt: z.number() }).openapi('User');
+
+export const Login = z.object({ email: z.email(), password: z.string().min(1).max(200) }).openapi('Login');
+
+export const HostnameCreate = z
+  .object({ hostname: z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a DNS hostname') })
+  .openapi('HostnameCreate');
