@@ -14,7 +14,10 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
-          ratelimits: { WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 200, period: 60 } } },
+          ratelimits: {
+            ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
+            WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+          },
           bindings: {
             TEST_MIGRATIONS: migrations,
             MASTER_KEY: 'dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMtISE=',

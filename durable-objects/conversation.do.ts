@@ -290,7 +290,7 @@ export class ConversationDO extends DurableObject<Env> {
       let token: string;
       try {
         const permit = await gate.acquire(tenant.id, rejected);
-        if (!permit.ok) return { kind: 'wait', waitMs: permit.waitMs };
+        if (!permit.ok) return 'waitMs' in permit ? { kind: 'wait', waitMs: permit.waitMs } : { kind: 'failed', failure: permit.failure };
         token = permit.token;
       } catch (err) {
         return { kind: 'failed', failure: failureOf(err, 'genesys_login') };

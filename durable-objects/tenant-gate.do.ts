@@ -14,7 +14,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { config, type Env } from '../workers/env';
 import { requestToken } from '../workers/clients/genesys.client';
 import { loadTenant } from '../workers/db/tenants.repo';
-import { UpstreamError } from '../workers/domain/errors';
+import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { z } from 'zod';
 
 /** Treat a token as expired this long before Genesys does, so no request races its expiry. */
@@ -24,7 +24,11 @@ const WINDOW_MS = 60_000;
 const CachedToken = z.object({ token: z.string(), expiresAt: z.number(), clientId: z.string() });
 type CachedToken = z.infer<typeof CachedToken>;
 
-export type Permit = { ok: true; token: string } | { ok: false; waitMs: number };
+/**
+ * Errors do not keep their class across Durable Object RPC, so a failed token request comes back as
+ * a value carrying its classification.
+ */
+export type Permit = { ok: true; token: string } | { ok: false; waitMs: number } | { ok: false; failure: UpstreamFailure };
 
 export const tokenKvKey = (tenantId: string) => `genesys-token:${tenantId}`;
 
@@ -51,8 +55,13 @@ export class TenantGateDO extends DurableObject<Env> {
       this.current = undefined;
       await this.env.TOKENS.delete(tokenKvKey(tenantId));
     }
-    const token = await this.token(tenantId, rejectedToken);
-    return { ok: true, token: token.token };
+    try {
+      const token = await this.token(tenantId, rejectedToken);
+      return { ok: true, token: token.token };
+    } catch (err) {
+      if (err instanceof UpstreamError) return { ok: false, failure: err.failure };
+      throw err;
+    }
   }
 
   stats(): { tokenRequests: number; grantsInWindow: number } {

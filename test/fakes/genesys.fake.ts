@@ -56,6 +56,8 @@ export class FakeGenesys {
   /** Every API request with the status it got, failures included. */
   readonly requests: Array<{ path: string; status: number; integrationId: string }> = [];
   tokenRequests = 0;
+  /** Token requests per OAuth client id: counts that stragglers of other tests cannot disturb. */
+  readonly tokenRequestsByClient = new Map<string, number>();
   readonly script = new Script();
   /** Seconds a new token lives (Genesys: 300..172800, default 86400). */
   tokenLifetime = 86_400;
@@ -71,6 +73,10 @@ export class FakeGenesys {
   /** Invalidates every token issued so far, as when an admin revokes the OAuth client's sessions. */
   revokeAllTokens(): void {
     this.tokens.clear();
+  }
+
+  tokenRequestsFor(clientId: string): number {
+    return this.tokenRequestsByClient.get(clientId) ?? 0;
   }
 
   callsFor(integrationId: string): GenesysCall[] {
@@ -89,6 +95,7 @@ export class FakeGenesys {
     const [clientId, secret] = basic ? atob(basic).split(':') : [];
     if (!clientId || this.clients.get(clientId) !== secret) return c.json({ error: 'invalid_client', description: 'client not found' }, 401);
     this.tokenRequests++;
+    this.tokenRequestsByClient.set(clientId, (this.tokenRequestsByClient.get(clientId) ?? 0) + 1);
     const token = `tok-${crypto.randomUUID()}`;
     this.tokens.set(token, Date.now() + this.tokenLifetime * 1000);
     return c.json({ access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });

@@ -1,0 +1,322 @@
+/**
+ * The admin API as operators, tenant admins and viewers use it: onboarding a tenant by script,
+ * write-only credentials, test connection, one-click Genesys integration, API keys, users and
+ * sign-in, custom hostnames, audit, rate limits, and the OpenAPI description.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { env, exports } from 'cloudflare:workers';
+import { loadTenant } from '../workers/db/tenants.repo';
+import textFixture from './fixtures/meta/text.json';
+import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
+
+let net: FakeNetwork;
+beforeEach(() => {
+  net = installFakeNetwork();
+});
+afterEach(() => uninstallFakeNetwork());
+
+const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+export async function call(method: string, path: string, options: { headers?: Record<string, string>; body?: unknown; host?: string } = {}) {
+  const res = await exports.default.fetch(
+    new Request(`https://${options.host ?? 'bridge.test'}${path}`, {
+      method,
+      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    }),
+  );
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> };
+}
+
+function newTenantBody(n = crypto.randomUUID().slice(0, 8)) {
+  const digits = String(Date.now()).slice(-9) + String(Math.floor(Math.random() * 1e4)).padStart(4, '0');
+  return {
+    name: `Acme ${n}`,
+    slug: `acme-${n}`,
+    whatsapp: { phoneNumberId: `9${digits}`, wabaId: `8${digits}`, accessToken: `EAAG-access-token-${n}-xyz`, appSecret: `app-secret-${n}-0123456789`, verifyToken: `verify-${n}-token` },
+    genesys: { region: 'mypurecloud.ie', clientId: `client-id-${n}`, clientSecret: `client-secret-${n}-0123456789` },
+  };
+}
+
+describe('onboarding a tenant by script (platform operator token)', () => {
+  it('POST /api/tenants answers 201 with the id and the webhook URLs, never a secret', async () => {
+    const body = newTenantBody();
+    net.genesys.registerClient(body.genesys.clientId, body.genesys.clientSecret);
+    const res = await call('POST', '/api/tenants', { headers: OPERATOR, body });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({
+      id: expect.any(String),
+      tenant: { slug: body.slug, whatsapp: { phoneNumberId: body.whatsapp.phoneNumberId, credentialStatus: 'ok' }, genesys: { region: 'mypurecloud.ie', integrationId: '' } },
+      setup: {
+        whatsapp: { callbackUrl: 'https://bridge.test/webhooks/whatsapp', tenantCallbackUrl: `https://${body.slug}.bridge.test/webhooks/whatsapp`, verifyToken: body.whatsapp.verifyToken },
+        genesys: { outboundWebhookUrl: `https://bridge.test/webhooks/genesys/${res.json.id}` },
+      },
+    });
+    for (const secret of [body.whatsapp.accessToken, body.whatsapp.appSecret, body.genesys.clientSecret]) expect(res.text).not.toContain(secret);
+    expect(res.json.tenant.whatsapp.accessToken).toBe('••••-xyz');
+
+    // it works: Meta's handshake and a signed webhook for the new tenant
+    const hs = await exports.default.fetch(`https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${body.whatsapp.verifyToken}`);
+    expect(await hs.text()).toBe('7');
+    const tenant = { id: res.json.id, ...body } as never;
+    const hook = await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: body.whatsapp.appSecret });
+    expect(hook.status).toBe(200);
+
+    const audit = await call('GET', `/api/tenants/${res.json.id}/audit`, { headers: OPERATOR });
+    expect(audit.json.items).toMatchObject([{ actor: 'operator', action: 'tenant.create' }]);
+  });
+
+  it('400 with field errors for a bad body', async () => {
+    const body = newTenantBody() as Record<string, any>;
+    body.slug = 'Not A Slug';
+    body.whatsapp.phoneNumberId = '+1 555';
+    delete body.genesys.clientSecret;
+    body.genesys.region = 'example.com';
+    const res = await call('POST', '/api/tenants', { headers: OPERATOR, body });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_body');
+    expect(res.json.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['genesys.clientSecret', 'genesys.region', 'slug', 'whatsapp.phoneNumberId']);
+    const notJson = await exports.default.fetch(new Request('https://bridge.test/api/tenants', { method: 'POST', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: '{oops' }));
+    expect(notJson.status).toBe(400);
+  });
+
+  it('409 for a slug or phone number that is taken', async () => {
+    const body = newTenantBody();
+    expect((await call('POST', '/api/tenants', { headers: OPERATOR, body })).status).toBe(201);
+    const again = await call('POST', '/api/tenants', { headers: OPERATOR, body: { ...newTenantBody(), slug: body.slug } });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe('conflict');
+  });
+
+  it('401 without credentials, with a wrong operator token, or a forged session', async () => {
+    expect((await call('GET', '/api/tenants')).status).toBe(401);
+    expect((await call('GET', '/api/tenants', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await call('GET', '/api/tenants', { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' } })).status).toBe(401);
+    expect((await call('GET', '/api/tenants', { headers: { 'x-api-key': 'wgb_not-a-key' } })).status).toBe(401);
+  });
+});
+
+describe('credentials are write-only', () => {
+  it('rotating the WhatsApp token keeps other fields, answers masked, and is audited without values', async () => {
+    const tenant = await seedTenant(net);
+    const res = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { headers: OPERATOR, body: { accessToken: 'EAAG-rotated-token-abcd' } });
+    expect(res.status).toBe(200);
+    expect(res.json.whatsapp).toMatchObject({ accessToken: '••••abcd', phoneNumberId: tenant.whatsapp.phoneNumberId });
+    expect(res.text).not.toContain('EAAG-rotated-token-abcd');
+    const loaded = await loadTenant(env, tenant.id);
+    expect(loaded!.whatsapp).toMatchObject({ accessToken: 'EAAG-rotated-token-abcd', appSecret: tenant.whatsapp.appSecret });
+    const audit = await call('GET', `/api/tenants/${tenant.id}/audit`, { headers: OPERATOR });
+    expect(audit.json.items[0]).toMatchObject({ action: 'credentials.whatsapp.set', detail: '{"fields":["accessToken"]}' });
+    expect(audit.text).not.toContain('rotated');
+  });
+
+  it('rotating the Genesys secret drops the cached token', async () => {
+    const tenant = await seedTenant(net);
+    await env.TOKENS.put(`genesys-token:${tenant.id}`, '{"token":"old"}');
+    const res = await call('PUT', `/api/tenants/${tenant.id}/genesys`, { headers: OPERATOR, body: { clientSecret: 'brand-new-client-secret-9876' } });
+    expect(res.status).toBe(200);
+    expect(res.json.genesys).toMatchObject({ clientSecret: '••••9876', clientId: tenant.genesys.clientId, integrationId: tenant.genesys.integrationId });
+    expect(await env.TOKENS.get(`genesys-token:${tenant.id}`)).toBeNull();
+  });
+});
+
+describe('test connection', () => {
+  it('reports both sides working', async () => {
+    const tenant = await seedTenant(net);
+    const res = await call('POST', `/api/tenants/${tenant.id}/test-connection`, { headers: OPERATOR });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      whatsapp: { ok: true, detail: 'phone number +1 555-078-3881 (Fake Business)' },
+      genesys: { ok: true, detail: `integration ${tenant.name} (Active)` },
+    });
+  });
+
+  it('says which side is broken and why', async () => {
+    const tenant = await seedTenant(net);
+    net.meta.phoneNumbers.set(tenant.whatsapp.phoneNumberId, 'a-different-token');
+    net.genesys.registerClient(tenant.genesys.clientId, 'another-secret');
+    const res = await call('POST', `/api/tenants/${tenant.id}/test-connection`, { headers: OPERATOR });
+    expect(res.json.whatsapp).toMatchObject({ ok: false, detail: expect.stringContaining('401') });
+    expect(res.json.genesys).toMatchObject({ ok: false, detail: expect.stringContaining('invalid_client') });
+    expect(res.text).not.toContain(tenant.whatsapp.accessToken);
+  });
+});
+
+describe('one-click Genesys integration', () => {
+  it('creates the Open Messaging integration pointing at this bridge, with a generated secret', async () => {
+    const tenant = await seedTenant(net, { genesys: { integrationId: '' } as never });
+    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, { headers: OPERATOR, body: { name: 'WhatsApp Acme' } });
+    expect(res.status).toBe(201);
+    const created = net.genesys.integrations.get(res.json.integrationId);
+    expect(created).toMatchObject({ name: 'WhatsApp Acme', webhookUrl: `https://bridge.test/webhooks/genesys/${tenant.id}` });
+    expect(created!.secret.length).toBeGreaterThanOrEqual(40);
+    const loaded = await loadTenant(env, tenant.id);
+    expect(loaded!.genesys).toMatchObject({ integrationId: res.json.integrationId, outboundWebhookSecret: created!.secret });
+    expect(res.text).not.toContain(created!.secret);
+  });
+
+  it('502 with the reason when Genesys refuses', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.registerClient(tenant.genesys.clientId, 'rotated-elsewhere');
+    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, { headers: OPERATOR });
+    expect(res.status).toBe(502);
+    expect(res.json.error).toMatchObject({ code: 'upstream_failed' });
+  });
+});
+
+describe('API keys', () => {
+  it('are shown once, stored hashed, scoped to their tenant, and revocable', async () => {
+    const tenant = await seedTenant(net);
+    const created = await call('POST', `/api/tenants/${tenant.id}/api-keys`, { headers: OPERATOR, body: { name: 'crm sync', role: 'tenant-admin' } });
+    expect(created.status).toBe(201);
+    const key: string = created.json.key;
+    expect(key).toMatch(/^wgb_[\w-]{40,}$/);
+
+    const list = await call('GET', `/api/tenants/${tenant.id}/api-keys`, { headers: OPERATOR });
+    expect(list.json.items).toMatchObject([{ name: 'crm sync', prefix: key.slice(0, 12), revokedAt: null }]);
+    expect(list.text).not.toContain(key);
+    const stored = await env.DB.prepare('SELECT * FROM api_keys WHERE tenant_id = ?').bind(tenant.id).all();
+    expect(JSON.stringify(stored.results)).not.toContain(key);
+
+    const own = await call('GET', `/api/tenants/${tenant.id}`, { headers: { 'x-api-key': key } });
+    expect(own.status).toBe(200);
+    const all = await call('GET', '/api/tenants', { headers: { 'x-api-key': key } });
+    expect(all.json.items.map((t: { id: string }) => t.id)).toEqual([tenant.id]);
+
+    expect((await call('DELETE', `/api/tenants/${tenant.id}/api-keys/${created.json.id}`, { headers: { 'x-api-key': key } })).status).toBe(204);
+    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: { 'x-api-key': key } })).status).toBe(401);
+  });
+});
+
+describe('users, roles and sign-in', () => {
+  async function userFor(tenantId: string | null, role: string) {
+    const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const password = 'correct horse battery staple';
+    const created = await call('POST', '/api/users', { headers: OPERATOR, body: { email, password, role, tenantId } });
+    expect(created.status).toBe(201);
+    const login = await call('POST', '/api/auth/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    return { id: created.json.id as string, headers: { authorization: `Bearer ${login.json.token}` } };
+  }
+
+  it('a wrong password and an unknown email get the same 401', async () => {
+    const tenant = await seedTenant(net);
+    const email = `u-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await call('POST', '/api/users', { headers: OPERATOR, body: { email, password: 'correct horse battery staple', role: 'viewer', tenantId: tenant.id } });
+    const wrong = await call('POST', '/api/auth/login', { body: { email, password: 'nope' } });
+    const unknown = await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'nope' } });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    expect(wrong.json).toEqual(unknown.json);
+    const stored = await env.DB.prepare('SELECT password_hash FROM admin_users WHERE email = ?').bind(email).first<{ password_hash: string }>();
+    expect(stored!.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+  });
+
+  it('role matrix: viewer reads, tenant admin changes its tenant, only platform admin creates and deletes tenants', async () => {
+    const tenant = await seedTenant(net);
+    const viewer = await userFor(tenant.id, 'viewer');
+    const admin = await userFor(tenant.id, 'tenant-admin');
+    const platform = await userFor(null, 'platform-admin');
+
+    const matrix: Array<[string, string, unknown, Record<string, number>]> = [
+      ['GET', `/api/tenants/${tenant.id}`, undefined, { viewer: 200, admin: 200, platform: 200 }],
+      ['GET', `/api/tenants/${tenant.id}/audit`, undefined, { viewer: 200, admin: 200, platform: 200 }],
+      ['PATCH', `/api/tenants/${tenant.id}`, { name: 'Renamed' }, { viewer: 403, admin: 200, platform: 200 }],
+      ['PUT', `/api/tenants/${tenant.id}/whatsapp`, { wabaId: '123456789' }, { viewer: 403, admin: 200, platform: 200 }],
+      ['GET', `/api/tenants/${tenant.id}/setup`, undefined, { viewer: 403, admin: 200, platform: 200 }],
+      ['POST', `/api/tenants/${tenant.id}/api-keys`, { name: 'k' }, { viewer: 403, admin: 201, platform: 201 }],
+      ['POST', '/api/tenants', newTenantBody(), { viewer: 403, admin: 403, platform: 201 }],
+      ['POST', `/api/tenants/${tenant.id}/hostnames`, { hostname: `chat-${crypto.randomUUID().slice(0, 6)}.example.com` }, { viewer: 403, admin: 403, platform: 201 }],
+      ['GET', '/api/users', undefined, { viewer: 403, admin: 200, platform: 200 }],
+    ];
+    for (const [method, path, body, expected] of matrix) {
+      for (const [who, headers] of [['viewer', viewer.headers], ['admin', admin.headers], ['platform', platform.headers]] as const) {
+        const res = await call(method, path, { headers, body: body && method === 'POST' && path === '/api/tenants' ? newTenantBody() : body });
+        expect({ method, path, who, status: res.status }).toEqual({ method, path, who, status: expected[who] });
+      }
+    }
+    // a tenant admin cannot mint a platform admin
+    const escalate = await call('POST', '/api/users', { headers: admin.headers, body: { email: `x-${crypto.randomUUID().slice(0, 6)}@example.com`, password: 'correct horse battery staple', role: 'platform-admin', tenantId: null } });
+    expect(escalate.status).toBe(403);
+    // deleting a user ends their session at once
+    expect((await call('DELETE', `/api/users/${viewer.id}`, { headers: admin.headers })).status).toBe(204);
+    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: viewer.headers })).status).toBe(401);
+    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: admin.headers })).status).toBe(403);
+    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(204);
+    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(404);
+  });
+});
+
+describe('tenant resolution by host', () => {
+  it('a tenant subdomain scopes even the platform operator to that tenant', async () => {
+    const a = await seedTenant(net);
+    const b = await seedTenant(net);
+    const list = await call('GET', '/api/tenants', { headers: OPERATOR, host: `${a.slug}.bridge.test` });
+    expect(list.json.items.map((t: { id: string }) => t.id)).toEqual([a.id]);
+    expect((await call('GET', `/api/tenants/${b.id}`, { headers: OPERATOR, host: `${a.slug}.bridge.test` })).status).toBe(404);
+    expect((await call('GET', '/api/tenants', { headers: OPERATOR, host: 'ghost.bridge.test' })).status).toBe(404);
+  });
+
+  it("a custom hostname routes to its tenant; another tenant's key there gets 404", async () => {
+    const a = await seedTenant(net);
+    const b = await seedTenant(net);
+    const hostname = `support-${crypto.randomUUID().slice(0, 6)}.acme-example.com`;
+    expect((await call('POST', `/api/tenants/${a.id}/hostnames`, { headers: OPERATOR, body: { hostname } })).status).toBe(201);
+    const bKey = (await call('POST', `/api/tenants/${b.id}/api-keys`, { headers: OPERATOR, body: { name: 'b' } })).json.key;
+    expect((await call('GET', `/api/tenants/${a.id}`, { headers: OPERATOR, host: hostname })).status).toBe(200);
+    expect((await call('GET', `/api/tenants/${b.id}`, { headers: { 'x-api-key': bKey }, host: hostname })).status).toBe(404);
+  });
+});
+
+describe('per-tenant rate limits', () => {
+  it('a noisy tenant gets 429 with Retry-After on the admin API; its neighbour does not', async () => {
+    const noisy = await seedTenant(net);
+    const quiet = await seedTenant(net);
+    const noisyKey = (await call('POST', `/api/tenants/${noisy.id}/api-keys`, { headers: OPERATOR, body: { name: 'n' } })).json.key;
+    const quietKey = (await call('POST', `/api/tenants/${quiet.id}/api-keys`, { headers: OPERATOR, body: { name: 'q' } })).json.key;
+    // Windows are aligned to the clock (as at the edge): two budgets' worth always reaches the limit.
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 2 * 60 + 5 && !limited; i++) {
+      const res = await call('GET', `/api/tenants/${noisy.id}/api-keys`, { headers: { 'x-api-key': noisyKey } });
+      if (res.status === 429) limited = res;
+    }
+    expect(limited?.json.error.code).toBe('rate_limited');
+    expect(limited?.headers.get('retry-after')).toBe('60');
+    expect((await call('GET', `/api/tenants/${quiet.id}`, { headers: { 'x-api-key': quietKey } })).status).toBe(200);
+  });
+
+  it('a noisy tenant gets 429 on the webhook (Meta retries); its neighbour does not', async () => {
+    const noisy = await seedTenant(net);
+    const quiet = await seedTenant(net);
+    const body = webhookFor(textFixture, noisy, { id: uniqueWamid() });
+    let limited: Response | undefined;
+    // Budget in tests: 100/min (vitest.config.ts). Clock-aligned windows: two budgets' worth always reaches it.
+    for (let round = 0; round < 9 && !limited; round++) {
+      const answers = await Promise.all(Array.from({ length: 25 }, () => postWebhook(body, { secret: noisy.whatsapp.appSecret })));
+      expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+      limited = answers.find((r) => r.status === 429);
+    }
+    expect(limited?.headers.get('retry-after')).toBe('60');
+    expect(await limited?.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await postWebhook(webhookFor(textFixture, quiet, { id: uniqueWamid() }), { secret: quiet.whatsapp.appSecret })).status).toBe(200);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('describes every admin route, with docs', async () => {
+    const doc = await call('GET', '/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{tenantId}', '/tenants/{tenantId}/whatsapp', '/tenants/{tenantId}/api-keys', '/users', '/auth/login']));
+    const docs = await call('GET', '/api/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('openapi.json');
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Tenant isolation and secret hygiene, proven exhaustively: every tenant-scoped admin endpoint,
+ * called with tenant A's credentials on tenant B's objects, answers 404 and says nothing about B;
+ * and no secret ever appears in a response body or a log line.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exports } from 'cloudflare:workers';
+import textFixture from './fixtures/meta/text.json';
+import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+
+let net: FakeNetwork;
+beforeEach(() => {
+  net = installFakeNetwork();
+});
+afterEach(() => uninstallFakeNetwork());
+
+const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const res = await exports.default.fetch(
+    new Request(`https://bridge.test${path}`, {
+      method,
+      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  return { status: res.status, text: await res.text() };
+}
+
+/** Every route that names a tenant, with a body that would succeed for the caller's own tenant. */
+function tenantRoutes(b: SeededTenant, ids: { keyId: string; deadLetterId: string; hostname: string }): Array<[string, string, unknown?]> {
+  return [
+    ['GET', `/api/tenants/${b.id}`],
+    ['PATCH', `/api/tenants/${b.id}`, { name: 'pwned' }],
+    ['DELETE', `/api/tenants/${b.id}`],
+    ['PUT', `/api/tenants/${b.id}/whatsapp`, { accessToken: 'stolen-token-123456' }],
+    ['PUT', `/api/tenants/${b.id}/genesys`, { clientSecret: 'stolen-secret-123456' }],
+    ['GET', `/api/tenants/${b.id}/setup`],
+    ['POST', `/api/tenants/${b.id}/test-connection`],
+    ['POST', `/api/tenants/${b.id}/genesys/integration`, {}],
+    ['GET', `/api/tenants/${b.id}/api-keys`],
+    ['POST', `/api/tenants/${b.id}/api-keys`, { name: 'x', role: 'tenant-admin' }],
+    ['DELETE', `/api/tenants/${b.id}/api-keys/${ids.keyId}`],
+    ['GET', `/api/tenants/${b.id}/hostnames`],
+    ['POST', `/api/tenants/${b.id}/hostnames`, { hostname: 'evil.example.com' }],
+    ['DELETE', `/api/tenants/${b.id}/hostnames/${ids.hostname}`],
+    ['GET', `/api/tenants/${b.id}/audit`],
+    ['GET', `/api/tenants/${b.id}/failures`],
+    ['GET', `/api/tenants/${b.id}/dead-letters`],
+    ['POST', `/api/tenants/${b.id}/dead-letters/${ids.deadLetterId}/replay`],
+  ];
+}
+
+describe("tenant A's credentials on tenant B's objects", () => {
+  it('every tenant-scoped endpoint answers 404 and leaks nothing, for API keys and for sessions', async () => {
+    const a = await seedTenant(net);
+    const b = await seedTenant(net);
+    const aKey = JSON.parse((await call('POST', `/api/tenants/${a.id}/api-keys`, OPERATOR, { name: 'a', role: 'tenant-admin' })).text).key as string;
+    const bKeyId = JSON.parse((await call('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text).id as string;
+    const hostname = `b-${crypto.randomUUID().slice(0, 6)}.example.com`;
+    await call('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
+    const email = `a-admin-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    await call('POST', '/api/users', OPERATOR, { email, password: 'correct horse battery staple', role: 'tenant-admin', tenantId: a.id });
+    const session = JSON.parse((await call('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text).token as string;
+
+    const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname });
+    for (const headers of [{ 'x-api-key': aKey }, { authorization: `Bearer ${session}` }] as Array<Record<string, string>>) {
+      for (const [method, path, body] of routes) {
+        const res = await call(method, path, headers, body);
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+        for (const leak of [b.name, b.slug, b.whatsapp.phoneNumberId, b.genesys.clientId]) expect(res.text).not.toContain(leak);
+      }
+      // lists only ever show the caller's own tenant and users
+      const tenants = await call('GET', '/api/tenants', headers);
+      expect(tenants.text).toContain(a.id);
+      expect(tenants.text).not.toContain(b.id);
+      const users = await call('GET', '/api/users', headers);
+      expect(users.status).toBe(200);
+      expect(users.text).not.toContain(b.id);
+    }
+    // and B is untouched
+    const after = JSON.parse((await call('GET', `/api/tenants/${b.id}`, OPERATOR)).text);
+    expect(after.name).toBe(b.name);
+    expect((await call('GET', `/api/tenants/${b.id}/api-keys`, OPERATOR)).text).toContain(bKeyId);
+  });
+});
+
+describe('secrets never leave', () => {
+  it('no response body and no log line carries a secret, across onboarding, rotation, checks and traffic', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => lines.push(args.map(String).join(' '));
+    const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'warn').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture)];
+    try {
+      const n = crypto.randomUUID().slice(0, 8);
+      const secrets = {
+        accessToken: `EAAGsecretaccesstoken${n}`,
+        appSecret: `appsecretvalue${n}`,
+        clientSecret: `genesysclientsecret${n}`,
+        rotated: `EAAGrotatedtoken${n}`,
+      };
+      const bodies: string[] = [];
+      const digits = String(Date.now()).slice(-10);
+      const created = await call('POST', '/api/tenants', OPERATOR, {
+        name: `Secretive ${n}`,
+        slug: `secretive-${n}`,
+        whatsapp: { phoneNumberId: `7${digits}`, wabaId: `6${digits}`, accessToken: secrets.accessToken, appSecret: secrets.appSecret, verifyToken: `verify-${n}-xx` },
+        genesys: { region: 'mypurecloud.com', clientId: `cid-${n}-xx`, clientSecret: secrets.clientSecret },
+      });
+      bodies.push(created.text);
+      const id = JSON.parse(created.text).id as string;
+      net.genesys.registerClient(`cid-${n}-xx`, secrets.clientSecret);
+      net.meta.phoneNumbers.set(`7${digits}`, secrets.accessToken);
+      for (const [method, path, body] of [
+        ['GET', `/api/tenants/${id}`],
+        ['GET', '/api/tenants'],
+        ['PUT', `/api/tenants/${id}/whatsapp`, { accessToken: secrets.rotated }],
+        ['POST', `/api/tenants/${id}/test-connection`],
+        ['POST', `/api/tenants/${id}/genesys/integration`, {}],
+        ['GET', `/api/tenants/${id}/audit`],
+        ['GET', `/api/tenants/${id}/setup`],
+      ] as Array<[string, string, unknown?]>) {
+        bodies.push((await call(method, path, OPERATOR, body)).text);
+      }
+      const tenant = { id, whatsapp: { phoneNumberId: `7${digits}` } } as SeededTenant;
+      bodies.push(await (await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: secrets.appSecret })).text());
+      bodies.push(await (await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: 'forged' })).text());
+      await vi.waitFor(() => expect(lines.some((l) => l.includes('inbound.delivered') && l.includes(id))).toBe(true), { timeout: 10_000, interval: 50 });
+
+      const integrationSecret = [...net.genesys.integrations.values()].find((i) => i.webhookUrl.endsWith(id))!.secret;
+      for (const secret of [...Object.values(secrets), integrationSecret]) {
+        for (const text of [...bodies, ...lines]) expect(text).not.toContain(secret);
+      }
+      // phone numbers in logs are masked
+      expect(lines.join('\n')).not.toContain('16505551234');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
