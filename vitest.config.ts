@@ -31,6 +31,8 @@ export default defineConfig(async () => {
             RETRY_BASE_MS: '20',
             MAX_DELIVERY_ATTEMPTS: '4',
             UPSTREAM_TIMEOUT_MS: '2000',
+            PAIR_INTERVAL_MS: '300',
+            PAIR_BURST: '3',
           },
         },
       }),

@@ -24,6 +24,8 @@ import { log, maskPhone } from '../workers/lib/log';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { GenesysInboundRequest } from '../workers/schemas/genesys.schema';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
+import { OutboundLane } from './conversation.outbound';
+import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 
 export const DEDUP_RETENTION_MS = 8 * 24 * 3600_000;
 /** WhatsApp's customer-service window: free-form replies are allowed this long after the customer's last message. */
@@ -58,9 +60,18 @@ type MessageRow = {
 };
 
 export class ConversationDO extends DurableObject<Env> {
+  private readonly outbound: OutboundLane;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => this.migrate());
+    this.outbound = new OutboundLane({
+      sql: ctx.storage.sql,
+      env,
+      getMeta: (key) => this.getMeta(key),
+      setMeta: (key, value) => this.setMeta(key, value),
+      windowOpen: (now) => this.windowAt(now).open,
+    });
   }
 
   private migrate(): void {
@@ -113,14 +124,28 @@ export class ConversationDO extends DurableObject<Env> {
       this.setMeta('wa_id', item.waId);
       if (item.contactName) this.setMeta('contact_name', item.contactName);
       const last = Number(this.getMeta('last_customer_ts') ?? 0);
-      if (ts * 1000 > last) this.setMeta('last_customer_ts', String(ts * 1000));
+      if (ts * 1000 >= last) {
+        this.setMeta('last_customer_ts', String(ts * 1000));
+        this.setMeta('last_inbound_wamid', wamid);
+      }
       result.accepted.push(wamid);
     }
     if (result.accepted.length > 0) await this.schedule();
     return result;
   }
 
-  /** Keeps WhatsApp delivery statuses of agent messages (forwarded to Genesys as receipts by the outbound path). */
+  /** Accepts agent messages, receipts and events from Genesys, once each by Genesys message id. */
+  async enqueueOutbound(items: OutboundQueueMessage[]): Promise<IngestResult> {
+    const tenantId = items[0]?.tenantId;
+    const to = items[0]?.message.channel.to.id.replace(/\D/g, '');
+    if (tenantId) this.setMeta('tenant_id', tenantId);
+    if (to && !this.getMeta('wa_id')) this.setMeta('wa_id', to);
+    const result = this.outbound.accept(items);
+    if (result.accepted.length > 0) await this.schedule();
+    return result;
+  }
+
+  /** Records a WhatsApp delivery status; statuses of agent messages become Genesys receipts. */
   async recordStatus(item: WaStatusItem): Promise<void> {
     const s = item.status;
     this.ctx.storage.sql.exec(
@@ -134,10 +159,30 @@ export class ConversationDO extends DurableObject<Env> {
     );
     this.setMeta('tenant_id', item.tenantId);
     this.setMeta('wa_id', item.waId);
+    this.outbound.applyStatuses();
     await this.schedule();
   }
 
   async serviceWindow(now = Date.now()): Promise<ServiceWindow> {
+    return this.windowAt(now);
+  }
+
+  /** Outbound state of one agent message, by Genesys id. */
+  async lookupOutbound(
+    genesysId: string,
+  ): Promise<{ state: string; receipt: string | null; partsSent: number; attempts: number; nextAttemptAt: number; lastError: string | null } | null> {
+    const row = this.ctx.storage.sql
+      .exec<{ state: string; receipt: string | null; parts_sent: number; attempts: number; next_attempt_at: number; last_error: string | null }>(
+        'SELECT state, receipt, parts_sent, attempts, next_attempt_at, last_error FROM outbound WHERE genesys_id = ?',
+        genesysId,
+      )
+      .toArray()[0];
+    return row
+      ? { state: row.state, receipt: row.receipt, partsSent: row.parts_sent, attempts: row.attempts, nextAttemptAt: row.next_attempt_at, lastError: row.last_error }
+      : null;
+  }
+
+  private windowAt(now: number): ServiceWindow {
     const last = this.getMeta('last_customer_ts');
     if (!last) return { lastCustomerMessageAt: null, open: false, closesAt: null };
     const closesAt = Number(last) + SERVICE_WINDOW_MS;
@@ -156,6 +201,8 @@ export class ConversationDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.drain();
+    await this.outbound.drainMessages();
+    await this.outbound.drainTasks();
     this.purge();
     await this.schedule();
   }
@@ -353,17 +400,21 @@ export class ConversationDO extends DurableObject<Env> {
     const cutoff = Date.now() - DEDUP_RETENTION_MS;
     this.ctx.storage.sql.exec("DELETE FROM messages WHERE state != 'pending' AND updated_at < ?", cutoff);
     this.ctx.storage.sql.exec('DELETE FROM statuses WHERE received_at < ?', cutoff);
+    this.ctx.storage.sql.exec("DELETE FROM outbound WHERE state != 'pending' AND updated_at < ?", cutoff);
   }
 
   /** One alarm for everything: the next due delivery, else the next purge. */
   private async schedule(): Promise<void> {
     const sql = this.ctx.storage.sql;
-    const next = sql
-      .exec<{ at: number | null }>("SELECT MIN(MAX(due_at, next_attempt_at)) AS at FROM messages WHERE state = 'pending'")
-      .one().at;
+    // Only the head (earliest timestamp) moves first: wake when it may retry and a message is due.
+    const head = sql.exec<{ next: number }>("SELECT next_attempt_at AS next FROM messages WHERE state = 'pending' ORDER BY ts, seq LIMIT 1").toArray()[0];
+    const firstDue = sql.exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM messages WHERE state = 'pending'").one().at;
+    const inbound = head && firstDue !== null ? Math.max(head.next, firstDue) : null;
+    const next = [inbound, this.outbound.nextDue()].filter((v): v is number => v !== null).reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null);
     const oldest = sql
       .exec<{ at: number | null }>(
-        "SELECT MIN(u) AS at FROM (SELECT MIN(updated_at) AS u FROM messages WHERE state != 'pending' UNION ALL SELECT MIN(received_at) FROM statuses)",
+        `SELECT MIN(u) AS at FROM (SELECT MIN(updated_at) AS u FROM messages WHERE state != 'pending' UNION ALL SELECT MIN(received_at) FROM statuses
+         UNION ALL SELECT MIN(updated_at) FROM outbound WHERE state != 'pending')`,
       )
       .one().at;
     const purgeAt = oldest !== null ? oldest + DEDUP_RETENTION_MS : null;
@@ -372,7 +423,8 @@ export class ConversationDO extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    const wanted = Math.min(...at);
+    // Work already due runs now; setAlarm refuses times in the distant past (e.g. a "0" retry time).
+    const wanted = Math.max(Math.min(...at), Date.now());
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > wanted || current < Date.now()) await this.ctx.storage.setAlarm(wanted);
   }

@@ -33,4 +33,32 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     )`,
     'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
   ],
+  [
+    // Agent messages in arrival order: dedup by Genesys message id, window check, WhatsApp sends.
+    `CREATE TABLE outbound (
+      genesys_id TEXT PRIMARY KEY,
+      seq INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'dead', 'ignored')),
+      item TEXT,
+      parts_sent INTEGER NOT NULL DEFAULT 0,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT,
+      receipt TEXT,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`,
+    'CREATE INDEX outbound_pending ON outbound (state, seq)',
+    // Small follow-up calls (Genesys receipts, WhatsApp read/typing), retried in order.
+    `CREATE TABLE tasks (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind TEXT NOT NULL CHECK (kind IN ('receipt', 'typing', 'mark_read')),
+      dedup TEXT UNIQUE,
+      payload TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL
+    )`,
+    'ALTER TABLE statuses ADD COLUMN applied INTEGER NOT NULL DEFAULT 0',
+  ],
 ];

@@ -16,6 +16,7 @@ import { requestToken } from '../workers/clients/genesys.client';
 import { loadTenant } from '../workers/db/tenants.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { z } from 'zod';
+import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 
 /** Treat a token as expired this long before Genesys does, so no request races its expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -39,6 +40,27 @@ export class TenantGateDO extends DurableObject<Env> {
   private grants: number[] = [];
   /** How many token requests this gate made; read by tests and the benchmark. */
   private tokenRequests = 0;
+  /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
+  private whatsappBucket: Bucket | undefined;
+  /** After Meta's 130429 (throughput exceeded) every conversation of the number holds off until then. */
+  private whatsappPausedUntil = 0;
+
+  /** Permits for `count` WhatsApp sends from the tenant's number, or how long to wait. */
+  async acquireWhatsapp(count: number, messagesPerSecond: number): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+    const now = Date.now();
+    if (now < this.whatsappPausedUntil) return { ok: false, waitMs: this.whatsappPausedUntil - now };
+    const interval = 1000 / Math.max(1, messagesPerSecond);
+    this.whatsappBucket = refill(this.whatsappBucket, now, Math.max(messagesPerSecond, count), interval);
+    const taken = take(this.whatsappBucket, count, interval);
+    if (!taken.ok) return taken;
+    this.whatsappBucket = taken.bucket;
+    return { ok: true };
+  }
+
+  /** Meta said the number is over its throughput: pause all its conversations for a while. */
+  async pauseWhatsapp(ms: number): Promise<void> {
+    this.whatsappPausedUntil = Math.max(this.whatsappPausedUntil, Date.now() + ms);
+  }
 
   /**
    * A permit for one Genesys call. `rejectedToken` says Genesys just answered 401 to that token:

@@ -1,7 +1,7 @@
 /** Shared test vocabulary: seed a tenant, sign and post webhooks like Meta does, wait for delivery. */
 import { env, exports } from 'cloudflare:workers';
 import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
-import { hmacSha256, toHex } from '../workers/lib/crypto';
+import { hmacSha256, toBase64, toHex } from '../workers/lib/crypto';
 import type { FakeNetwork } from './fakes/network';
 
 export interface SeededTenant extends NewTenant {
@@ -75,4 +75,61 @@ export async function postWebhook(
 
 export function uniqueWamid(): string {
   return `wamid.TEST${crypto.randomUUID().replaceAll('-', '')}`;
+}
+
+/** X-Hub-Signature-256 as Genesys computes it: base64, not hex. */
+export async function genesysSignature(body: string, secret: string): Promise<string> {
+  return `sha256=${toBase64(await hmacSha256(secret, new TextEncoder().encode(body) as Uint8Array<ArrayBuffer>))}`;
+}
+
+export async function postGenesys(tenant: SeededTenant, message: unknown, options: { secret?: string; signature?: string } = {}): Promise<Response> {
+  const raw = JSON.stringify(message);
+  const signature = options.signature ?? (await genesysSignature(raw, options.secret ?? tenant.genesys.outboundWebhookSecret));
+  return exports.default.fetch(
+    new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw }),
+  );
+}
+
+/** An agent's message as Genesys posts it to the outbound webhook. */
+export function agentMessage(tenant: SeededTenant, waId: string, fields: Record<string, unknown> = {}): Record<string, any> {
+  const id = crypto.randomUUID().replaceAll('-', '');
+  return {
+    id,
+    channel: {
+      id: tenant.genesys.integrationId,
+      platform: 'Open',
+      type: 'Private',
+      to: { id: `+${waId}`, idType: 'Phone' },
+      from: { nickname: 'Agent', id: tenant.genesys.integrationId, idType: 'Opaque' },
+      time: new Date().toISOString(),
+      messageId: id,
+    },
+    type: 'Text',
+    direction: 'Outbound',
+    originatingEntity: 'Human',
+    conversationId: crypto.randomUUID(),
+    ...fields,
+  };
+}
+
+/** A WhatsApp status webhook for a message we sent, signed like Meta does. */
+export function statusWebhook(tenant: SeededTenant, wamid: string, waId: string, status: string, errors?: unknown[]): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: tenant.whatsapp.wabaId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: tenant.whatsapp.phoneNumberId },
+              statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: waId, ...(errors ? { errors } : {}) }],
+            },
+          },
+        ],
+      },
+    ],
+  };
 }

@@ -8,6 +8,7 @@ import { AppError } from './domain/errors';
 import { log } from './lib/log';
 import { whatsappRoutes } from './routes/whatsapp.route';
 import { mediaRoutes } from './routes/media.route';
+import { genesysRoutes } from './routes/genesys.route';
 import { adminRoutes } from './routes/admin.route';
 
 export const app = new Hono<AppEnv>()
@@ -17,6 +18,7 @@ export const app = new Hono<AppEnv>()
   })
   .get('/health', (c) => c.json({ ok: true }))
   .route('/webhooks/whatsapp', whatsappRoutes)
+  .route('/webhooks/genesys', genesysRoutes)
   .route('/media', mediaRoutes)
   .route('/api', adminRoutes);
 

@@ -9,13 +9,15 @@
 import { z } from 'zod';
 import type { ConversationDO } from '../durable-objects/conversation.do';
 import type { TenantGateDO } from '../durable-objects/tenant-gate.do';
-import type { DeadLetterMessage, InboundQueueMessage } from './schemas/queue.schema';
+import type { DeadLetterMessage, InboundQueueMessage, OutboundQueueMessage } from './schemas/queue.schema';
 
 export interface Env {
   DB: D1Database;
   TOKENS: KVNamespace;
   INBOUND_QUEUE: Queue<InboundQueueMessage>;
   INBOUND_DLQ: Queue<DeadLetterMessage>;
+  OUTBOUND_QUEUE: Queue<OutboundQueueMessage>;
+  OUTBOUND_DLQ: Queue<DeadLetterMessage>;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
   ADMIN_RATE_LIMIT: RateLimit;
@@ -39,6 +41,9 @@ export interface Env {
   UPSTREAM_TIMEOUT_MS?: string;
   GENESYS_REQUESTS_PER_MINUTE?: string;
   MEDIA_URL_TTL_SECONDS?: string;
+  PAIR_INTERVAL_MS?: string;
+  PAIR_BURST?: string;
+  OUTBOUND_MEDIA_HOSTS?: string;
 }
 
 const optionalUrl = z
@@ -70,6 +75,22 @@ export const Config = z.object({
   UPSTREAM_TIMEOUT_MS: int(10_000),
   GENESYS_REQUESTS_PER_MINUTE: int(300),
   MEDIA_URL_TTL_SECONDS: int(3600),
+  /** WhatsApp's pair rate: about one message per 6 s to one customer, after a small burst. */
+  PAIR_INTERVAL_MS: int(6000),
+  PAIR_BURST: int(10),
+  /**
+   * Hosts whose https links agent attachments may use (comma-separated; a leading dot matches
+   * subdomains). WhatsApp fetches these links itself; the bridge never does.
+   */
+  OUTBOUND_MEDIA_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v || '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud,.us-gov-pure.cloud,.eusc-pure.cloud')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
 });
 export type Config = z.infer<typeof Config>;
 

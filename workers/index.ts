@@ -6,6 +6,7 @@ import { app } from './app';
 import type { Env } from './env';
 import { handleInbound } from './queues/inbound.handler';
 import { handleDeadLetters } from './queues/dead-letter.handler';
+import { handleOutbound } from './queues/outbound.handler';
 
 export { ConversationDO } from '../durable-objects/conversation.do';
 export { TenantGateDO } from '../durable-objects/tenant-gate.do';
@@ -14,8 +15,10 @@ export default {
   fetch: app.fetch,
   async queue(batch, env) {
     // Queue names may carry an environment suffix (inbound-staging); match on the stem.
-    if (batch.queue.startsWith('inbound-dlq')) return handleDeadLetters(batch, env);
+    if (batch.queue.startsWith('inbound-dlq')) return handleDeadLetters(batch, env, 'inbound');
+    if (batch.queue.startsWith('outbound-dlq')) return handleDeadLetters(batch, env, 'outbound');
     if (batch.queue.startsWith('inbound')) return handleInbound(batch, env);
+    if (batch.queue.startsWith('outbound')) return handleOutbound(batch, env);
     throw new Error(`no consumer for queue ${batch.queue}`);
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -38,8 +38,17 @@ export const StructuredResponse = z.strictObject({
   originatingMessageId: z.string().min(1),
 });
 
+export const Receipt = z.strictObject({
+  id: z.string().min(1),
+  channel: z.object({ to: z.object({ id: z.string().min(1), idType: z.string().optional() }), time: z.iso.datetime() }),
+  status: z.enum(['Sent', 'Delivered', 'Read', 'Failed', 'Published', 'Removed']),
+  direction: z.literal('Outbound').optional(),
+  isFinalReceipt: z.boolean().optional(),
+  reasons: z.array(z.object({ code: z.string().optional(), message: z.string().min(1) })).optional(),
+});
+
 export interface GenesysCall {
-  endpoint: 'message' | 'structured';
+  endpoint: 'message' | 'structured' | 'receipt';
   integrationId: string;
   token: string;
   body: Record<string, unknown>;
@@ -79,8 +88,13 @@ export class FakeGenesys {
     return this.tokenRequestsByClient.get(clientId) ?? 0;
   }
 
+  /** Customer messages (and button responses) that reached an integration. */
   callsFor(integrationId: string): GenesysCall[] {
-    return this.calls.filter((c) => c.integrationId === integrationId);
+    return this.calls.filter((c) => c.integrationId === integrationId && c.endpoint !== 'receipt');
+  }
+
+  receiptsFor(integrationId: string): Array<Record<string, any>> {
+    return this.calls.filter((c) => c.integrationId === integrationId && c.endpoint === 'receipt').map((c) => c.body);
   }
 
   readonly login = new Hono().post('/oauth/token', async (c) => {
@@ -128,7 +142,13 @@ export class FakeGenesys {
     })
     .post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
     const path = c.req.path;
-    const endpoint = path.endsWith('/inbound/open/message') ? 'message' : path.endsWith('/inbound/open/structured/response') ? 'structured' : null;
+    const endpoint = path.endsWith('/inbound/open/message')
+      ? 'message'
+      : path.endsWith('/inbound/open/structured/response')
+        ? 'structured'
+        : path.endsWith('/inbound/open/receipt')
+          ? 'receipt'
+          : null;
     if (!endpoint) return c.json(errorBody(404, 'not.found', 'unknown endpoint'), 404);
     const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
     const expiry = this.tokens.get(token);
@@ -141,7 +161,7 @@ export class FakeGenesys {
     } catch {
       return c.json(errorBody(400, 'bad.request', 'The request could not be understood by the server due to malformed syntax.'), 400);
     }
-    const parsed = (endpoint === 'message' ? InboundMessage : StructuredResponse).safeParse(json);
+    const parsed = (endpoint === 'message' ? InboundMessage : endpoint === 'structured' ? StructuredResponse : Receipt).safeParse(json);
     if (!parsed.success) return c.json(errorBody(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
     const id = crypto.randomUUID().replaceAll('-', '');
     this.calls.push({ endpoint, integrationId: c.req.param('integrationId'), token, body: json as Record<string, unknown>, id });

@@ -3,7 +3,42 @@
  * (answers a download URL, as Graph does) and the download itself, both requiring the access token.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { Script, answer } from './scripted';
+
+const Media = z.object({ link: z.url().startsWith('https://').optional(), id: z.string().optional(), caption: z.string().max(1024).optional(), filename: z.string().optional() }).refine((m) => m.link || m.id, 'link or id');
+const Reply = z.object({ type: z.literal('reply'), reply: z.object({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }) });
+const Row = z.object({ id: z.string().min(1).max(200), title: z.string().min(1).max(24), description: z.string().max(72).optional() });
+const Interactive = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('button'), body: z.object({ text: z.string().min(1).max(1024) }), action: z.object({ buttons: z.array(Reply).min(1).max(3) }) }),
+  z.object({
+    type: z.literal('list'),
+    body: z.object({ text: z.string().min(1).max(4096) }),
+    action: z.object({ button: z.string().min(1).max(20), sections: z.array(z.object({ title: z.string().max(24).optional(), rows: z.array(Row).min(1) })).min(1) }),
+  }).refine((i) => i.action.sections.reduce((n, s) => n + s.rows.length, 0) <= 10, 'at most 10 rows'),
+]);
+const Base = { messaging_product: z.literal('whatsapp'), recipient_type: z.literal('individual').optional(), to: z.string().regex(/^\d{6,15}$/), context: z.object({ message_id: z.string().min(1) }).optional() };
+/** What POST /{phone-number-id}/messages accepts (WhatsApp Cloud API reference). */
+export const SendRequest = z.union([
+  z.object({ ...Base, type: z.literal('text'), text: z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() }) }),
+  z.object({ ...Base, type: z.literal('image'), image: Media }),
+  z.object({ ...Base, type: z.literal('video'), video: Media }),
+  z.object({ ...Base, type: z.literal('audio'), audio: Media.refine((m) => m.caption === undefined, 'audio has no caption') }),
+  z.object({ ...Base, type: z.literal('document'), document: Media }),
+  z.object({ ...Base, type: z.literal('interactive'), interactive: Interactive }),
+  z.object({
+    ...Base,
+    type: z.literal('template'),
+    template: z.object({ name: z.string().min(1), language: z.object({ code: z.string().min(2) }), components: z.array(z.object({ type: z.string(), parameters: z.array(z.object({ type: z.literal('text'), text: z.string() })) })).optional() }),
+  }),
+  z.object({ messaging_product: z.literal('whatsapp'), status: z.literal('read'), message_id: z.string().min(1), typing_indicator: z.object({ type: z.literal('text') }).optional() }),
+]);
+
+export interface SentMessage {
+  phoneNumberId: string;
+  body: Record<string, any>;
+  wamid: string;
+}
 
 export class FakeMeta {
   readonly script = new Script();
@@ -11,12 +46,31 @@ export class FakeMeta {
   mediaRequests = 0;
   /** Phone number id → the access token allowed to act for it. */
   readonly phoneNumbers = new Map<string, string>();
+  /** Accepted sends (messages) and read/typing marks, in order. */
+  readonly sent: SentMessage[] = [];
+  readonly reads: Array<{ phoneNumberId: string; messageId: string; typing: boolean }> = [];
+  /** Every send request with its answer status, failures included. */
+  readonly sendRequests: Array<{ phoneNumberId: string; status: number }> = [];
+
+  sentTo(phoneNumberId: string): SentMessage[] {
+    return this.sent.filter((m) => m.phoneNumberId === phoneNumberId);
+  }
+
+  static error(code: number, message: string, details?: string) {
+    return { error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: details ?? message }, fbtrace_id: 'AbCdEf123' } };
+  }
 
   addMedia(id: string, bytes: Uint8Array, mime: string, token: string): void {
     this.media.set(id, { bytes, mime, token });
   }
 
   readonly graph = new Hono()
+    .post('/:version/:phoneNumberId/messages', async (c) => {
+      const phoneNumberId = c.req.param('phoneNumberId');
+      const res = await this.send(c.req.raw, phoneNumberId);
+      this.sendRequests.push({ phoneNumberId, status: res.status });
+      return res;
+    })
     .get('/download/:id', (c) => {
       const media = this.media.get(c.req.param('id'));
       if (!media || c.req.header('authorization') !== `Bearer ${media.token}`) return c.json({ error: { message: 'Unauthorized', code: 190 } }, 401);
@@ -45,4 +99,30 @@ export class FakeMeta {
         id,
       });
     });
+
+  private async send(request: Request, phoneNumberId: string): Promise<Response> {
+    const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const token = request.headers.get('authorization')?.match(/^Bearer (.+)$/)?.[1];
+    const expected = this.phoneNumbers.get(phoneNumberId);
+    if (!expected) return json(FakeMeta.error(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
+    if (token !== expected) return json(FakeMeta.error(190, 'Error validating access token: Session has expired'), 401);
+    const scripted = this.script.take(`/messages/${phoneNumberId}`);
+    if (scripted) return answer(scripted, request.signal);
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return json(FakeMeta.error(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
+    }
+    const parsed = SendRequest.safeParse(body);
+    if (!parsed.success) return json(FakeMeta.error(100, '(#100) Invalid parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    const data = parsed.data as Record<string, any>;
+    if (data.status === 'read') {
+      this.reads.push({ phoneNumberId, messageId: data.message_id, typing: !!data.typing_indicator });
+      return json({ success: true });
+    }
+    const wamid = `wamid.FAKE${crypto.randomUUID().replaceAll('-', '')}`;
+    this.sent.push({ phoneNumberId, body: data, wamid });
+    return json({ messaging_product: 'whatsapp', contacts: [{ input: data.to, wa_id: data.to }], messages: [{ id: wamid }] });
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../env';
 import { z } from 'zod';
-import { GenesysMessageResponse, GenesysTokenResponse, type GenesysInboundRequest } from '../schemas/genesys.schema';
+import { GenesysMessageResponse, GenesysTokenResponse, type GenesysInboundRequest, type OpenInboundReceipt } from '../schemas/genesys.schema';
 import { callJson } from './http';
 
 export function genesysApiBase(cfg: Config, region: string): string {
@@ -91,5 +91,14 @@ export function createIntegration(
       }),
     },
     { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: OpenIntegration },
+  );
+}
+
+/** POST …/{integrationId}/inbound/open/receipt: a WhatsApp delivery status of an agent's message. */
+export async function sendReceipt(cfg: Config, target: { region: string; integrationId: string; token: string }, receipt: OpenInboundReceipt): Promise<void> {
+  await callJson(
+    `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/inbound/open/receipt`,
+    { method: 'POST', headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' }, body: JSON.stringify(receipt) },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: z.unknown() },
   );
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../env';
-import { UpstreamError } from '../domain/errors';
+import { UpstreamError, type UpstreamFailure } from '../domain/errors';
 import { classifyHttp, classifyThrown } from '../domain/retry';
 import { callJson } from './http';
 
@@ -77,5 +77,89 @@ export function getPhoneNumber(cfg: Config, phoneNumberId: string, accessToken: 
     `${graphBase(cfg)}/${encodeURIComponent(phoneNumberId)}?fields=display_phone_number,verified_name,quality_rating`,
     { headers: { authorization: `Bearer ${accessToken}` } },
     { service: 'graph', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: PhoneNumberInfo },
+  );
+}
+
+// ===== Sending
+
+const GraphError = z.looseObject({
+  error: z.looseObject({
+    message: z.string().optional(),
+    code: z.number(),
+    error_data: z.looseObject({ details: z.string().optional() }).optional(),
+  }),
+});
+
+/** WhatsApp error codes the bridge treats specially (Cloud API error code reference). */
+export const WA_ERRORS = {
+  /** Access token expired or revoked: the tenant's credential is broken until someone fixes it. */
+  tokenInvalid: 190,
+  /** More than 24 hours since the customer's last message: only templates may be sent. */
+  reEngagement: 131047,
+  /** Pair rate limit: too many messages to one customer in a short time. */
+  pairRate: 131056,
+  /** Throughput of the phone number exceeded. */
+  throughput: 130429,
+} as const;
+
+const RETRYABLE_CODES = new Set<number>([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
+
+/** Classifies a Graph API error answer. The WhatsApp code is kept in `code` as `whatsapp_<code>`. */
+export function classifyGraphError(status: number, body: string, pairIntervalMs: number): UpstreamFailure & { waCode?: number } {
+  let parsed: z.infer<typeof GraphError> | undefined;
+  try {
+    const result = GraphError.safeParse(JSON.parse(body));
+    parsed = result.success ? result.data : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return { ...classifyHttp(status, body, null, 'whatsapp') };
+  const waCode = parsed.error.code;
+  const detail = `${waCode}: ${parsed.error.message ?? 'error'}${parsed.error.error_data?.details ? ` (${parsed.error.error_data.details})` : ''}`;
+  const code = `whatsapp_${waCode}`;
+  if (waCode === WA_ERRORS.tokenInvalid) return { kind: 'unauthorized', code, detail, waCode };
+  if (waCode === WA_ERRORS.pairRate) return { kind: 'retryable', code, detail, retryAfterMs: pairIntervalMs, waCode };
+  if (RETRYABLE_CODES.has(waCode) || status >= 500) return { kind: 'retryable', code, detail, waCode };
+  return { kind: 'permanent', code, detail, waCode };
+}
+
+const SendResponse = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
+
+async function postMessages(cfg: Config, phoneNumberId: string, accessToken: string, body: unknown, pairIntervalMs: number): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${graphBase(cfg)}/${encodeURIComponent(phoneNumberId)}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(cfg.UPSTREAM_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new UpstreamError(classifyThrown(err, 'whatsapp'));
+  }
+  const text = await response.text();
+  if (!response.ok) throw new UpstreamError(classifyGraphError(response.status, text, pairIntervalMs));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError({ kind: 'retryable', code: 'whatsapp_bad_response', detail: 'non-JSON answer' });
+  }
+}
+
+/** POST /{phone-number-id}/messages; answers the wamid WhatsApp gave the message. */
+export async function sendMessage(cfg: Config, phoneNumberId: string, accessToken: string, body: unknown, pairIntervalMs: number): Promise<string> {
+  const parsed = SendResponse.safeParse(await postMessages(cfg, phoneNumberId, accessToken, body, pairIntervalMs));
+  if (!parsed.success) throw new UpstreamError({ kind: 'retryable', code: 'whatsapp_bad_response', detail: 'no message id in the answer' });
+  return parsed.data.messages[0]!.id;
+}
+
+/** Marks a customer message read, optionally showing the typing indicator (which also marks it read). */
+export async function markRead(cfg: Config, phoneNumberId: string, accessToken: string, wamid: string, typing: boolean): Promise<void> {
+  await postMessages(
+    cfg,
+    phoneNumberId,
+    accessToken,
+    { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(typing ? { typing_indicator: { type: 'text' } } : {}) },
+    0,
   );
 }

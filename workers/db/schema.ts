@@ -19,6 +19,8 @@ export const tenants = sqliteTable(
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    /** Mark customer messages read on WhatsApp (blue ticks) once an agent answers or types. */
+    markRead: integer('mark_read', { mode: 'boolean' }).notNull().default(false),
     createdAt: epochMs('created_at'),
   },
   (t) => [uniqueIndex('tenants_slug_uq').on(t.slug)],
@@ -39,6 +41,8 @@ export const whatsappConfigs = sqliteTable(
     /** sha256 of the verify token, so Meta's GET handshake can find its tenant without decrypting every row. */
     verifyTokenHash: text('verify_token_hash').notNull(),
     credentialStatus: text('credential_status', { enum: ['ok', 'broken'] }).notNull().default('ok'),
+    /** Messages per second this number may send (Meta's default throughput is 80). */
+    messagesPerSecond: integer('messages_per_second').notNull().default(80),
     updatedAt: epochMs('updated_at'),
   },
   (t) => [uniqueIndex('whatsapp_phone_number_uq').on(t.phoneNumberId), index('whatsapp_verify_hash_idx').on(t.verifyTokenHash)],
@@ -54,6 +58,9 @@ export const genesysConfigs = sqliteTable('genesys_configs', {
   clientSecretEnc: text('client_secret_enc').notNull(),
   integrationId: text('integration_id').notNull(),
   outboundWebhookSecretEnc: text('outbound_webhook_secret_enc').notNull(),
+  /** The secret before the last rotation, still accepted until `previous_secret_until`. */
+  previousSecretEnc: text('previous_secret_enc'),
+  previousSecretUntil: integer('previous_secret_until'),
   updatedAt: epochMs('updated_at'),
 });
 

@@ -12,7 +12,7 @@ import { genesysConfigs, tenants, whatsappConfigs } from './schema';
 export interface NewTenant {
   name: string;
   slug: string;
-  whatsapp: { phoneNumberId: string; wabaId: string; accessToken: string; appSecret: string; verifyToken: string };
+  whatsapp: { phoneNumberId: string; wabaId: string; accessToken: string; appSecret: string; verifyToken: string; messagesPerSecond?: number };
   genesys: { region: string; clientId: string; clientSecret: string; integrationId: string; outboundWebhookSecret: string };
 }
 
@@ -21,9 +21,16 @@ export interface Tenant {
   slug: string;
   name: string;
   status: 'active' | 'suspended';
-  whatsapp: NewTenant['whatsapp'] & { credentialStatus: 'ok' | 'broken' };
-  genesys: NewTenant['genesys'];
+  markRead: boolean;
+  whatsapp: NewTenant['whatsapp'] & { credentialStatus: 'ok' | 'broken'; messagesPerSecond: number };
+  genesys: NewTenant['genesys'] & {
+    /** The signing secret before the last rotation, while Genesys may still use it. */
+    previousOutboundWebhookSecret?: string;
+  };
 }
+
+/** How long Genesys may keep signing with the old secret after a rotation. */
+export const SECRET_ROTATION_GRACE_MS = 24 * 3600_000;
 
 const aad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
 
@@ -37,6 +44,7 @@ async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp'])
     appSecretEnc: await seal(key, w.appSecret, aad(tenantId, 'wa.appSecret')),
     verifyTokenEnc: await seal(key, w.verifyToken, aad(tenantId, 'wa.verifyToken')),
     verifyTokenHash: await sha256Hex(w.verifyToken),
+    messagesPerSecond: w.messagesPerSecond ?? 80,
     credentialStatus: 'ok' as const,
     updatedAt: Date.now(),
   };
@@ -74,9 +82,20 @@ export async function setWhatsappConfig(env: Env, tenantId: string, w: NewTenant
   forgetTenant(tenantId);
 }
 
-export async function setGenesysConfig(env: Env, tenantId: string, g: NewTenant['genesys']): Promise<void> {
+/**
+ * Replaces the Genesys credentials. When the outbound webhook secret changes, the old one stays
+ * valid for {@link SECRET_ROTATION_GRACE_MS}: Genesys may still sign with it while the change spreads.
+ */
+export async function setGenesysConfig(env: Env, tenantId: string, g: NewTenant['genesys'], previous?: Tenant['genesys']): Promise<void> {
   const row = await genesysRow(env, tenantId, g);
-  await getDb(env.DB).update(genesysConfigs).set(row).where(eq(genesysConfigs.tenantId, tenantId));
+  const rotated = previous && previous.outboundWebhookSecret !== g.outboundWebhookSecret;
+  const grace = rotated
+    ? {
+        previousSecretEnc: await seal(env.MASTER_KEY, previous.outboundWebhookSecret, aad(tenantId, 'gc.previousSecret')),
+        previousSecretUntil: Date.now() + SECRET_ROTATION_GRACE_MS,
+      }
+    : {};
+  await getDb(env.DB).update(genesysConfigs).set({ ...row, ...grace }).where(eq(genesysConfigs.tenantId, tenantId));
   forgetTenant(tenantId);
 }
 
@@ -86,8 +105,8 @@ export async function markWhatsappCredential(env: Env, tenantId: string, status:
   forgetTenant(tenantId);
 }
 
-export async function updateTenant(env: Env, tenantId: string, patch: { name?: string; status?: 'active' | 'suspended' }): Promise<void> {
-  if (patch.name === undefined && patch.status === undefined) return;
+export async function updateTenant(env: Env, tenantId: string, patch: { name?: string; status?: 'active' | 'suspended'; markRead?: boolean }): Promise<void> {
+  if (patch.name === undefined && patch.status === undefined && patch.markRead === undefined) return;
   await getDb(env.DB).update(tenants).set(patch).where(eq(tenants.id, tenantId));
   forgetTenant(tenantId);
 }
@@ -147,6 +166,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     slug: row.tenants.slug,
     name: row.tenants.name,
     status: row.tenants.status,
+    markRead: row.tenants.markRead,
     whatsapp: {
       phoneNumberId: w.phoneNumberId,
       wabaId: w.wabaId,
@@ -154,6 +174,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
       appSecret: await unseal(key, w.appSecretEnc, aad(tenantId, 'wa.appSecret')),
       verifyToken: await unseal(key, w.verifyTokenEnc, aad(tenantId, 'wa.verifyToken')),
       credentialStatus: w.credentialStatus,
+      messagesPerSecond: w.messagesPerSecond,
     },
     genesys: {
       region: g.region,
@@ -161,6 +182,9 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
       clientSecret: await unseal(key, g.clientSecretEnc, aad(tenantId, 'gc.clientSecret')),
       integrationId: g.integrationId,
       outboundWebhookSecret: await unseal(key, g.outboundWebhookSecretEnc, aad(tenantId, 'gc.outboundWebhookSecret')),
+      ...(g.previousSecretEnc && (g.previousSecretUntil ?? 0) > Date.now()
+        ? { previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')) }
+        : {}),
     },
   };
 }

@@ -44,7 +44,7 @@ import {
 import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../db/records.repo';
 import { createIntegration, getIntegration, requestToken } from '../clients/genesys.client';
 import { getPhoneNumber } from '../clients/whatsapp.client';
-import { DeadLetterMessage, InboundQueueMessage } from '../schemas/queue.schema';
+import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
 import {
   ApiKeyCreate,
   ApiKeyView,
@@ -75,6 +75,7 @@ function view(t: Tenant): z.infer<typeof TenantView> {
     slug: t.slug,
     name: t.name,
     status: t.status,
+    markRead: t.markRead,
     whatsapp: {
       phoneNumberId: t.whatsapp.phoneNumberId,
       wabaId: t.whatsapp.wabaId,
@@ -82,6 +83,7 @@ function view(t: Tenant): z.infer<typeof TenantView> {
       appSecret: mask(t.whatsapp.appSecret),
       verifyToken: mask(t.whatsapp.verifyToken),
       credentialStatus: t.whatsapp.credentialStatus,
+      messagesPerSecond: t.whatsapp.messagesPerSecond,
     },
     genesys: {
       region: t.genesys.region,
@@ -268,6 +270,7 @@ api.openapi(
     assertRole(c.get('principal'), 'tenant-admin');
     const body = c.req.valid('json');
     const { credentialStatus: _status, ...current } = tenant.whatsapp;
+    // New credentials get a fresh chance: a token Meta refused is replaced by this one.
     try {
       await setWhatsappConfig(c.env, tenantId, { ...current, ...body });
     } catch (err) {
@@ -296,7 +299,7 @@ api.openapi(
     // `.partial()` keeps the integrationId default; only fields the caller sent count.
     const sent = (await c.req.json()) as Record<string, unknown>;
     const changes = Object.fromEntries(Object.entries(body).filter(([k, v]) => k in sent && v !== undefined));
-    await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, ...changes });
+    await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, ...changes }, tenant.genesys);
     await c.env.TOKENS.delete(`genesys-token:${tenantId}`);
     await recordAudit(c.env, { tenantId, actor: actorOf(c.get('principal')), action: 'credentials.genesys.set', target: tenantId, detail: { fields: Object.keys(changes) } });
     return c.json(view((await loadTenant(c.env, tenantId))!), 200);
@@ -360,7 +363,7 @@ api.openapi(
       log.warn('admin.integration_failed', { tenantId, detail });
       throw new AppError('upstream_failed', 502, `Genesys did not create the integration: ${detail}`);
     }
-    await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, integrationId, outboundWebhookSecret: secret });
+    await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, integrationId, outboundWebhookSecret: secret }, tenant.genesys);
     await recordAudit(c.env, { tenantId, actor: actorOf(c.get('principal')), action: 'genesys.integration.create', target: integrationId });
     return c.json({ integrationId, outboundWebhookUrl: webhookUrl }, 201);
   },
@@ -558,10 +561,11 @@ api.openapi(
     const stored: unknown = JSON.parse(row.payload);
     // A dead letter holds either the original queue item, or the item wrapped with its error.
     const wrapped = DeadLetterMessage.safeParse(stored);
-    const item = InboundQueueMessage.safeParse(wrapped.success ? wrapped.data.item : stored);
+    const item = ReplayableItem.safeParse(wrapped.success ? wrapped.data.item : stored);
     if (!item.success || item.data.tenantId !== tenantId) throw new AppError('invalid_body', 400, 'this dead letter holds no replayable item');
-    const body = item.data.kind === 'wa_message' ? { ...item.data, replay: true } : item.data;
-    await c.env.INBOUND_QUEUE.send(body, { contentType: 'json' });
+    const data = item.data;
+    if (data.kind === 'gc_message') await c.env.OUTBOUND_QUEUE.send({ ...data, replay: true }, { contentType: 'json' });
+    else await c.env.INBOUND_QUEUE.send(data.kind === 'wa_message' ? { ...data, replay: true } : data, { contentType: 'json' });
     await markReplayed(c.env, tenantId, row.id);
     await recordAudit(c.env, { tenantId, actor: actorOf(c.get('principal')), action: 'deadletter.replay', target: row.id });
     return c.json({ replayed: row.id }, 202);

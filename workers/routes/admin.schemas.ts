@@ -34,6 +34,7 @@ export const WhatsappInput = z
     accessToken: secret('EAAG…'),
     appSecret: secret('app secret from the Meta app dashboard'),
     verifyToken: z.string().min(8).max(200),
+    messagesPerSecond: z.number().int().min(1).max(1000).optional().openapi({ description: "The number's throughput; Meta's default is 80." }),
   })
   .openapi('WhatsappCredentials');
 
@@ -58,7 +59,11 @@ export const TenantCreate = z
   .openapi('TenantCreate');
 
 export const TenantPatch = z
-  .object({ name: z.string().min(1).max(200).optional(), status: z.enum(['active', 'suspended']).optional() })
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    markRead: z.boolean().optional().openapi({ description: 'Mark customer messages read on WhatsApp once an agent answers or types.' }),
+  })
   .openapi('TenantPatch');
 
 export const WebhookSetup = z
@@ -80,6 +85,7 @@ export const TenantView = z
     slug: z.string(),
     name: z.string(),
     status: z.enum(['active', 'suspended']),
+    markRead: z.boolean(),
     whatsapp: z.object({
       phoneNumberId: z.string(),
       wabaId: z.string(),
@@ -87,6 +93,7 @@ export const TenantView = z
       appSecret: Masked,
       verifyToken: Masked,
       credentialStatus: z.enum(['ok', 'broken']),
+      messagesPerSecond: z.number(),
     }),
     genesys: z.object({ region: z.string(), clientId: z.string(), clientSecret: Masked, integrationId: z.string(), outboundWebhookSecret: Masked }),
   })

@@ -49,3 +49,63 @@ export const GenesysTokenResponse = z.looseObject({
   expires_in: z.number().positive(),
 });
 export type GenesysTokenResponse = z.infer<typeof GenesysTokenResponse>;
+
+// ===== What Genesys POSTs to the outbound webhook (outboundNotificationWebhookUrl)
+
+const GcAttachment = z.looseObject({
+  id: z.string().optional(),
+  mediaType: z.string(),
+  url: z.string().optional(),
+  mime: z.string().optional(),
+  filename: z.string().optional(),
+  text: z.string().optional(),
+});
+const GcQuickReply = z.looseObject({ text: z.string(), payload: z.string().optional(), action: z.string().optional() });
+const GcTemplateParameter = z.looseObject({ id: z.string().optional(), name: z.string().optional(), text: z.string() });
+const GcTemplate = z.looseObject({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  language: z.string().optional(),
+  header: z.looseObject({ text: z.string().optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
+  body: z.looseObject({ text: z.string().optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
+});
+export const GcContent = z.looseObject({
+  contentType: z.string(),
+  attachment: GcAttachment.optional(),
+  quickReply: GcQuickReply.optional(),
+  buttonResponse: z.looseObject({ text: z.string(), payload: z.string().optional(), type: z.string().optional() }).optional(),
+  template: GcTemplate.optional(),
+});
+export type GcContent = z.infer<typeof GcContent>;
+
+export const GcOutboundMessage = z.looseObject({
+  id: z.string().min(1),
+  channel: z.looseObject({
+    id: z.string().optional(),
+    platform: z.string().optional(),
+    messageId: z.string().optional(),
+    to: z.looseObject({ id: z.string().min(1), idType: z.string().optional() }),
+    from: z.looseObject({ id: z.string().optional(), nickname: z.string().optional() }).optional(),
+    time: z.string().optional(),
+    metadata: z.looseObject({ replyToId: z.string().optional(), replyToMessageId: z.string().optional() }).optional(),
+  }),
+  type: z.string().min(1),
+  text: z.string().optional(),
+  content: z.array(GcContent).optional(),
+  events: z.array(z.looseObject({ eventType: z.string(), typing: z.looseObject({ type: z.string(), duration: z.number().optional() }).optional() })).optional(),
+  status: z.string().optional(),
+  direction: z.string().optional(),
+  conversationId: z.string().optional(),
+  originatingEntity: z.string().optional(),
+});
+export type GcOutboundMessage = z.infer<typeof GcOutboundMessage>;
+
+/** POST …/{integrationId}/inbound/open/receipt: how a WhatsApp delivery status reaches the agent. */
+export interface OpenInboundReceipt {
+  id: string;
+  channel: { to: { id: string; idType: 'Phone' }; time: string };
+  status: 'Sent' | 'Delivered' | 'Read' | 'Failed';
+  direction: 'Outbound';
+  isFinalReceipt: boolean;
+  reasons?: Array<{ code: string; message: string }>;
+}

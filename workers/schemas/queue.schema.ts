@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { WaError, WaMessage, WaStatus } from './whatsapp.schema';
+import { GcOutboundMessage } from './genesys.schema';
 
 const base = { v: z.literal(1), tenantId: z.string().min(1), phoneNumberId: z.string().min(1), receivedAt: z.number() };
 
@@ -25,6 +26,20 @@ export const InboundQueueMessage = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('wa_notice'), field: z.string(), errors: z.array(WaError).optional(), value: z.unknown() }),
 ]);
 export type InboundQueueMessage = z.infer<typeof InboundQueueMessage>;
+
+/** An agent's message, receipt or event from the Genesys outbound webhook. */
+export const OutboundQueueMessage = z.object({
+  v: z.literal(1),
+  kind: z.literal('gc_message'),
+  tenantId: z.string().min(1),
+  receivedAt: z.number(),
+  message: GcOutboundMessage,
+  replay: z.boolean().optional(),
+});
+export type OutboundQueueMessage = z.infer<typeof OutboundQueueMessage>;
+
+/** Any item a dead letter may hold, to replay it on the queue it came from. */
+export const ReplayableItem = z.union([InboundQueueMessage, OutboundQueueMessage]);
 
 /** What lands in the dead-letter queue: the original item plus why it could not be delivered. */
 export const DeadLetterMessage = z.object({

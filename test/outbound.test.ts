@@ -1,0 +1,320 @@
+/**
+ * Outbound end to end, in workerd: an agent's message, signed by Genesys, crosses the outbound
+ * queue and the conversation object and reaches the (fake) WhatsApp Cloud API; WhatsApp statuses
+ * come back to Genesys as receipts; typing and read marks; the 24-hour window and rate limits.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { env, exports } from 'cloudflare:workers';
+import { fromBase64, hmacSha256Verify, utf8 } from '../workers/lib/crypto';
+import { loadTenant } from '../workers/db/tenants.repo';
+import { listFailures } from '../workers/db/records.repo';
+import genesysVector from './fixtures/genesys/signature_vector__DERIVED.json';
+import agentImage from './fixtures/genesys/webhook_agent_image_attachment__captured.json';
+import typingEvent from './fixtures/genesys/webhook_event_typing_on__doc_example_quoted_by_community.json';
+import failedStatus from './fixtures/meta/status_failed_131049.json';
+import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
+import { FakeMeta } from './fakes/meta.fake';
+import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { agentMessage, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import textFixture from './fixtures/meta/text.json';
+
+let net: FakeNetwork;
+beforeEach(() => {
+  net = installFakeNetwork();
+});
+afterEach(() => uninstallFakeNetwork());
+
+const WAIT = { timeout: 15_000, interval: 50 };
+const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+let customerCounter = 0;
+function newCustomer(): string {
+  customerCounter++;
+  return `4477009${String(Date.now() % 100000).padStart(5, '0')}${customerCounter % 10}`;
+}
+
+/** The customer writes now, which opens the 24-hour window. Answers the customer's wamid. */
+async function customerWrites(tenant: SeededTenant, waId: string, text = 'hello'): Promise<string> {
+  const wamid = uniqueWamid();
+  const webhook = webhookFor(textFixture, tenant, { id: wamid, from: waId, timestamp: String(Math.floor(Date.now() / 1000)), text: { body: text } }) as any;
+  webhook.entry[0].changes[0].value.contacts[0].wa_id = waId;
+  expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
+  await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => (c.body.channel as { messageId: string }).messageId === wamid)).toBe(true), WAIT);
+  return wamid;
+}
+
+function sent(tenant: SeededTenant) {
+  return net.meta.sentTo(tenant.whatsapp.phoneNumberId);
+}
+
+async function agentSays(tenant: SeededTenant, waId: string, fields: Record<string, unknown>) {
+  const message = agentMessage(tenant, waId, fields);
+  const res = await postGenesys(tenant, message);
+  expect(res.status).toBe(200);
+  return message;
+}
+
+describe('the Genesys outbound webhook', () => {
+  it("verifies Genesys' base64 signature (derived test vector)", async () => {
+    const mac = fromBase64(genesysVector.x_hub_signature_256.slice('sha256='.length))!;
+    expect(await hmacSha256Verify(genesysVector.secret, utf8(genesysVector.raw_body), mac)).toBe(true);
+  });
+
+  it('refuses forged, hex-encoded (Meta-style) and missing signatures with 401; unknown tenants with 404; bad bodies with 400', async () => {
+    const tenant = await seedTenant(net);
+    const message = agentMessage(tenant, newCustomer(), { text: 'hi' });
+    expect((await postGenesys(tenant, message, { secret: 'not-the-secret' })).status).toBe(401);
+    expect((await postGenesys(tenant, message, { signature: `sha256=${'ab'.repeat(32)}` })).status).toBe(401);
+    const missing = await exports.default.fetch(new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, { method: 'POST', body: JSON.stringify(message) }));
+    expect(missing.status).toBe(401);
+    expect((await postGenesys({ ...tenant, id: crypto.randomUUID() }, message)).status).toBe(404);
+    const invalid = await postGenesys(tenant, { id: 'x', type: 'Text' });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ error: { code: 'invalid_body', issues: [{ path: 'channel' }] } });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(sent(tenant)).toEqual([]);
+  });
+
+  it('accepts the old and the new secret while a rotation settles', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const rotated = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ outboundWebhookSecret: 'the-new-secret-0123456789' }) }),
+    );
+    expect(rotated.status).toBe(200);
+    expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'old secret' }))).status).toBe(200);
+    expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'new secret' }), { secret: 'the-new-secret-0123456789' })).status).toBe(200);
+    expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'x' }), { secret: 'some-other-secret' })).status).toBe(401);
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text?.body)).toEqual(['old secret', 'new secret']), WAIT);
+  });
+});
+
+describe('agent messages reach WhatsApp', () => {
+  it('a text inside the window is sent once, even when Genesys posts it twice', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const message = agentMessage(tenant, waId, { text: 'See https://example.com/track' });
+    await postGenesys(tenant, message);
+    await postGenesys(tenant, message);
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    expect(sent(tenant)[0]!.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: waId, type: 'text', text: { body: 'See https://example.com/track', preview_url: true } });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(sent(tenant)).toHaveLength(1);
+  });
+
+  it('a long text is split at 4096 characters on a word boundary', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const text = Array.from({ length: 1500 }, (_, i) => `word${i}`).join(' ');
+    await agentSays(tenant, waId, { text });
+    const parts = () => sent(tenant).map((m) => m.body.text.body as string);
+    // more parts than the pair-rate burst (3 in tests): the rest queue and follow
+    await vi.waitFor(() => expect(parts().join(' ')).toBe(text), WAIT);
+    expect(parts().length).toBeGreaterThan(3);
+    expect(parts().every((p) => p.length <= 4096 && !p.startsWith(' ') && !p.endsWith(' '))).toBe(true);
+  });
+
+  it('an agent image (as Genesys captured it) goes by link; a link to another host is refused with a Failed receipt', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const image = { ...structuredClone(agentImage), id: crypto.randomUUID(), channel: { ...agentImage.channel, to: { id: `+${waId}`, idType: 'Opaque' } }, text: 'Here is the label' };
+    await postGenesys(tenant, image);
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    expect(sent(tenant)[0]!.body).toMatchObject({ type: 'image', image: { link: agentImage.content[0]!.attachment.url, caption: 'Here is the label' } });
+
+    const evil = await agentSays(tenant, waId, { content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url: 'https://169.254.169.254/latest/meta-data', mime: 'image/png' } }] });
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === evil.id)).toMatchObject({ status: 'Failed', reasons: [{ code: 'MediaTypeNotAllowed' }] }), WAIT);
+    expect(sent(tenant)).toHaveLength(1);
+  });
+
+  it('a document keeps its filename', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    await agentSays(tenant, waId, { content: [{ contentType: 'Attachment', attachment: { mediaType: 'File', url: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc', mime: 'application/pdf', filename: 'invoice.pdf' } }] });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    expect(sent(tenant)[0]!.body).toMatchObject({ type: 'document', document: { link: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc', filename: 'invoice.pdf' } });
+  });
+
+  it('quick replies become buttons (up to 3), a list (up to 10), or numbered text', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const replies = (n: number) => Array.from({ length: n }, (_, i) => ({ contentType: 'QuickReply', quickReply: { text: `Option ${i + 1}`, payload: `opt-${i + 1}`, action: 'Message' } }));
+    await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(3) });
+    await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(5) });
+    await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(12) });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(3), { timeout: 20_000, interval: 50 });
+    const [buttons, list, numbered] = sent(tenant).map((m) => m.body);
+    expect(buttons!.interactive).toEqual({
+      type: 'button',
+      body: { text: 'Pick one' },
+      action: { buttons: [1, 2, 3].map((i) => ({ type: 'reply', reply: { id: `opt-${i}`, title: `Option ${i}` } })) },
+    });
+    expect(list!.interactive.type).toBe('list');
+    expect(list!.interactive.action.sections[0].rows).toHaveLength(5);
+    expect(numbered!.text.body).toBe(['Pick one', ...Array.from({ length: 12 }, (_, i) => `${i + 1}. Option ${i + 1}`)].join('\n'));
+  });
+
+  it("the customer's tap on an agent button reaches Genesys as a structured response to that agent message", async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const question = await agentSays(tenant, waId, { type: 'Structured', text: 'Cancel the order?', content: [{ contentType: 'QuickReply', quickReply: { text: 'Cancel', payload: 'cancel-button' } }] });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    const tap = webhookFor(buttonReplyFixture, tenant, { id: uniqueWamid(), from: waId, timestamp: String(Math.floor(Date.now() / 1000)), context: { from: '15550783881', id: sent(tenant)[0]!.wamid } }) as any;
+    tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
+    await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => c.endpoint === 'structured')).toBe(true), WAIT);
+    const structured = net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!;
+    expect(structured.body).toMatchObject({ buttonResponse: { type: 'QuickReply', text: 'Cancel', payload: 'cancel-button' }, originatingMessageId: question.id });
+  });
+
+  it('a reply to a customer message quotes it on WhatsApp', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    const customerWamid = await customerWrites(tenant, waId, 'where is my parcel?');
+    await agentSays(tenant, waId, { text: 'On its way', channel: { ...agentMessage(tenant, waId).channel, metadata: { replyToMessageId: customerWamid } } });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    expect(sent(tenant)[0]!.body.context).toEqual({ message_id: customerWamid });
+  });
+});
+
+describe('the 24-hour window', () => {
+  it('free text outside the window is not sent and the agent gets a Failed receipt saying why; a template still goes', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer(); // never wrote: no window
+    const text = await agentSays(tenant, waId, { text: 'Are you still there?' });
+    const notification = await agentSays(tenant, waId, {
+      type: 'Text',
+      text: 'Your order 123 has shipped',
+      content: [{ contentType: 'Notification', template: { id: 'order_shipped', language: 'en_US', body: { text: 'Your order {{1}} has shipped', parameters: [{ id: '1', text: '123' }] } } }],
+    });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    expect(sent(tenant)[0]!.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: waId,
+      type: 'template',
+      template: { name: 'order_shipped', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '123' }] }] },
+    });
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === text.id)).toBeDefined(), WAIT);
+    expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === text.id)).toMatchObject({
+      status: 'Failed',
+      isFinalReceipt: true,
+      channel: { to: { id: `+${waId}` } },
+      reasons: [{ code: 'MessageNotAllowed', message: expect.stringContaining('24-hour') }],
+    });
+    expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === notification.id)).toBeUndefined();
+  });
+});
+
+describe('receipts', () => {
+  it('WhatsApp statuses become one receipt each, never going backwards', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const message = await agentSays(tenant, waId, { text: 'Thanks!' });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    const wamid = sent(tenant)[0]!.wamid;
+    for (const status of ['sent', 'read', 'delivered', 'read', 'sent']) {
+      await postWebhook(statusWebhook(tenant, wamid, waId, status), { secret: tenant.whatsapp.appSecret });
+    }
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Sent', 'Delivered', 'Read']), WAIT);
+    await new Promise((r) => setTimeout(r, 1500));
+    const receipts = net.genesys.receiptsFor(tenant.genesys.integrationId);
+    expect(receipts.map((r) => r.status)).toEqual(['Sent', 'Delivered', 'Read']);
+    expect(receipts.every((r) => r.id === message.id && r.direction === 'Outbound')).toBe(true);
+    expect(receipts.map((r) => r.isFinalReceipt)).toEqual([false, false, true]);
+  });
+
+  it('a failed status carries the WhatsApp code and title to the agent', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const message = await agentSays(tenant, waId, { text: 'Promo!' });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    const errors = failedStatus.entry[0]!.changes[0]!.value.statuses[0]!.errors;
+    await postWebhook(statusWebhook(tenant, sent(tenant)[0]!.wamid, waId, 'failed', errors), { secret: tenant.whatsapp.appSecret });
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    expect(net.genesys.receiptsFor(tenant.genesys.integrationId)[0]).toMatchObject({
+      id: message.id,
+      status: 'Failed',
+      isFinalReceipt: true,
+      reasons: [{ code: 'GeneralError', message: 'WhatsApp 131049: This message was not delivered to maintain healthy ecosystem engagement.' }],
+    });
+  });
+});
+
+describe('typing and read marks', () => {
+  it("the agent's typing shows on WhatsApp (on the customer's last message)", async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    const last = await customerWrites(tenant, waId);
+    const event = { ...structuredClone(typingEvent), id: crypto.randomUUID(), channel: { ...typingEvent.channel, to: { id: `+${waId}` } } };
+    expect((await postGenesys(tenant, event)).status).toBe(200);
+    await vi.waitFor(() => expect(net.meta.reads.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId)).toEqual([{ phoneNumberId: tenant.whatsapp.phoneNumberId, messageId: last, typing: true }]), WAIT);
+  });
+
+  it('customer messages are marked read when the tenant enables it, and not otherwise', async () => {
+    const quiet = await seedTenant(net);
+    const reading = await seedTenant(net);
+    await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${reading.id}`, { method: 'PATCH', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ markRead: true }) }));
+    for (const tenant of [quiet, reading]) {
+      const waId = newCustomer();
+      await customerWrites(tenant, waId);
+      await agentSays(tenant, waId, { text: 'On it' });
+      await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    }
+    await vi.waitFor(() => expect(net.meta.reads.filter((r) => r.phoneNumberId === reading.whatsapp.phoneNumberId)).toMatchObject([{ typing: false }]), WAIT);
+    expect(net.meta.reads.filter((r) => r.phoneNumberId === quiet.whatsapp.phoneNumberId)).toEqual([]);
+  });
+});
+
+describe('WhatsApp limits and errors', () => {
+  it('a burst to one customer is queued by the pair rate and sent in order', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    for (let i = 1; i <= 6; i++) await agentSays(tenant, waId, { text: `burst ${i}` });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(6), WAIT);
+    expect(sent(tenant).map((m) => m.body.text.body)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `burst ${i}`));
+    expect(net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status !== 200)).toEqual([]);
+  });
+
+  it('131056 (pair rate) and 130429 (throughput) are retried; 131047 is not, and the agent is told', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const route = new RegExp(`/messages/${tenant.whatsapp.phoneNumberId}$`);
+    net.meta.script.push(route, { status: 400, body: FakeMeta.error(131056, '(Business Account, Consumer Account) pair rate limit hit') });
+    net.meta.script.push(route, { status: 400, body: FakeMeta.error(130429, 'Rate limit hit') });
+    await agentSays(tenant, waId, { text: 'retried' });
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['retried']), WAIT);
+
+    net.meta.script.push(route, { status: 400, body: FakeMeta.error(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed') });
+    const refused = await agentSays(tenant, waId, { text: 'too late' });
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === refused.id)).toMatchObject({ status: 'Failed', reasons: [{ code: 'MessageNotAllowed' }] }), WAIT);
+    expect(net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 400)).toHaveLength(3);
+    expect((await listFailures(env, tenant.id)).find((f) => f.externalId === refused.id)).toMatchObject({ direction: 'outbound', code: 'MessageNotAllowed' });
+  });
+
+  it('error 190 marks the WhatsApp credential broken and visible; after a new token the message goes', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    net.meta.phoneNumbers.set(tenant.whatsapp.phoneNumberId, 'token-rotated-at-meta');
+    await agentSays(tenant, waId, { text: 'after the fix' });
+    await vi.waitFor(async () => expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('broken'), WAIT);
+    const view = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}`, { headers: OPERATOR }));
+    expect(await view.json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
+
+    await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: 'token-rotated-at-meta' }) }));
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['after the fix']), { timeout: 20_000, interval: 100 });
+    expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok');
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Consumer of the `outbound` queue: hands agent messages to their conversation object (the
+ * customer is `channel.to.id`), one RPC per conversation per batch, in arrival order.
+ * A conversation that cannot be reached retries only its own messages.
+ */
+import { config, type Env } from '../env';
+import { recordFailure } from '../db/records.repo';
+import { backoffMs } from '../domain/retry';
+import { log } from '../lib/log';
+import { OutboundQueueMessage } from '../schemas/queue.schema';
+import { conversationName } from './inbound.handler';
+
+export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const groups = new Map<string, Array<{ msg: Message<unknown>; body: OutboundQueueMessage }>>();
+  for (const msg of batch.messages) {
+    const parsed = OutboundQueueMessage.safeParse(msg.body);
+    const waId = parsed.success ? parsed.data.message.channel.to.id.replace(/\D/g, '') : '';
+    if (!parsed.success || !waId) {
+      const tenantId = typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string' ? (msg.body as { tenantId: string }).tenantId : 'unknown';
+      await recordFailure(env, { tenantId, direction: 'outbound', code: 'invalid_queue_message', detail: parsed.success ? 'no customer number in channel.to.id' : parsed.error.message.slice(0, 300), payload: msg.body });
+      msg.ack();
+      continue;
+    }
+    const key = conversationName(parsed.data.tenantId, waId);
+    const group = groups.get(key) ?? [];
+    group.push({ msg, body: parsed.data });
+    groups.set(key, group);
+  }
+  await Promise.all(
+    [...groups].map(async ([name, group]) => {
+      try {
+        await env.CONVERSATION.getByName(name).enqueueOutbound(group.map((g) => g.body));
+        for (const { msg } of group) msg.ack();
+      } catch (err) {
+        log.error('queue.outbound.conversation_unavailable', { tenantId: name.split(':')[0], error: err instanceof Error ? err.message : String(err) });
+        for (const { msg } of group) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
+      }
+    }),
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The Genesys Open Messaging outbound webhook: POST /webhooks/genesys/:tenantId.
+ *
+ * Genesys signs each body with the integration's secret: X-Hub-Signature-256 = "sha256=" +
+ * BASE64(HMAC-SHA256(raw body)) — base64, unlike Meta's hex. During a secret rotation the
+ * previous secret is accepted too. Genesys waits 10 s, retries about 5 times, and a non-2xx fails
+ * the whole chat, so this route only verifies, queues and answers; a message that later cannot be
+ * sent reaches the agent as a Failed receipt instead of an HTTP error.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { config, type AppEnv } from '../env';
+import { AppError, fieldIssues } from '../domain/errors';
+import { fromBase64, hmacSha256Verify } from '../lib/crypto';
+import { log } from '../lib/log';
+import { loadTenant } from '../db/tenants.repo';
+import { enforceTenantBudget } from '../middleware/rate-limit';
+import { GcOutboundMessage } from '../schemas/genesys.schema';
+
+const SIGNATURE = /^sha256=([A-Za-z0-9+/]{43}=)$/;
+const TENANT_ID = /^[0-9a-f-]{36}$/i;
+
+export const genesysRoutes = new Hono<AppEnv>().post(
+  '/:tenantId',
+  async function genesysBodyLimit(c, next) {
+    return bodyLimit({
+      maxSize: config(c.env).MAX_WEBHOOK_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', 413, `webhook bodies are limited to ${config(c.env).MAX_WEBHOOK_BYTES} bytes`);
+      },
+    })(c, next);
+  },
+  async (c) => {
+    const tenantId = c.req.param('tenantId');
+    const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;
+    if (!tenant) throw new AppError('unknown_tenant', 404, 'no tenant at this webhook URL');
+
+    const header = c.req.header('x-hub-signature-256');
+    if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
+    const signature = SIGNATURE.exec(header.trim())?.[1];
+    const mac = signature ? fromBase64(signature) : null;
+    if (!mac) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<base64 HMAC-SHA256>');
+    const raw = await c.req.arrayBuffer();
+    const secrets = [tenant.genesys.outboundWebhookSecret, tenant.genesys.previousOutboundWebhookSecret].filter((s): s is string => !!s);
+    let genuine = false;
+    for (const secret of secrets) if (!genuine && (await hmacSha256Verify(secret, raw, mac))) genuine = true;
+    if (!genuine) {
+      log.warn('webhook.genesys.bad_signature', { tenantId });
+      throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+    }
+    await enforceTenantBudget(c.env.WEBHOOK_RATE_LIMIT, tenantId);
+
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+    } catch {
+      throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+    }
+    const message = GcOutboundMessage.safeParse(json);
+    if (!message.success) throw new AppError('invalid_body', 400, 'not a Genesys Open Messaging message', fieldIssues(message.error.issues));
+
+    try {
+      await c.env.OUTBOUND_QUEUE.send({ v: 1, kind: 'gc_message', tenantId, receivedAt: Date.now(), message: message.data }, { contentType: 'json' });
+    } catch (err) {
+      log.error('webhook.genesys.enqueue_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
+      throw new AppError('enqueue_failed', 503, 'could not queue the message; retry later');
+    }
+    return c.json({ received: 1 }, 200);
+  },
+);
