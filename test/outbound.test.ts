@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { fromBase64, hmacSha256Verify, utf8 } from '../workers/lib/crypto';
 import { loadTenant } from '../workers/db/tenants.repo';
-import { listFailures } from '../workers/db/records.repo';
+import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import genesysVector from './fixtures/genesys/signature_vector__DERIVED.json';
 import agentImage from './fixtures/genesys/webhook_agent_image_attachment__captured.json';
 import typingEvent from './fixtures/genesys/webhook_event_typing_on__doc_example_quoted_by_community.json';
@@ -316,5 +316,31 @@ describe('WhatsApp limits and errors', () => {
     await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: 'token-rotated-at-meta' }) }));
     await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['after the fix']), { timeout: 20_000, interval: 100 });
     expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok');
+  });
+
+  it("the number's throughput is a per-tenant budget (messages per second, configurable)", async () => {
+    const tenant = await seedTenant(net);
+    const gate = env.TENANT_GATE.getByName(tenant.id);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await gate.acquireWhatsapp(1, 2));
+    expect(answers.slice(0, 2)).toEqual([{ ok: true }, { ok: true }]);
+    expect(answers[2]).toMatchObject({ ok: false, waitMs: expect.any(Number) });
+  });
+
+  it('a send that keeps failing with 5xx is dead-lettered, the agent gets a Failed receipt, and replay sends it', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const route = new RegExp(`/messages/${tenant.whatsapp.phoneNumberId}$`);
+    net.meta.script.push(route, { status: 500, body: FakeMeta.error(131000, 'Something went wrong') }, 4);
+    const message = await agentSays(tenant, waId, { text: 'eventually' });
+    await vi.waitFor(async () => expect(await listDeadLetters(env, tenant.id)).toHaveLength(1), WAIT);
+    const [dead] = await listDeadLetters(env, tenant.id);
+    expect(dead).toMatchObject({ queue: 'outbound', externalId: message.id, errorCode: 'whatsapp_131000', attempts: 4 });
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === message.id)).toMatchObject({ status: 'Failed' }), WAIT);
+
+    const replay = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, { method: 'POST', headers: OPERATOR }));
+    expect(replay.status).toBe(202);
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['eventually']), WAIT);
   });
 });
