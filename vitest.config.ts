@@ -2,45 +2,64 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests run inside workerd with the real bindings of wrangler.toml (local D1, KV, Queues, DOs).
- * Only Meta and Genesys are faked, at the HTTP boundary (test/fakes/); their hosts are the
- * GRAPH_API_BASE / GENESYS_* overrides below.
+ * Two projects:
+ * - `workers`: everything that runs in the Worker, inside workerd with the real bindings of
+ *   wrangler.toml (local D1, KV, Queues, DOs). Only Meta and Genesys are faked, at the HTTP
+ *   boundary (test/fakes/); their hosts are the GRAPH_API_BASE / GENESYS_* overrides below.
+ * - `e2e`: in Node, starts the local sandbox (bridge + simulator + dashboard, `wrangler dev`) and
+ *   drives it in Debian's Chromium with playwright-core, taking screenshots.
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
-          ratelimits: {
-            ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
-            WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
-          },
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            MASTER_KEY: 'dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMtISE=',
-            ADMIN_API_TOKEN: 'test-operator-token',
-            PUBLIC_BASE_URL: 'https://bridge.test',
-            BASE_DOMAIN: 'bridge.test',
-            GRAPH_API_BASE: 'https://graph.fake',
-            GENESYS_API_BASE: 'https://api.genesys.fake',
-            GENESYS_LOGIN_BASE: 'https://login.genesys.fake',
-            INBOUND_REORDER_MS: '150',
-            RETRY_BASE_MS: '20',
-            MAX_DELIVERY_ATTEMPTS: '4',
-            UPSTREAM_TIMEOUT_MS: '2000',
-            PAIR_INTERVAL_MS: '300',
-            PAIR_BURST: '3',
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
+                ratelimits: {
+                  ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
+                  WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+                },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  MASTER_KEY: 'dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMtISE=',
+                  ADMIN_API_TOKEN: 'test-operator-token',
+                  PUBLIC_BASE_URL: 'https://bridge.test',
+                  BASE_DOMAIN: 'bridge.test',
+                  GRAPH_API_BASE: 'https://graph.fake',
+                  GENESYS_API_BASE: 'https://api.genesys.fake',
+                  GENESYS_LOGIN_BASE: 'https://login.genesys.fake',
+                  INBOUND_REORDER_MS: '150',
+                  RETRY_BASE_MS: '20',
+                  MAX_DELIVERY_ATTEMPTS: '4',
+                  UPSTREAM_TIMEOUT_MS: '2000',
+                  PAIR_INTERVAL_MS: '300',
+                  PAIR_BURST: '3',
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            setupFiles: ['./test/setup.ts'],
+            include: ['test/*.test.ts', 'workers/**/*.test.ts', 'durable-objects/**/*.test.ts'],
+            testTimeout: 20_000,
           },
         },
-      }),
-    ],
-    test: {
-      setupFiles: ['./test/setup.ts'],
-      include: ['test/**/*.test.ts', 'workers/**/*.test.ts', 'durable-objects/**/*.test.ts'],
-      testTimeout: 20_000,
+        {
+          test: {
+            name: 'e2e',
+            environment: 'node',
+            include: ['test/e2e/**/*.e2e.test.ts'],
+            testTimeout: 240_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });

@@ -7,45 +7,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { Script, answer } from './scripted';
-
-const From = z.object({
-  id: z.string().min(1),
-  idType: z.enum(['Email', 'Phone', 'Opaque']),
-  nickname: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-});
-const Channel = z.object({ messageId: z.string().optional(), from: From, time: z.iso.datetime(), metadata: z.unknown().optional() });
-const Attachment = z.object({
-  mediaType: z.enum(['Image', 'Video', 'Audio', 'File']),
-  url: z.url(),
-  mime: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/),
-  filename: z.string().optional(),
-  sha256: z.string().optional(),
-  text: z.string().optional(),
-});
-export const InboundMessage = z
-  .strictObject({
-    channel: Channel,
-    text: z.string().max(10_000).optional(),
-    content: z.array(z.object({ contentType: z.literal('Attachment'), attachment: Attachment })).max(10).optional(),
-    metadata: z.record(z.string(), z.string()).optional(),
-  })
-  .refine((m) => m.text !== undefined || (m.content?.length ?? 0) > 0, 'text or content is required');
-export const StructuredResponse = z.strictObject({
-  channel: Channel,
-  buttonResponse: z.object({ type: z.enum(['Button', 'QuickReply']), text: z.string().min(1), payload: z.string().min(1), id: z.string().optional() }),
-  originatingMessageId: z.string().min(1),
-});
-
-export const Receipt = z.strictObject({
-  id: z.string().min(1),
-  channel: z.object({ to: z.object({ id: z.string().min(1), idType: z.string().optional() }), time: z.iso.datetime() }),
-  status: z.enum(['Sent', 'Delivered', 'Read', 'Failed', 'Published', 'Removed']),
-  direction: z.literal('Outbound').optional(),
-  isFinalReceipt: z.boolean().optional(),
-  reasons: z.array(z.object({ code: z.string().optional(), message: z.string().min(1) })).optional(),
-});
+import { GenesysInboundMessage as InboundMessage, GenesysReceipt as Receipt, GenesysStructuredResponse as StructuredResponse, genesysError as errorBody } from '../../workers/simulator/contracts';
 
 export interface GenesysCall {
   endpoint: 'message' | 'structured' | 'receipt';
@@ -55,9 +17,6 @@ export interface GenesysCall {
   id: string;
 }
 
-function errorBody(status: number, code: string, message: string) {
-  return { status, code, message, messageWithParams: message, contextId: crypto.randomUUID(), details: [], errors: [] };
-}
 
 export class FakeGenesys {
   /** Accepted inbound calls, in the order Genesys received them. */

@@ -3,36 +3,8 @@
  * (answers a download URL, as Graph does) and the download itself, both requiring the access token.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { SendRequest, graphError } from '../../workers/simulator/contracts';
 import { Script, answer } from './scripted';
-
-const Media = z.object({ link: z.url().startsWith('https://').optional(), id: z.string().optional(), caption: z.string().max(1024).optional(), filename: z.string().optional() }).refine((m) => m.link || m.id, 'link or id');
-const Reply = z.object({ type: z.literal('reply'), reply: z.object({ id: z.string().min(1).max(256), title: z.string().min(1).max(20) }) });
-const Row = z.object({ id: z.string().min(1).max(200), title: z.string().min(1).max(24), description: z.string().max(72).optional() });
-const Interactive = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('button'), body: z.object({ text: z.string().min(1).max(1024) }), action: z.object({ buttons: z.array(Reply).min(1).max(3) }) }),
-  z.object({
-    type: z.literal('list'),
-    body: z.object({ text: z.string().min(1).max(4096) }),
-    action: z.object({ button: z.string().min(1).max(20), sections: z.array(z.object({ title: z.string().max(24).optional(), rows: z.array(Row).min(1) })).min(1) }),
-  }).refine((i) => i.action.sections.reduce((n, s) => n + s.rows.length, 0) <= 10, 'at most 10 rows'),
-]);
-const Base = { messaging_product: z.literal('whatsapp'), recipient_type: z.literal('individual').optional(), to: z.string().regex(/^\d{6,15}$/), context: z.object({ message_id: z.string().min(1) }).optional() };
-/** What POST /{phone-number-id}/messages accepts (WhatsApp Cloud API reference). */
-export const SendRequest = z.union([
-  z.object({ ...Base, type: z.literal('text'), text: z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() }) }),
-  z.object({ ...Base, type: z.literal('image'), image: Media }),
-  z.object({ ...Base, type: z.literal('video'), video: Media }),
-  z.object({ ...Base, type: z.literal('audio'), audio: Media.refine((m) => m.caption === undefined, 'audio has no caption') }),
-  z.object({ ...Base, type: z.literal('document'), document: Media }),
-  z.object({ ...Base, type: z.literal('interactive'), interactive: Interactive }),
-  z.object({
-    ...Base,
-    type: z.literal('template'),
-    template: z.object({ name: z.string().min(1), language: z.object({ code: z.string().min(2) }), components: z.array(z.object({ type: z.string(), parameters: z.array(z.object({ type: z.literal('text'), text: z.string() })) })).optional() }),
-  }),
-  z.object({ messaging_product: z.literal('whatsapp'), status: z.literal('read'), message_id: z.string().min(1), typing_indicator: z.object({ type: z.literal('text') }).optional() }),
-]);
 
 export interface SentMessage {
   phoneNumberId: string;
@@ -56,9 +28,7 @@ export class FakeMeta {
     return this.sent.filter((m) => m.phoneNumberId === phoneNumberId);
   }
 
-  static error(code: number, message: string, details?: string) {
-    return { error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: details ?? message }, fbtrace_id: 'AbCdEf123' } };
-  }
+  static error = graphError;
 
   addMedia(id: string, bytes: Uint8Array, mime: string, token: string): void {
     this.media.set(id, { bytes, mime, token });

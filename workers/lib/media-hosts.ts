@@ -10,7 +10,10 @@ export function isAllowedMediaUrl(raw: string, allowedHosts: readonly string[]):
   } catch {
     return false;
   }
-  if (url.protocol !== 'https:' || url.username || url.password) return false;
+  if (url.username || url.password) return false;
+  // An entry with a scheme is an exact origin: how the local sandbox allows its http simulator.
+  if (allowedHosts.includes(url.origin.toLowerCase())) return true;
+  if (url.protocol !== 'https:') return false;
   const host = url.hostname.toLowerCase();
   // IPv4/IPv6 literals and single-label names (localhost, intranet) are never allowed.
   if (/^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('[') || !host.includes('.')) return false;

@@ -1,0 +1,129 @@
+// The local sandbox: the bridge, the simulator (Meta + Genesys) and the dashboard, each a
+// `wrangler dev` process on its own port, with local D1 migrated and the demo tenant seeded.
+// Used by `npm run dev` (scripts/dev.mjs) and by the browser end-to-end test.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
+const demo = JSON.parse(readFileSync(path.join(root, 'workers/simulator/demo-tenant.json'), 'utf8'));
+const devVars = Object.fromEntries(
+  readFileSync(path.join(root, '.dev.vars.example'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/^"|"$/g, '')]),
+);
+export const OPERATOR_TOKEN = devVars.ADMIN_API_TOKEN;
+
+const DEFAULT_MEDIA_HOSTS = '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud';
+
+function run(name, args, { quiet, cwd = root }) {
+  const child = spawn(wrangler, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
+  const prefix = (chunk) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n');
+  child.stdout.on('data', (d) => quiet || console.log(prefix(d)));
+  child.stderr.on('data', (d) => quiet || console.error(prefix(d)));
+  return child;
+}
+
+async function waitFor(url, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
+
+/**
+ * Serves dashboard/public as Cloudflare Pages would (static files, index.html for directories).
+ * `wrangler pages dev` would pick up the bridge's wrangler.toml from the project root instead.
+ * /config.json tells the dashboard where the bridge's admin API is.
+ */
+function serveDashboard(port, bridge) {
+  const dir = path.join(root, 'dashboard', 'public');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/config.json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiBase: bridge }));
+      return;
+    }
+    let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(dir)) return res.writeHead(403).end();
+    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!existsSync(file)) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+/** Creates the demo tenant once (idempotent) and tells the simulator its id. */
+async function seed(bridge, sim) {
+  const headers = { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' };
+  const list = await (await fetch(`${bridge}/api/tenants`, { headers })).json();
+  let tenant = list.items.find((t) => t.slug === demo.slug);
+  if (!tenant) {
+    const res = await fetch(`${bridge}/api/tenants`, { method: 'POST', headers, body: JSON.stringify({ name: demo.name, slug: demo.slug, whatsapp: demo.whatsapp, genesys: demo.genesys }) });
+    if (res.status !== 201) throw new Error(`seeding the demo tenant failed: ${res.status} ${await res.text()}`);
+    tenant = (await res.json()).tenant;
+    // The demo shows blue ticks: customer messages are marked read once the agent answers.
+    await fetch(`${bridge}/api/tenants/${tenant.id}`, { method: 'PATCH', headers, body: JSON.stringify({ markRead: true }) });
+  }
+  await fetch(`${sim}/sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant.id }) });
+  return tenant.id;
+}
+
+/**
+ * Starts the sandbox. Options: bridgePort (8787), simPort (8788), dashboardPort (8789),
+ * stateDir (.wrangler/state), quiet. Answers { urls, tenantId, stop() }.
+ */
+export async function startSandbox(options = {}) {
+  const bridgePort = options.bridgePort ?? 8787;
+  const simPort = options.simPort ?? 8788;
+  const dashboardPort = options.dashboardPort ?? 8789;
+  const stateDir = options.stateDir ?? path.join(root, '.wrangler', 'state');
+  const quiet = options.quiet ?? false;
+  const bridge = `http://localhost:${bridgePort}`;
+  const sim = `http://localhost:${simPort}`;
+  const dashboard = `http://localhost:${dashboardPort}`;
+
+  execFileSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], { cwd: root, stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, CI: 'true' } });
+
+  const vars = {
+    PUBLIC_BASE_URL: bridge,
+    GRAPH_API_BASE: `${sim}/graph`,
+    GENESYS_API_BASE: `${sim}/genesys-api`,
+    GENESYS_LOGIN_BASE: `${sim}/genesys-login`,
+    OUTBOUND_MEDIA_HOSTS: `${DEFAULT_MEDIA_HOSTS},${sim}`,
+    INBOUND_REORDER_MS: '300',
+  };
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const common = ['--persist-to', stateDir, '--show-interactive-dev-session=false', '--ip', '127.0.0.1'];
+  const children = [
+    run('bridge', ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs], { quiet }),
+    run('simulator', ['dev', '-c', 'workers/simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common, '--var', `BRIDGE_URL:${bridge}`], { quiet }),
+  ];
+  const server = await serveDashboard(dashboardPort, bridge);
+  const stop = () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    server.close();
+  };
+  try {
+    await Promise.all([waitFor(`${bridge}/health`, 90_000), waitFor(`${sim}/sim/state`, 90_000), waitFor(dashboard, 90_000)]);
+    const tenantId = await seed(bridge, sim);
+    return { urls: { bridge, sim, dashboard }, tenantId, stop };
+  } catch (err) {
+    stop();
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Entry of the dev-only simulator Worker (workers/simulator/wrangler.toml). Routes:
+ * - `/` and `/sim/*`: the two browser panes (customer phone, agent desktop) and their actions;
+ * - `/graph/*`: Meta Graph API; `/genesys-login/*` and `/genesys-api/*`: Genesys Cloud.
+ * The bridge reaches it through GRAPH_API_BASE / GENESYS_LOGIN_BASE / GENESYS_API_BASE.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { SimulatorDO, type SimEnv } from './simulator.do';
+import { SIMULATOR_PAGE } from './ui';
+import demo from './demo-tenant.json';
+
+export { SimulatorDO };
+
+const sim = (env: SimEnv) => env.SIM.getByName('sandbox');
+
+const CustomerAction = z.object({ kind: z.enum(['text', 'image', 'tap']), text: z.string().max(4096).optional(), replyTo: z.string().optional(), buttonId: z.string().optional(), title: z.string().optional() });
+const AgentAction = z.object({ kind: z.enum(['text', 'image', 'buttons', 'template', 'typing']), text: z.string().max(20_000).optional() });
+
+const app = new Hono<{ Bindings: SimEnv }>()
+  .get('/', (c) => c.html(SIMULATOR_PAGE))
+  .get('/assets/:name', async (c) => sim(c.env).assetPng(c.req.param('name')))
+  .get('/sim/state', async (c) => c.json(await sim(c.env).view()))
+  .post('/sim/config', async (c) => {
+    const body = z.object({ tenantId: z.uuid() }).safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: 'tenantId (uuid) required' }, 400);
+    await sim(c.env).configure(body.data.tenantId);
+    return c.json({ ok: true });
+  })
+  .post('/sim/reset', async (c) => {
+    await sim(c.env).reset();
+    return c.json({ ok: true });
+  })
+  .post('/sim/customer', async (c) => {
+    const body = CustomerAction.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: body.error.message }, 400);
+    return c.json(await sim(c.env).customerSends(body.data.kind, body.data));
+  })
+  .post('/sim/agent', async (c) => {
+    const body = AgentAction.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: body.error.message }, 400);
+    return c.json(await sim(c.env).agentSends(body.data.kind, { text: body.data.text, origin: new URL(c.req.url).origin }));
+  })
+  // Meta Graph API
+  .post('/graph/:version/:phoneNumberId/messages', async (c) => sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()))
+  .get('/graph/download/:id', async (c) => sim(c.env).mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null))
+  .get('/graph/:version/:id', async (c) => {
+    if (c.req.param('id') === demo.whatsapp.phoneNumberId) {
+      if (c.req.header('authorization') !== `Bearer ${demo.whatsapp.accessToken}`) return c.json({ error: { code: 190, message: 'Error validating access token' } }, 401);
+      return c.json({ id: demo.whatsapp.phoneNumberId, display_phone_number: demo.displayPhoneNumber, verified_name: demo.name });
+    }
+    return sim(c.env).mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin);
+  })
+  // Genesys Cloud
+  .post('/genesys-login/oauth/token', async (c) => sim(c.env).issueToken(c.req.header('authorization') ?? null, new TextDecoder().decode(await c.req.arrayBuffer())))
+  .all('/genesys-api/*', async (c) => sim(c.env).genesysApi(c.req.path.replace(/^\/genesys-api/, ''), c.req.method, c.req.header('authorization') ?? null, await c.req.text()));
+
+export default { fetch: app.fetch } satisfies ExportedHandler<SimEnv>;

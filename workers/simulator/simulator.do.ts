@@ -1,0 +1,347 @@
+/**
+ * The sandbox's stand-in for Meta and Genesys, for one demo tenant and one demo customer.
+ *
+ * As Meta it signs and POSTs WhatsApp webhooks (hex HMAC with the app secret), answers Graph API
+ * media lookups and downloads, accepts sends exactly as the Cloud API does (same contract as the
+ * test fakes) and reports sent/delivered/read statuses a moment later, as WhatsApp would.
+ * As Genesys it issues OAuth tokens, accepts Open Messaging inbound messages, structured responses
+ * and receipts, and signs agent messages (base64 HMAC) to the bridge's outbound webhook.
+ * Its state is what the two browser panes show.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { GenesysInboundMessage, GenesysReceipt, GenesysStructuredResponse, SendRequest, genesysError, graphError } from './contracts';
+import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
+import demo from './demo-tenant.json';
+
+export interface SimEnv {
+  SIM: DurableObjectNamespace<SimulatorDO>;
+  BRIDGE_URL: string;
+}
+
+type Ticks = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface PhoneItem {
+  id: string;
+  from: 'customer' | 'business';
+  text?: string;
+  imageUrl?: string;
+  buttons?: Array<{ id: string; title: string }>;
+  template?: string;
+  ticks?: Ticks;
+  at: number;
+}
+
+export interface AgentItem {
+  id: string;
+  from: 'customer' | 'agent';
+  text?: string;
+  imageUrl?: string;
+  buttonResponse?: string;
+  receipt?: string;
+  reason?: string;
+  at: number;
+}
+
+interface SimState {
+  tenantId?: string;
+  phone: PhoneItem[];
+  agent: AgentItem[];
+  typingUntil: number;
+  tokens: Record<string, number>;
+  pending: Array<{ at: number; wamid: string; status: 'sent' | 'delivered' | 'read' }>;
+}
+
+/** Templates "approved" in the demo WhatsApp account: name → body with {{n}} placeholders. */
+const TEMPLATES: Record<string, string> = { order_update: 'Hi {{1}}, your order {{2}} is on its way 🚚' };
+
+const encoder = new TextEncoder();
+
+async function hmac(secret: string, body: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)));
+}
+
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+const now = () => Date.now();
+const unix = () => String(Math.floor(Date.now() / 1000));
+
+export class SimulatorDO extends DurableObject<SimEnv> {
+  private async load(): Promise<SimState> {
+    return (await this.ctx.storage.get<SimState>('state')) ?? { phone: [], agent: [], typingUntil: 0, tokens: {}, pending: [] };
+  }
+
+  private async save(state: SimState): Promise<void> {
+    await this.ctx.storage.put('state', state);
+  }
+
+  async configure(tenantId: string): Promise<void> {
+    const state = await this.load();
+    state.tenantId = tenantId;
+    await this.save(state);
+  }
+
+  async reset(): Promise<void> {
+    const state = await this.load();
+    await this.save({ tenantId: state.tenantId, phone: [], agent: [], typingUntil: 0, tokens: state.tokens, pending: [] });
+  }
+
+  async view(): Promise<{ ready: boolean; phone: PhoneItem[]; agent: AgentItem[]; typing: boolean; customer: typeof demo.customer; business: string }> {
+    const state = await this.load();
+    return { ready: !!state.tenantId, phone: state.phone, agent: state.agent, typing: state.typingUntil > now(), customer: demo.customer, business: demo.name };
+  }
+
+  // ===== Playing Meta
+
+  /** Signs a webhook body as Meta does and POSTs it to the bridge. */
+  private async postWhatsappWebhook(value: Record<string, unknown>): Promise<Response> {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: demo.whatsapp.wabaId,
+          changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: demo.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: demo.whatsapp.phoneNumberId }, ...value } }],
+        },
+      ],
+    });
+    return fetch(`${this.env.BRIDGE_URL}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${hex(await hmac(demo.whatsapp.appSecret, body))}` },
+      body,
+    });
+  }
+
+  /** The customer sends something from the phone. */
+  async customerSends(kind: 'text' | 'image' | 'tap', input: { text?: string; replyTo?: string; buttonId?: string; title?: string }): Promise<{ status: number }> {
+    const state = await this.load();
+    const wamid = `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`;
+    const base = { from: demo.customer.waId, id: wamid, timestamp: unix() };
+    let message: Record<string, unknown>;
+    const item: PhoneItem = { id: wamid, from: 'customer', ticks: 'pending', at: now() };
+    if (kind === 'text') {
+      message = { ...base, type: 'text', text: { body: input.text ?? '' } };
+      item.text = input.text;
+    } else if (kind === 'image') {
+      message = { ...base, type: 'image', image: { id: 'sim-customer-photo', mime_type: 'image/png', sha256: 'sim', caption: input.text || undefined } };
+      item.imageUrl = '/assets/customer.png';
+      item.text = input.text;
+    } else {
+      message = {
+        ...base,
+        type: 'interactive',
+        context: { from: demo.displayPhoneNumber.replace(/\D/g, ''), id: input.replyTo },
+        interactive: { type: 'button_reply', button_reply: { id: input.buttonId, title: input.title } },
+      };
+      item.text = input.title;
+    }
+    state.phone.push(item);
+    await this.save(state);
+    const res = await this.postWhatsappWebhook({ contacts: [{ profile: { name: demo.customer.name }, wa_id: demo.customer.waId }], messages: [message] });
+    const after = await this.load();
+    const stored = after.phone.find((p) => p.id === wamid);
+    if (stored && stored.ticks === 'pending') stored.ticks = res.ok ? 'delivered' : 'failed';
+    await this.save(after);
+    return { status: res.status };
+  }
+
+  /** POST /{version}/{phone-number-id}/messages, as the Cloud API. */
+  async graphSend(phoneNumberId: string, authorization: string | null, raw: string): Promise<Response> {
+    if (phoneNumberId !== demo.whatsapp.phoneNumberId) return json(graphError(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token: Session has expired'), 401);
+    let parsed;
+    try {
+      parsed = SendRequest.safeParse(JSON.parse(raw));
+    } catch {
+      return json(graphError(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
+    }
+    if (!parsed.success) return json(graphError(100, '(#100) Invalid parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    const body = parsed.data as Record<string, any>;
+    const state = await this.load();
+    if (body.status === 'read') {
+      // Blue ticks on the customer's messages up to this one; typing shows for 25 s.
+      const until = state.phone.findIndex((p) => p.id === body.message_id);
+      if (until < 0) return json(graphError(100, '(#100) Invalid parameter', 'message_id is not a message of this customer'), 400);
+      for (const p of state.phone.slice(0, until + 1)) if (p.from === 'customer') p.ticks = 'read';
+      if (body.typing_indicator) state.typingUntil = now() + 25_000;
+      await this.save(state);
+      return json({ success: true });
+    }
+    const item: PhoneItem = { id: `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`, from: 'business', at: now() };
+    switch (body.type) {
+      case 'text':
+        item.text = body.text.body;
+        break;
+      case 'image':
+      case 'video':
+      case 'document':
+      case 'audio':
+        item.imageUrl = body.type === 'image' ? body.image.link : undefined;
+        item.text = body[body.type].caption ?? (body.type === 'image' ? undefined : `[${body.type}] ${body[body.type].filename ?? body[body.type].link}`);
+        break;
+      case 'interactive':
+        item.text = body.interactive.body.text;
+        item.buttons =
+          body.interactive.type === 'button'
+            ? body.interactive.action.buttons.map((b: { reply: { id: string; title: string } }) => b.reply)
+            : body.interactive.action.sections.flatMap((s: { rows: Array<{ id: string; title: string }> }) => s.rows);
+        break;
+      case 'template': {
+        const template = TEMPLATES[body.template.name];
+        if (!template) return json(graphError(132001, 'Template name does not exist in the translation', `template name (${body.template.name}) does not exist in ${body.template.language.code}`), 404);
+        const params: string[] = (body.template.components ?? []).flatMap((c: { parameters: Array<{ text: string }> }) => c.parameters.map((p) => p.text));
+        item.template = template.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
+        break;
+      }
+    }
+    state.phone.push(item);
+    state.typingUntil = 0;
+    // WhatsApp reports the message sent, delivered and (the customer has the chat open) read.
+    state.pending.push({ at: now() + 300, wamid: item.id, status: 'sent' }, { at: now() + 800, wamid: item.id, status: 'delivered' }, { at: now() + 1500, wamid: item.id, status: 'read' });
+    await this.save(state);
+    await this.ctx.storage.setAlarm(now() + 300);
+    return json({ messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: item.id }] });
+  }
+
+  override async alarm(): Promise<void> {
+    const state = await this.load();
+    const due = state.pending.filter((p) => p.at <= now());
+    state.pending = state.pending.filter((p) => p.at > now());
+    await this.save(state);
+    for (const p of due) {
+      await this.postWhatsappWebhook({ statuses: [{ id: p.wamid, status: p.status, timestamp: unix(), recipient_id: demo.customer.waId }] });
+    }
+    if (state.pending.length > 0) await this.ctx.storage.setAlarm(Math.min(...state.pending.map((p) => p.at)));
+  }
+
+  mediaInfo(id: string, authorization: string | null, origin: string): Response {
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token'), 401);
+    if (id !== 'sim-customer-photo') return json(graphError(100, `Unsupported get request. Object with ID '${id}' does not exist`), 400);
+    return json({ messaging_product: 'whatsapp', url: `${origin}/graph/download/${id}`, mime_type: 'image/png', sha256: 'sim', file_size: 1, id });
+  }
+
+  mediaDownload(id: string, authorization: string | null): Response {
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return new Response('unauthorized', { status: 401 });
+    if (id !== 'sim-customer-photo') return new Response('not found', { status: 404 });
+    return new Response(Uint8Array.from(atob(CUSTOMER_PHOTO_PNG), (c) => c.charCodeAt(0)), { headers: { 'content-type': 'image/png' } });
+  }
+
+  // ===== Playing Genesys
+
+  async issueToken(authorization: string | null, form: string): Promise<Response> {
+    const expected = `Basic ${btoa(`${demo.genesys.clientId}:${demo.genesys.clientSecret}`)}`;
+    if (new URLSearchParams(form).get('grant_type') !== 'client_credentials') return json({ error: 'unsupported_grant_type' }, 400);
+    if (authorization !== expected) return json({ error: 'invalid_client', description: 'client not found' }, 401);
+    const state = await this.load();
+    const token = `sim-${crypto.randomUUID()}`;
+    state.tokens[token] = now() + 86_400_000;
+    await this.save(state);
+    return json({ access_token: token, token_type: 'bearer', expires_in: 86_400 });
+  }
+
+  private async authorized(authorization: string | null): Promise<boolean> {
+    const token = authorization?.replace(/^Bearer /, '') ?? '';
+    return ((await this.load()).tokens[token] ?? 0) > now();
+  }
+
+  /** The Open Messaging inbound endpoints and the integration lookup. */
+  async genesysApi(path: string, method: string, authorization: string | null, raw: string): Promise<Response> {
+    if (!(await this.authorized(authorization))) return json(genesysError(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+    if (method === 'GET' && path.includes('/messaging/integrations/open/')) {
+      return json({ id: demo.genesys.integrationId, name: 'Sandbox WhatsApp', status: 'Active', createStatus: 'Completed' });
+    }
+    const integration = path.split('/')[5];
+    if (integration !== demo.genesys.integrationId) return json(genesysError(404, 'not.found', 'integration not found'), 404);
+    let body: any;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return json(genesysError(400, 'bad.request', 'malformed JSON'), 400);
+    }
+    const schema = path.endsWith('/inbound/open/message')
+      ? GenesysInboundMessage
+      : path.endsWith('/inbound/open/structured/response')
+        ? GenesysStructuredResponse
+        : path.endsWith('/inbound/open/receipt')
+          ? GenesysReceipt
+          : null;
+    if (!schema) return json(genesysError(404, 'not.found', 'unknown endpoint'), 404);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return json(genesysError(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    const state = await this.load();
+    const id = crypto.randomUUID().replaceAll('-', '');
+    if (schema === GenesysReceipt) {
+      const target = state.agent.find((a) => a.id === body.id);
+      if (target) {
+        target.receipt = body.status;
+        target.reason = body.reasons?.[0]?.message;
+      }
+    } else if (schema === GenesysStructuredResponse) {
+      state.agent.push({ id, from: 'customer', buttonResponse: body.buttonResponse.text, at: now() });
+    } else {
+      const image = body.content?.find((c: { attachment: { mediaType: string } }) => c.attachment.mediaType === 'Image');
+      state.agent.push({ id, from: 'customer', text: body.text, imageUrl: image?.attachment.url, at: now() });
+    }
+    await this.save(state);
+    return json({ id, channel: body.channel, type: 'Text', direction: 'Inbound' });
+  }
+
+  /** The agent sends something from the desktop: signed like Genesys, to the bridge's outbound webhook. */
+  async agentSends(kind: 'text' | 'image' | 'buttons' | 'template' | 'typing', input: { text?: string; origin: string }): Promise<{ status: number }> {
+    const state = await this.load();
+    if (!state.tenantId) return { status: 409 };
+    const id = crypto.randomUUID().replaceAll('-', '');
+    const message: Record<string, unknown> = {
+      id,
+      channel: {
+        id: demo.genesys.integrationId,
+        platform: 'Open',
+        type: 'Private',
+        to: { id: `+${demo.customer.waId}`, idType: 'Phone' },
+        from: { nickname: 'Agent Alex', id: demo.genesys.integrationId, idType: 'Opaque' },
+        time: new Date().toISOString(),
+        messageId: id,
+      },
+      type: 'Text',
+      direction: 'Outbound',
+      originatingEntity: 'Human',
+    };
+    const item: AgentItem = { id, from: 'agent', at: now() };
+    if (kind === 'text') {
+      message.text = item.text = input.text;
+    } else if (kind === 'image') {
+      message.text = item.text = input.text || 'Your shipping label';
+      item.imageUrl = '/assets/agent.png';
+      message.content = [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url: `${input.origin}/assets/agent.png`, mime: 'image/png', filename: 'label.png' } }];
+    } else if (kind === 'buttons') {
+      message.type = 'Structured';
+      message.text = item.text = input.text || 'What would you like to do?';
+      const options = ['Track order', 'Talk to agent', 'Cancel'];
+      message.content = options.map((o) => ({ contentType: 'QuickReply', quickReply: { text: o, payload: o.toLowerCase().replaceAll(' ', '-'), action: 'Message' } }));
+      item.text += ` [${options.join(' | ')}]`;
+    } else if (kind === 'template') {
+      item.text = `Template order_update (${demo.customer.name}, A-1042)`;
+      message.content = [{ contentType: 'Notification', template: { id: 'order_update', language: 'en_US', body: { parameters: [{ id: '1', text: demo.customer.name }, { id: '2', text: 'A-1042' }] } } }];
+    } else {
+      message.type = 'Event';
+      message.events = [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }];
+    }
+    if (kind !== 'typing') {
+      state.agent.push(item);
+      await this.save(state);
+    }
+    const body = JSON.stringify(message);
+    const res = await fetch(`${this.env.BRIDGE_URL}/webhooks/genesys/${state.tenantId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${b64(await hmac(demo.genesys.outboundWebhookSecret, body))}` },
+      body,
+    });
+    return { status: res.status };
+  }
+
+  assetPng(name: string): Response {
+    const data = name === 'agent.png' ? AGENT_PHOTO_PNG : name === 'customer.png' ? CUSTOMER_PHOTO_PNG : null;
+    if (!data) return new Response('not found', { status: 404 });
+    return new Response(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)), { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } });
+  }
+}
