@@ -21,6 +21,7 @@ import { backoffMs } from '../workers/domain/retry';
 import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
 import { signMediaToken } from '../workers/lib/media-token';
 import { log, maskPhone } from '../workers/lib/log';
+import { recordOutcome } from '../workers/lib/metrics';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { GenesysInboundRequest } from '../workers/schemas/genesys.schema';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
@@ -262,7 +263,9 @@ export class ConversationDO extends DurableObject<Env> {
             payload: item.message,
           });
         }
-        log.info('inbound.delivered', { tenantId, wamid: row.wamid, genesysId: outcome.genesysId, waId: maskPhone(item.waId) });
+        const latencyMs = Date.now() - item.receivedAt;
+        recordOutcome(this.env, tenantId, 'inbound', 'delivered', latencyMs);
+        log.info('inbound.delivered', { tenantId, wamid: row.wamid, genesysId: outcome.genesysId, waId: maskPhone(item.waId), latencyMs });
         continue;
       }
 
@@ -285,6 +288,7 @@ export class ConversationDO extends DurableObject<Env> {
         Date.now(),
         row.wamid,
       );
+      recordOutcome(this.env, tenantId, 'inbound', 'retried');
       log.warn('inbound.retry', { tenantId, wamid: row.wamid, attempt: attempts, delayMs: delay, code: failure.code });
       return;
     }
@@ -367,6 +371,7 @@ export class ConversationDO extends DurableObject<Env> {
       row.wamid,
     );
     await recordFailure(this.env, { tenantId, direction: 'inbound', externalId: row.wamid, code, detail, payload: item });
+    recordOutcome(this.env, tenantId, 'inbound', 'failed');
     log.warn('inbound.failed', { tenantId, wamid: row.wamid, code });
   }
 
@@ -390,6 +395,7 @@ export class ConversationDO extends DurableObject<Env> {
       Date.now(),
       row.wamid,
     );
+    recordOutcome(this.env, tenantId, 'inbound', 'dead_lettered');
     log.error('inbound.dead_lettered', { tenantId, wamid: row.wamid, attempts, code: failure.code });
   }
 

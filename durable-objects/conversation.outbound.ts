@@ -19,6 +19,7 @@ import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { planOutbound, type GenesysReasonCode } from '../workers/domain/outbound.translate';
 import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
 import { log, maskPhone } from '../workers/lib/log';
+import { recordOutcome } from '../workers/lib/metrics';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { OpenInboundReceipt } from '../workers/schemas/genesys.schema';
 
@@ -240,7 +241,9 @@ export class OutboundLane {
         if (tenant.whatsapp.credentialStatus === 'broken') await markWhatsappCredential(this.host.env, tenantId, 'ok');
         if (tenant.markRead) this.queueWhatsappMark('mark_read');
         this.applyStatusesFor(row.genesys_id);
-        log.info('outbound.sent', { tenantId, genesysId: row.genesys_id, parts: plan.requests.length, waId: maskPhone(waId) });
+        const latencyMs = Date.now() - item.receivedAt;
+        recordOutcome(this.host.env, tenantId, 'outbound', 'delivered', latencyMs);
+        log.info('outbound.sent', { tenantId, genesysId: row.genesys_id, parts: plan.requests.length, waId: maskPhone(waId), latencyMs });
         continue;
       }
       if (failure.kind === 'unauthorized') {
@@ -269,6 +272,7 @@ export class OutboundLane {
         Date.now(),
         row.genesys_id,
       );
+      recordOutcome(this.host.env, tenantId, 'outbound', 'retried');
       log.warn('outbound.retry', { tenantId, genesysId: row.genesys_id, attempt: attempts, delayMs: delay, code: failure.code });
       return;
     }
@@ -312,6 +316,7 @@ export class OutboundLane {
     this.sql.exec("UPDATE outbound SET state = 'failed', last_error = ?, updated_at = ? WHERE genesys_id = ?", `${code}: ${message}`, Date.now(), row.genesys_id);
     this.queueReceipt(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code, message }]);
     await recordFailure(this.host.env, { tenantId, direction: 'outbound', externalId: row.genesys_id, code, detail: message, payload: JSON.parse(row.item) });
+    recordOutcome(this.host.env, tenantId, 'outbound', 'failed');
     log.warn('outbound.failed', { tenantId, genesysId: row.genesys_id, code });
   }
 
@@ -320,6 +325,7 @@ export class OutboundLane {
     this.sql.exec("UPDATE outbound SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?", attempts, `${failure.code}: ${failure.detail}`, Date.now(), row.genesys_id);
     const reason = reasonFor(failure);
     this.queueReceipt(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code: reason.code, message: `Gave up after ${attempts} attempts. ${reason.message}` }]);
+    recordOutcome(this.host.env, tenantId, 'outbound', 'dead_lettered');
     log.error('outbound.dead_lettered', { tenantId, genesysId: row.genesys_id, attempts, code: failure.code });
   }
 

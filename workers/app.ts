@@ -9,6 +9,7 @@ import { log } from './lib/log';
 import { whatsappRoutes } from './routes/whatsapp.route';
 import { mediaRoutes } from './routes/media.route';
 import { genesysRoutes } from './routes/genesys.route';
+import { healthRoutes } from './routes/health.route';
 import { adminRoutes } from './routes/admin.route';
 
 export const app = new Hono<AppEnv>()
@@ -16,7 +17,7 @@ export const app = new Hono<AppEnv>()
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
   })
-  .get('/health', (c) => c.json({ ok: true }))
+  .route('/health', healthRoutes)
   .route('/webhooks/whatsapp', whatsappRoutes)
   .route('/webhooks/genesys', genesysRoutes)
   .route('/media', mediaRoutes)

@@ -20,6 +20,8 @@ export interface Env {
   OUTBOUND_DLQ: Queue<DeadLetterMessage>;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
+  /** Optional so a deployment without Analytics Engine still runs; metrics are then skipped. */
+  METRICS?: AnalyticsEngineDataset;
   ADMIN_RATE_LIMIT: RateLimit;
   WEBHOOK_RATE_LIMIT: RateLimit;
 
