@@ -137,6 +137,7 @@ const cache = new Map<string, { at: number; value: Promise<Tenant | null> }>();
 
 export function forgetTenant(tenantId: string): void {
   cache.delete(tenantId);
+  for (const [phone, entry] of phoneCache) if (entry.id === tenantId) phoneCache.delete(phone);
 }
 
 export function loadTenant(env: Env, tenantId: string): Promise<Tenant | null> {
@@ -189,13 +190,22 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
   };
 }
 
+/** phone_number_id → tenant id, remembered briefly: every webhook asks, and the answer almost never changes. */
+const phoneCache = new Map<string, { at: number; id: string | null }>();
+
 export async function tenantIdByPhoneNumberId(env: Env, phoneNumberId: string): Promise<string | null> {
+  const hit = phoneCache.get(phoneNumberId);
+  // Unknown numbers are not cached: a tenant created a moment ago must be found at once.
+  if (hit && hit.id !== null && Date.now() - hit.at < CACHE_MS) return hit.id;
   const row = await getDb(env.DB)
     .select({ id: whatsappConfigs.tenantId })
     .from(whatsappConfigs)
     .where(eq(whatsappConfigs.phoneNumberId, phoneNumberId))
     .get();
-  return row?.id ?? null;
+  const id = row?.id ?? null;
+  if (phoneCache.size > 10_000) phoneCache.clear();
+  phoneCache.set(phoneNumberId, { at: Date.now(), id });
+  return id;
 }
 
 export async function tenantIdBySlug(env: Env, slug: string): Promise<string | null> {
