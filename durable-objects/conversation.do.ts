@@ -22,6 +22,7 @@ import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/do
 import { signMediaToken } from '../workers/lib/media-token';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
+import { recordActivity } from '../workers/db/conversations.repo';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { GenesysInboundRequest } from '../workers/schemas/genesys.schema';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
@@ -39,6 +40,18 @@ export type WaStatusItem = Extract<InboundQueueMessage, { kind: 'wa_status' }>;
 export interface IngestResult {
   accepted: string[];
   duplicates: string[];
+}
+
+export interface TimelineEntry {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  at: number;
+  type: string;
+  text?: string;
+  media?: { id: string; mime: string } | { url: string; mime: string };
+  state: string;
+  receipt?: string;
+  error?: string;
 }
 
 export interface ServiceWindow {
@@ -183,6 +196,55 @@ export class ConversationDO extends DurableObject<Env> {
       : null;
   }
 
+  /** Both directions of the conversation, oldest first, with delivery state: the dashboard timeline and the widget history. */
+  async timeline(limit = 200): Promise<TimelineEntry[]> {
+    const sql = this.ctx.storage.sql;
+    const inbound = sql
+      .exec<{ wamid: string; ts: number; state: string; item: string | null; last_error: string | null; genesys_id: string | null }>(
+        "SELECT wamid, ts, state, item, last_error, genesys_id FROM messages WHERE direction = 'inbound' ORDER BY ts DESC, seq DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r): TimelineEntry => {
+        const message = r.item ? (JSON.parse(r.item) as WaMessageItem).message : undefined;
+        const media = message ? mediaOf(message) : undefined;
+        return {
+          id: r.wamid,
+          direction: 'inbound',
+          at: r.ts * 1000,
+          type: message?.type ?? 'unknown',
+          text: message ? (snippetOf(message, 4096) ?? undefined) : undefined,
+          ...(media ? { media: { id: media.id, mime: media.mime } } : {}),
+          state: r.state,
+          ...(r.last_error ? { error: r.last_error } : {}),
+        };
+      });
+    const outbound = sql
+      .exec<{ genesys_id: string; created_at: number; state: string; item: string | null; receipt: string | null; last_error: string | null }>(
+        "SELECT genesys_id, created_at, state, item, receipt, last_error FROM outbound WHERE state != 'ignored' ORDER BY seq DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r): TimelineEntry => {
+        const message = r.item ? (JSON.parse(r.item) as OutboundQueueMessage).message : undefined;
+        const attachment = message?.content?.find((c) => c.attachment)?.attachment;
+        const template = message?.content?.find((c) => c.template)?.template;
+        return {
+          id: r.genesys_id,
+          direction: 'outbound',
+          at: r.created_at,
+          type: template ? 'template' : (message?.type.toLowerCase() ?? 'text'),
+          text: message?.text ?? (template ? `Template ${template.name ?? template.id}` : undefined),
+          ...(attachment?.url ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } } : {}),
+          state: r.state,
+          ...(r.receipt ? { receipt: r.receipt } : {}),
+          ...(r.last_error ? { error: r.last_error } : {}),
+        };
+      });
+    // Both lists were read newest first; reversed, a stable sort keeps arrival order for equal times.
+    return [...inbound.reverse(), ...outbound.reverse()].sort((a, b) => a.at - b.at).slice(-limit);
+  }
+
   private windowAt(now: number): ServiceWindow {
     const last = this.getMeta('last_customer_ts');
     if (!last) return { lastCustomerMessageAt: null, open: false, closesAt: null };
@@ -248,7 +310,8 @@ export class ConversationDO extends DurableObject<Env> {
       }
       if (outcome.kind === 'delivered') {
         sql.exec(
-          "UPDATE messages SET state = 'delivered', genesys_id = ?, item = NULL, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE wamid = ?",
+          // The item stays (until purge) so the timeline and the agent widget can show the message.
+          "UPDATE messages SET state = 'delivered', genesys_id = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE wamid = ?",
           outcome.genesysId,
           Date.now(),
           row.wamid,
@@ -265,6 +328,17 @@ export class ConversationDO extends DurableObject<Env> {
         }
         const latencyMs = Date.now() - item.receivedAt;
         recordOutcome(this.env, tenantId, 'inbound', 'delivered', latencyMs);
+        await recordActivity(this.env, {
+          tenantId,
+          waId: item.waId,
+          direction: 'inbound',
+          outcome: 'delivered',
+          at: Date.now(),
+          contactName: item.contactName ?? this.getMeta('contact_name'),
+          customerAt: Number(item.message.timestamp) * 1000,
+          ...(outcome.conversationId ? { genesysConversationId: outcome.conversationId } : {}),
+          latencyMs,
+        });
         log.info('inbound.delivered', { tenantId, wamid: row.wamid, genesysId: outcome.genesysId, waId: maskPhone(item.waId), latencyMs });
         continue;
       }
@@ -332,7 +406,7 @@ export class ConversationDO extends DurableObject<Env> {
   private async deliver(
     tenant: Tenant,
     request: GenesysInboundRequest,
-  ): Promise<{ kind: 'delivered'; genesysId: string } | { kind: 'wait'; waitMs: number } | { kind: 'failed'; failure: UpstreamFailure }> {
+  ): Promise<{ kind: 'delivered'; genesysId: string; conversationId?: string } | { kind: 'wait'; waitMs: number } | { kind: 'failed'; failure: UpstreamFailure }> {
     const gate = this.env.TENANT_GATE.getByName(tenant.id);
     const cfg = config(this.env);
     let rejected: string | undefined;
@@ -348,7 +422,7 @@ export class ConversationDO extends DurableObject<Env> {
       }
       try {
         const response = await sendInbound(cfg, { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId, token }, request);
-        return { kind: 'delivered', genesysId: response.id };
+        return { kind: 'delivered', genesysId: response.id, ...(response.conversationId ? { conversationId: response.conversationId } : {}) };
       } catch (err) {
         const failure = failureOf(err, 'genesys');
         if (failure.kind === 'unauthorized' && attempt === 0) {
@@ -365,13 +439,14 @@ export class ConversationDO extends DurableObject<Env> {
 
   private async fail(row: MessageRow, item: WaMessageItem, tenantId: string, code: string, detail: string): Promise<void> {
     this.ctx.storage.sql.exec(
-      "UPDATE messages SET state = 'failed', item = NULL, last_error = ?, updated_at = ? WHERE wamid = ?",
+      "UPDATE messages SET state = 'failed', last_error = ?, updated_at = ? WHERE wamid = ?",
       `${code}: ${detail}`,
       Date.now(),
       row.wamid,
     );
     await recordFailure(this.env, { tenantId, direction: 'inbound', externalId: row.wamid, code, detail, payload: item });
     recordOutcome(this.env, tenantId, 'inbound', 'failed');
+    await recordActivity(this.env, { tenantId, waId: item.waId, direction: 'inbound', outcome: 'failed', at: Date.now(), contactName: item.contactName ?? null });
     log.warn('inbound.failed', { tenantId, wamid: row.wamid, code });
   }
 
@@ -389,7 +464,7 @@ export class ConversationDO extends DurableObject<Env> {
       item,
     });
     this.ctx.storage.sql.exec(
-      "UPDATE messages SET state = 'dead', item = NULL, attempts = ?, last_error = ?, updated_at = ? WHERE wamid = ?",
+      "UPDATE messages SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE wamid = ?",
       attempts,
       `${failure.code}: ${failure.detail}`,
       Date.now(),
@@ -450,11 +525,11 @@ function failureOf(err: unknown, service: string): UpstreamFailure {
   return { kind: 'retryable', code: `${service}_error`, detail: err instanceof Error ? err.message : String(err) };
 }
 
-function snippetOf(message: WaMessageItem['message']): string | null {
+function snippetOf(message: WaMessageItem['message'], chars = SNIPPET_CHARS): string | null {
   const m = message as Record<string, unknown>;
   const text = (m.text as { body?: unknown } | undefined)?.body;
   const caption = (m[message.type] as { caption?: unknown } | undefined)?.caption;
   const value = typeof text === 'string' ? text : typeof caption === 'string' ? caption : null;
   if (!value) return null;
-  return value.length > SNIPPET_CHARS ? `${value.slice(0, SNIPPET_CHARS)}…` : value;
+  return value.length > chars ? `${value.slice(0, chars)}…` : value;
 }

@@ -20,6 +20,7 @@ import { planOutbound, type GenesysReasonCode } from '../workers/domain/outbound
 import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
+import { recordActivity } from '../workers/db/conversations.repo';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { OpenInboundReceipt } from '../workers/schemas/genesys.schema';
 
@@ -138,6 +139,12 @@ export class OutboundLane {
   }
 
   private queueReceipt(genesysId: string, status: OpenInboundReceipt['status'], unixSeconds: number, reasons?: OpenInboundReceipt['reasons']): void {
+    // Templates sent from the agent widget have no Genesys message to attach a receipt to; their
+    // status is kept for the widget's history only.
+    if (genesysId.startsWith('widget-')) {
+      this.sql.exec('UPDATE outbound SET receipt = ? WHERE genesys_id = ?', status, genesysId);
+      return;
+    }
     const waId = this.host.getMeta('wa_id') ?? '';
     const receipt: OpenInboundReceipt = {
       id: genesysId,
@@ -243,6 +250,7 @@ export class OutboundLane {
         this.applyStatusesFor(row.genesys_id);
         const latencyMs = Date.now() - item.receivedAt;
         recordOutcome(this.host.env, tenantId, 'outbound', 'delivered', latencyMs);
+        await recordActivity(this.host.env, { tenantId, waId, direction: 'outbound', outcome: 'delivered', at: Date.now(), latencyMs, ...(item.message.conversationId ? { genesysConversationId: item.message.conversationId } : {}) });
         log.info('outbound.sent', { tenantId, genesysId: row.genesys_id, parts: plan.requests.length, waId: maskPhone(waId), latencyMs });
         continue;
       }
@@ -309,7 +317,8 @@ export class OutboundLane {
   }
 
   private finish(genesysId: string, state: 'sent' | 'ignored'): void {
-    this.sql.exec('UPDATE outbound SET state = ?, item = NULL, updated_at = ? WHERE genesys_id = ?', state, Date.now(), genesysId);
+    // The item stays (until purge) for the timeline and the agent widget's history.
+    this.sql.exec('UPDATE outbound SET state = ?, updated_at = ? WHERE genesys_id = ?', state, Date.now(), genesysId);
   }
 
   private async fail(row: OutboundRow, tenantId: string, code: GenesysReasonCode, message: string): Promise<void> {
@@ -317,6 +326,8 @@ export class OutboundLane {
     this.queueReceipt(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code, message }]);
     await recordFailure(this.host.env, { tenantId, direction: 'outbound', externalId: row.genesys_id, code, detail: message, payload: JSON.parse(row.item) });
     recordOutcome(this.host.env, tenantId, 'outbound', 'failed');
+    const failedItem = JSON.parse(row.item) as OutboundQueueMessage;
+    await recordActivity(this.host.env, { tenantId, waId: this.host.getMeta('wa_id') ?? '', direction: 'outbound', outcome: 'failed', at: Date.now(), ...(failedItem.message.conversationId ? { genesysConversationId: failedItem.message.conversationId } : {}) });
     log.warn('outbound.failed', { tenantId, genesysId: row.genesys_id, code });
   }
 

@@ -2,14 +2,16 @@
  * The root Hono app: request ids, routes, and the one place errors become HTTP responses.
  */
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import type { AppEnv } from './env';
+import { config, type AppEnv } from './env';
 import { AppError } from './domain/errors';
 import { log } from './lib/log';
 import { whatsappRoutes } from './routes/whatsapp.route';
 import { mediaRoutes } from './routes/media.route';
 import { genesysRoutes } from './routes/genesys.route';
 import { healthRoutes } from './routes/health.route';
+import { widgetRoutes } from './routes/widget.route';
 import { adminRoutes } from './routes/admin.route';
 
 export const app = new Hono<AppEnv>()
@@ -21,6 +23,11 @@ export const app = new Hono<AppEnv>()
   .route('/webhooks/whatsapp', whatsappRoutes)
   .route('/webhooks/genesys', genesysRoutes)
   .route('/media', mediaRoutes)
+  .use('/api/*', async function dashboardCors(c, next) {
+    // The dashboard (Pages) and the agent widget call the API from their own origins.
+    return cors({ origin: (origin) => (config(c.env).DASHBOARD_ORIGINS.includes(origin) ? origin : null), allowHeaders: ['authorization', 'content-type', 'x-api-key'], maxAge: 600 })(c, next);
+  })
+  .route('/api/widget', widgetRoutes)
   .route('/api', adminRoutes);
 
 app.notFound((c) => c.json(new AppError('not_found', 404, `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404));

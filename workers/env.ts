@@ -46,6 +46,7 @@ export interface Env {
   PAIR_INTERVAL_MS?: string;
   PAIR_BURST?: string;
   OUTBOUND_MEDIA_HOSTS?: string;
+  DASHBOARD_ORIGINS?: string;
 }
 
 const optionalUrl = z
@@ -80,6 +81,11 @@ export const Config = z.object({
   /** WhatsApp's pair rate: about one message per 6 s to one customer, after a small burst. */
   PAIR_INTERVAL_MS: int(6000),
   PAIR_BURST: int(10),
+  /** Origins of the dashboard and agent widget (comma-separated) allowed to call /api from a browser. */
+  DASHBOARD_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
   /**
    * Hosts whose https links agent attachments may use (comma-separated; a leading dot matches
    * subdomains). WhatsApp fetches these links itself; the bridge never does.

@@ -30,12 +30,26 @@ export class FakeGenesys {
   /** Seconds a new token lives (Genesys: 300..172800, default 86400). */
   tokenLifetime = 86_400;
   private clients = new Map<string, string>();
+  private clientOrgs = new Map<string, string>();
+  /** token → who holds it: an OAuth client (org only) or an agent (user + org). */
+  private holders = new Map<string, { orgId: string; user?: { id: string; name: string } }>();
+  /** Genesys conversation per customer (from.id), created by the first inbound message. */
+  readonly conversationsByCustomer = new Map<string, string>();
   /** Open Messaging integrations of the org, by id. */
   readonly integrations = new Map<string, { name: string; webhookUrl: string; secret: string }>();
   private tokens = new Map<string, number>();
 
-  registerClient(clientId: string, secret: string): void {
+  registerClient(clientId: string, secret: string, orgId = 'org-default'): void {
     this.clients.set(clientId, secret);
+    this.clientOrgs.set(clientId, orgId);
+  }
+
+  /** A token as an agent of `orgId` gets from Genesys login (implicit grant) for the widget. */
+  issueAgentToken(orgId: string, user = { id: crypto.randomUUID(), name: 'Agent Smith' }): string {
+    const token = `agent-${crypto.randomUUID()}`;
+    this.tokens.set(token, Date.now() + 3600_000);
+    this.holders.set(token, { orgId, user });
+    return token;
   }
 
   /** Invalidates every token issued so far, as when an admin revokes the OAuth client's sessions. */
@@ -71,6 +85,7 @@ export class FakeGenesys {
     this.tokenRequestsByClient.set(clientId, (this.tokenRequestsByClient.get(clientId) ?? 0) + 1);
     const token = `tok-${crypto.randomUUID()}`;
     this.tokens.set(token, Date.now() + this.tokenLifetime * 1000);
+    this.holders.set(token, { orgId: this.clientOrgs.get(clientId) ?? 'org-default' });
     return c.json({ access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });
   });
 
@@ -84,6 +99,19 @@ export class FakeGenesys {
       const expiry = this.tokens.get(token);
       if (!expiry || expiry < Date.now()) return c.json(errorBody(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
       await next();
+    })
+    .get('/api/v2/users/me', (c) => {
+      const holder = this.holders.get(c.req.header('authorization')!.slice(7));
+      if (!holder?.user) return c.json(errorBody(400, 'bad.request', 'This request requires a user context. Client credentials cannot be used for requests to this resource.'), 400);
+      return c.json({ id: holder.user.id, name: holder.user.name, organization: { id: holder.orgId, name: 'Org' } });
+    })
+    .get('/api/v2/organizations/me', (c) => {
+      const holder = this.holders.get(c.req.header('authorization')!.slice(7));
+      return c.json({ id: holder!.orgId, name: 'Org' });
+    })
+    .get('/api/v2/conversations/:id{[0-9a-f-]{36}}', (c) => {
+      const known = [...this.conversationsByCustomer.values()].includes(c.req.param('id'));
+      return known ? c.json({ id: c.req.param('id'), participants: [] }) : c.json(errorBody(404, 'not.found', 'The requested resource was not found.'), 404);
     })
     .get('/api/v2/conversations/messaging/integrations/open/:id', (c) => {
       const integration = this.integrations.get(c.req.param('id'));
@@ -124,8 +152,14 @@ export class FakeGenesys {
     if (!parsed.success) return c.json(errorBody(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
     const id = crypto.randomUUID().replaceAll('-', '');
     this.calls.push({ endpoint, integrationId: c.req.param('integrationId'), token, body: json as Record<string, unknown>, id });
-    const body = json as { channel: { from: unknown; time: string; messageId?: string }; text?: string };
+    const body = json as { channel: { from: { id: string }; time: string; messageId?: string }; text?: string };
+    let conversationId: string | undefined;
+    if (endpoint !== 'receipt') {
+      conversationId = this.conversationsByCustomer.get(body.channel.from.id) ?? crypto.randomUUID();
+      this.conversationsByCustomer.set(body.channel.from.id, conversationId);
+    }
     return c.json({
+      ...(c.req.query('prefetchConversationId') === 'true' && conversationId ? { conversationId } : {}),
       id,
       channel: { id: c.req.param('integrationId'), platform: 'Open', type: 'Private', messageId: body.channel.messageId, to: { id: c.req.param('integrationId') }, from: body.channel.from, time: body.channel.time },
       type: endpoint === 'message' ? 'Text' : 'Structured',

@@ -41,6 +41,17 @@ export class FakeMeta {
       this.sendRequests.push({ phoneNumberId, status: res.status });
       return res;
     })
+    .get('/:version/:wabaId/message_templates', (c) => {
+      const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
+      if (!token || ![...this.phoneNumbers.values()].includes(token)) return c.json(graphError(190, 'Error validating access token'), 401);
+      return c.json({
+        data: [
+          { name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way' }] },
+          { name: 'follow_up', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Can we help with anything else?' }] },
+        ],
+        paging: { cursors: { before: 'a', after: 'b' } },
+      });
+    })
     .get('/download/:id', (c) => {
       const media = this.media.get(c.req.param('id'));
       if (!media || c.req.header('authorization') !== `Bearer ${media.token}`) return c.json({ error: { message: 'Unauthorized', code: 190 } }, 401);

@@ -42,8 +42,9 @@ export async function sendInbound(
   cfg: Config,
   target: { region: string; integrationId: string; token: string },
   request: GenesysInboundRequest,
-): Promise<{ id: string }> {
-  const url = `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/${INBOUND_PATH[request.endpoint]}`;
+): Promise<{ id: string; conversationId?: string }> {
+  // prefetchConversationId: Genesys answers the conversation id, which the agent widget looks up by.
+  const url = `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/${INBOUND_PATH[request.endpoint]}${request.endpoint === 'message' ? '?prefetchConversationId=true' : ''}`;
   return callJson(
     url,
     {
@@ -100,5 +101,29 @@ export async function sendReceipt(cfg: Config, target: { region: string; integra
     `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/inbound/open/receipt`,
     { method: 'POST', headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' }, body: JSON.stringify(receipt) },
     { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: z.unknown() },
+  );
+}
+
+// ===== Calls made with an agent's own token (the agent widget) or to learn the org
+
+const Me = z.looseObject({ id: z.string(), name: z.string().optional(), organization: z.looseObject({ id: z.string() }).optional() });
+const Organization = z.looseObject({ id: z.string(), name: z.string().optional() });
+
+/** GET /api/v2/users/me?expand=organization: who holds this token, in which org. */
+export function getMe(cfg: Config, region: string, token: string) {
+  return callJson(`${genesysApiBase(cfg, region)}/api/v2/users/me?expand=organization`, { headers: { authorization: `Bearer ${token}` } }, { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Me });
+}
+
+/** GET /api/v2/organizations/me: the org a (client-credentials) token belongs to. */
+export function getOrganization(cfg: Config, region: string, token: string) {
+  return callJson(`${genesysApiBase(cfg, region)}/api/v2/organizations/me`, { headers: { authorization: `Bearer ${token}` } }, { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Organization });
+}
+
+/** GET /api/v2/conversations/{id}: succeeds only when the token's user may see the conversation. */
+export function getConversation(cfg: Config, region: string, token: string, conversationId: string) {
+  return callJson(
+    `${genesysApiBase(cfg, region)}/api/v2/conversations/${encodeURIComponent(conversationId)}`,
+    { headers: { authorization: `Bearer ${token}` } },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: z.looseObject({ id: z.string() }) },
   );
 }

@@ -163,3 +163,29 @@ export async function markRead(cfg: Config, phoneNumberId: string, accessToken: 
     0,
   );
 }
+
+const TemplateList = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      name: z.string(),
+      language: z.string(),
+      status: z.string().optional(),
+      components: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).optional(),
+    }),
+  ),
+});
+
+/** GET /{waba-id}/message_templates: the templates Meta approved for this account. */
+export async function listApprovedTemplates(cfg: Config, wabaId: string, accessToken: string) {
+  const list = await callJson(
+    `${graphBase(cfg)}/${encodeURIComponent(wabaId)}/message_templates?status=APPROVED&fields=name,language,status,components&limit=100`,
+    { headers: { authorization: `Bearer ${accessToken}` } },
+    { service: 'graph', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: TemplateList },
+  );
+  return list.data
+    .filter((t) => !t.status || t.status === 'APPROVED')
+    .map((t) => {
+      const body = t.components?.find((c) => c.type.toUpperCase() === 'BODY')?.text ?? '';
+      return { name: t.name, language: t.language, body, parameters: new Set(body.match(/\{\{\d+\}\}/g) ?? []).size };
+    });
+}

@@ -5,7 +5,7 @@
  * `drizzle-kit generate` turns this file into the SQL under migrations/.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const epochMs = (name: string) =>
   integer(name, { mode: 'number' })
@@ -61,6 +61,8 @@ export const genesysConfigs = sqliteTable('genesys_configs', {
   /** The secret before the last rotation, still accepted until `previous_secret_until`. */
   previousSecretEnc: text('previous_secret_enc'),
   previousSecretUntil: integer('previous_secret_until'),
+  /** The Genesys organization the OAuth client belongs to; the agent widget only trusts agents of it. */
+  orgId: text('org_id'),
   updatedAt: epochMs('updated_at'),
 });
 
@@ -159,4 +161,37 @@ export const auditLog = sqliteTable(
     createdAt: epochMs('created_at'),
   },
   (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
+/** One row per customer conversation: the index the dashboard lists and the widget looks up. */
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    tenantId: text('tenant_id').notNull(),
+    waId: text('wa_id').notNull(),
+    contactName: text('contact_name'),
+    /** The Genesys conversation id, learned from Genesys' answers and outbound messages. */
+    genesysConversationId: text('genesys_conversation_id'),
+    lastMessageAt: integer('last_message_at').notNull(),
+    lastDirection: text('last_direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    lastCustomerMessageAt: integer('last_customer_message_at'),
+    messagesIn: integer('messages_in').notNull().default(0),
+    messagesOut: integer('messages_out').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.waId] }), index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt), index('conversations_genesys_idx').on(t.tenantId, t.genesysConversationId)],
+);
+
+/** Hourly per-tenant counts and latency for the dashboard's charts. */
+export const metricsHourly = sqliteTable(
+  'metrics_hourly',
+  {
+    tenantId: text('tenant_id').notNull(),
+    /** Start of the hour, epoch ms. */
+    hour: integer('hour').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    delivered: integer('delivered').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    latencySumMs: integer('latency_sum_ms').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hour, t.direction] })],
 );

@@ -26,6 +26,8 @@ export interface Tenant {
   genesys: NewTenant['genesys'] & {
     /** The signing secret before the last rotation, while Genesys may still use it. */
     previousOutboundWebhookSecret?: string;
+    /** The Genesys organization of the OAuth client, once learned. */
+    orgId?: string;
   };
 }
 
@@ -183,6 +185,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
       clientSecret: await unseal(key, g.clientSecretEnc, aad(tenantId, 'gc.clientSecret')),
       integrationId: g.integrationId,
       outboundWebhookSecret: await unseal(key, g.outboundWebhookSecretEnc, aad(tenantId, 'gc.outboundWebhookSecret')),
+      ...(g.orgId ? { orgId: g.orgId } : {}),
       ...(g.previousSecretEnc && (g.previousSecretUntil ?? 0) > Date.now()
         ? { previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')) }
         : {}),

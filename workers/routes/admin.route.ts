@@ -45,6 +45,7 @@ import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../d
 import { createIntegration, getIntegration, requestToken } from '../clients/genesys.client';
 import { getPhoneNumber } from '../clients/whatsapp.client';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
+import { registerInsightRoutes } from './admin.insights';
 import {
   ApiKeyCreate,
   ApiKeyView,
@@ -519,6 +520,8 @@ api.openapi(
     return c.body(null, 204);
   },
 );
+
+registerInsightRoutes(api);
 
 // ----- Audit, failures, dead letters
 

@@ -41,7 +41,7 @@ export type GenesysInboundRequest =
   | { endpoint: 'structured'; body: OpenInboundStructuredResponse };
 
 /** What Genesys answers to an inbound message; only the id matters to us. */
-export const GenesysMessageResponse = z.looseObject({ id: z.string().min(1) });
+export const GenesysMessageResponse = z.looseObject({ id: z.string().min(1), conversationId: z.string().optional() });
 
 export const GenesysTokenResponse = z.looseObject({
   access_token: z.string().min(1),

@@ -1,0 +1,127 @@
+/**
+ * Read-only admin views of traffic: conversations, a conversation's timeline, and hourly metrics
+ * for charts. Registered on the authenticated admin app; every handler checks the tenant scope.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { AppError } from '../domain/errors';
+import { assertTenant, type AdminEnv } from '../middleware/admin-auth.middleware';
+import { getConversation, listConversations, metricsSince } from '../db/conversations.repo';
+import { conversationName } from '../queues/inbound.handler';
+import { SERVICE_WINDOW_MS } from '../../durable-objects/conversation.do';
+import { ErrorBody } from './admin.schemas';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
+
+export const ConversationView = z
+  .object({
+    waId: z.string(),
+    contactName: z.string().nullable(),
+    genesysConversationId: z.string().nullable(),
+    lastMessageAt: z.number(),
+    lastDirection: z.string(),
+    messagesIn: z.number(),
+    messagesOut: z.number(),
+    windowClosesAt: z.number().nullable(),
+  })
+  .openapi('Conversation');
+
+export const TimelineView = z
+  .object({
+    conversation: ConversationView,
+    entries: z.array(
+      z.object({
+        id: z.string(),
+        direction: z.enum(['inbound', 'outbound']),
+        at: z.number(),
+        type: z.string(),
+        text: z.string().optional(),
+        state: z.string(),
+        receipt: z.string().optional(),
+        error: z.string().optional(),
+        hasMedia: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('Timeline');
+
+export const MetricsView = z
+  .object({
+    hours: z.array(z.object({ hour: z.number(), inbound: z.number(), outbound: z.number(), failed: z.number(), avgLatencyMs: z.number().nullable() })),
+  })
+  .openapi('Metrics');
+
+function conversationView(row: NonNullable<Awaited<ReturnType<typeof getConversation>>>): z.infer<typeof ConversationView> {
+  return {
+    waId: row.waId,
+    contactName: row.contactName,
+    genesysConversationId: row.genesysConversationId,
+    lastMessageAt: row.lastMessageAt,
+    lastDirection: row.lastDirection,
+    messagesIn: row.messagesIn,
+    messagesOut: row.messagesOut,
+    windowClosesAt: row.lastCustomerMessageAt ? row.lastCustomerMessageAt + SERVICE_WINDOW_MS : null,
+  };
+}
+
+export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
+  api.openapi(
+    createRoute({ method: 'get', path: '/tenants/{tenantId}/conversations', tags: ['conversations'], summary: 'Conversations, most recent first', request: { params: TenantParam }, responses: { 200: json(z.object({ items: z.array(ConversationView) }), 'Conversations'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') } }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      assertTenant(c.get('scope'), tenantId);
+      return c.json({ items: (await listConversations(c.env, tenantId)).map(conversationView) }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/conversations/{waId}',
+      tags: ['conversations'],
+      summary: 'One conversation with every message in both directions and its delivery state',
+      request: { params: TenantParam.extend({ waId: z.string().regex(/^\d{6,15}$/) }) },
+      responses: { 200: json(TimelineView, 'Timeline'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') },
+    }),
+    async (c) => {
+      const { tenantId, waId } = c.req.valid('param');
+      assertTenant(c.get('scope'), tenantId);
+      const row = await getConversation(c.env, tenantId, waId);
+      if (!row) throw new AppError('not_found', 404, 'not found');
+      const entries = await c.env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
+      return c.json({ conversation: conversationView(row), entries: entries.map(({ media, ...e }) => ({ ...e, hasMedia: !!media })) }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/metrics',
+      tags: ['conversations'],
+      summary: 'Messages in/out, failures and average latency per hour',
+      request: { params: TenantParam, query: z.object({ hours: z.coerce.number().int().min(1).max(24 * 30).default(24) }) },
+      responses: { 200: json(MetricsView, 'Hourly series'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      assertTenant(c.get('scope'), tenantId);
+      const { hours } = c.req.valid('query');
+      const since = Math.floor(Date.now() / 3600_000) * 3600_000 - (hours - 1) * 3600_000;
+      const rows = await metricsSince(c.env, tenantId, since);
+      const series = Array.from({ length: hours }, (_, i) => {
+        const hour = since + i * 3600_000;
+        const at = rows.filter((r) => r.hour === hour);
+        const delivered = at.reduce((n, r) => n + r.delivered, 0);
+        const latency = at.reduce((n, r) => n + r.latencySumMs, 0);
+        return {
+          hour,
+          inbound: at.find((r) => r.direction === 'inbound')?.delivered ?? 0,
+          outbound: at.find((r) => r.direction === 'outbound')?.delivered ?? 0,
+          failed: at.reduce((n, r) => n + r.failed, 0),
+          avgLatencyMs: delivered > 0 ? Math.round(latency / delivered) : null,
+        };
+      });
+      return c.json({ hours: series }, 200);
+    },
+  );
+}
