@@ -54,6 +54,8 @@ export default defineConfig(async () => {
           test: {
             name: 'e2e',
             environment: 'node',
+            // Each file starts its own sandbox; one at a time keeps two cores from thrashing.
+            fileParallelism: false,
             include: ['test/e2e/**/*.e2e.test.ts'],
             testTimeout: 240_000,
             hookTimeout: 180_000,

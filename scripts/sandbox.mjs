@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
@@ -49,12 +50,12 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
  * `wrangler pages dev` would pick up the bridge's wrangler.toml from the project root instead.
  * /config.json tells the dashboard where the bridge's admin API is.
  */
-function serveDashboard(port, bridge) {
+function serveDashboard(port, bridge, genesysLoginBase) {
   const dir = path.join(root, 'dashboard', 'public');
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/config.json') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiBase: bridge }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiBase: bridge, genesysLoginBase }));
       return;
     }
     let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
@@ -85,7 +86,7 @@ async function seed(bridge, sim) {
 
 /**
  * Starts the sandbox. Options: bridgePort (8787), simPort (8788), dashboardPort (8789),
- * stateDir (.wrangler/state), quiet. Answers { urls, tenantId, stop() }.
+ * stateDir (.wrangler/state), quiet, vars (extra bridge vars). Answers { urls, tenantId, stop() }.
  */
 export async function startSandbox(options = {}) {
   const bridgePort = options.bridgePort ?? 8787;
@@ -97,6 +98,7 @@ export async function startSandbox(options = {}) {
   const sim = `http://localhost:${simPort}`;
   const dashboard = `http://localhost:${dashboardPort}`;
 
+  await buildDashboard();
   execFileSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], { cwd: root, stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, CI: 'true' } });
 
   const vars = {
@@ -106,14 +108,16 @@ export async function startSandbox(options = {}) {
     GENESYS_LOGIN_BASE: `${sim}/genesys-login`,
     OUTBOUND_MEDIA_HOSTS: `${DEFAULT_MEDIA_HOSTS},${sim}`,
     INBOUND_REORDER_MS: '300',
+    DASHBOARD_ORIGINS: dashboard,
+    ...options.vars,
   };
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const common = ['--persist-to', stateDir, '--show-interactive-dev-session=false', '--ip', '127.0.0.1'];
   const children = [
     run('bridge', ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs], { quiet }),
-    run('simulator', ['dev', '-c', 'workers/simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common, '--var', `BRIDGE_URL:${bridge}`], { quiet }),
+    run('simulator', ['dev', '-c', 'workers/simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common, '--var', `BRIDGE_URL:${bridge}`, '--var', `DASHBOARD_URL:${dashboard}`], { quiet }),
   ];
-  const server = await serveDashboard(dashboardPort, bridge);
+  const server = await serveDashboard(dashboardPort, bridge, `${sim}/genesys-login`);
   const stop = () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
     server.close();

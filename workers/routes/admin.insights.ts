@@ -8,48 +8,10 @@ import { assertTenant, type AdminEnv } from '../middleware/admin-auth.middleware
 import { getConversation, listConversations, metricsSince } from '../db/conversations.repo';
 import { conversationName } from '../queues/inbound.handler';
 import { SERVICE_WINDOW_MS } from '../../durable-objects/conversation.do';
-import { ErrorBody } from './admin.schemas';
+import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schemas';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
-
-export const ConversationView = z
-  .object({
-    waId: z.string(),
-    contactName: z.string().nullable(),
-    genesysConversationId: z.string().nullable(),
-    lastMessageAt: z.number(),
-    lastDirection: z.string(),
-    messagesIn: z.number(),
-    messagesOut: z.number(),
-    windowClosesAt: z.number().nullable(),
-  })
-  .openapi('Conversation');
-
-export const TimelineView = z
-  .object({
-    conversation: ConversationView,
-    entries: z.array(
-      z.object({
-        id: z.string(),
-        direction: z.enum(['inbound', 'outbound']),
-        at: z.number(),
-        type: z.string(),
-        text: z.string().optional(),
-        state: z.string(),
-        receipt: z.string().optional(),
-        error: z.string().optional(),
-        hasMedia: z.boolean(),
-      }),
-    ),
-  })
-  .openapi('Timeline');
-
-export const MetricsView = z
-  .object({
-    hours: z.array(z.object({ hour: z.number(), inbound: z.number(), outbound: z.number(), failed: z.number(), avgLatencyMs: z.number().nullable() })),
-  })
-  .openapi('Metrics');
 
 function conversationView(row: NonNullable<Awaited<ReturnType<typeof getConversation>>>): z.infer<typeof ConversationView> {
   return {

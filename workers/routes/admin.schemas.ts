@@ -126,3 +126,41 @@ export const Login = z.object({ email: z.email(), password: z.string().min(1).ma
 export const HostnameCreate = z
   .object({ hostname: z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a DNS hostname') })
   .openapi('HostnameCreate');
+
+export const ConversationView = z
+  .object({
+    waId: z.string(),
+    contactName: z.string().nullable(),
+    genesysConversationId: z.string().nullable(),
+    lastMessageAt: z.number(),
+    lastDirection: z.string(),
+    messagesIn: z.number(),
+    messagesOut: z.number(),
+    windowClosesAt: z.number().nullable(),
+  })
+  .openapi('Conversation');
+
+export const TimelineView = z
+  .object({
+    conversation: ConversationView,
+    entries: z.array(
+      z.object({
+        id: z.string(),
+        direction: z.enum(['inbound', 'outbound']),
+        at: z.number(),
+        type: z.string(),
+        text: z.string().optional(),
+        state: z.string(),
+        receipt: z.string().optional(),
+        error: z.string().optional(),
+        hasMedia: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('Timeline');
+
+export const MetricsView = z
+  .object({
+    hours: z.array(z.object({ hour: z.number(), inbound: z.number(), outbound: z.number(), failed: z.number(), avgLatencyMs: z.number().nullable() })),
+  })
+  .openapi('Metrics');

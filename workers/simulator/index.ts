@@ -27,6 +27,12 @@ const app = new Hono<{ Bindings: SimEnv }>()
     await sim(c.env).configure(body.data.tenantId);
     return c.json({ ok: true });
   })
+  .post('/sim/outage', async (c) => {
+    const body = z.object({ sends: z.number().int().min(0).max(1000) }).safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: 'sends (integer) required' }, 400);
+    await sim(c.env).outage(body.data.sends);
+    return c.json({ ok: true });
+  })
   .post('/sim/reset', async (c) => {
     await sim(c.env).reset();
     return c.json({ ok: true });
@@ -43,6 +49,7 @@ const app = new Hono<{ Bindings: SimEnv }>()
   })
   // Meta Graph API
   .post('/graph/:version/:phoneNumberId/messages', async (c) => sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()))
+  .get('/graph/:version/:wabaId/message_templates', async (c) => sim(c.env).templates(c.req.header('authorization') ?? null))
   .get('/graph/download/:id', async (c) => sim(c.env).mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null))
   .get('/graph/:version/:id', async (c) => {
     if (c.req.param('id') === demo.whatsapp.phoneNumberId) {
@@ -53,6 +60,9 @@ const app = new Hono<{ Bindings: SimEnv }>()
   })
   // Genesys Cloud
   .post('/genesys-login/oauth/token', async (c) => sim(c.env).issueToken(c.req.header('authorization') ?? null, new TextDecoder().decode(await c.req.arrayBuffer())))
-  .all('/genesys-api/*', async (c) => sim(c.env).genesysApi(c.req.path.replace(/^\/genesys-api/, ''), c.req.method, c.req.header('authorization') ?? null, await c.req.text()));
+  .get('/genesys-login/oauth/authorize', async (c) => sim(c.env).authorize(new URL(c.req.url).search))
+  .all('/genesys-api/*', async (c) =>
+    sim(c.env).genesysApi(c.req.path.replace(/^\/genesys-api/, ''), new URL(c.req.url).search, c.req.method, c.req.header('authorization') ?? null, await c.req.text()),
+  );
 
 export default { fetch: app.fetch } satisfies ExportedHandler<SimEnv>;

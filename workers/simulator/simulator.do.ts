@@ -16,7 +16,13 @@ import demo from './demo-tenant.json';
 export interface SimEnv {
   SIM: DurableObjectNamespace<SimulatorDO>;
   BRIDGE_URL: string;
+  DASHBOARD_URL?: string;
 }
+
+/** The sandbox's Genesys org and agent, and the implicit-grant client the agent widget signs in with. */
+export const SANDBOX_ORG = 'sandbox-org';
+export const SANDBOX_AGENT = { id: 'sandbox-agent', name: 'Agent Alex' };
+export const WIDGET_CLIENT_ID = 'sandbox-widget-client';
 
 type Ticks = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -48,11 +54,17 @@ interface SimState {
   agent: AgentItem[];
   typingUntil: number;
   tokens: Record<string, number>;
+  /** Tokens an agent got by signing in (implicit grant), as opposed to client-credential tokens. */
+  agentTokens?: Record<string, true>;
+  /** The Genesys conversation of the demo customer, created with the first inbound message. */
+  genesysConversationId?: string;
   pending: Array<{ at: number; wamid: string; status: 'sent' | 'delivered' | 'read' }>;
+  /** Sends still to be refused with a 500 (a simulated WhatsApp outage). */
+  outage?: number;
 }
 
 /** Templates "approved" in the demo WhatsApp account: name → body with {{n}} placeholders. */
-const TEMPLATES: Record<string, string> = { order_update: 'Hi {{1}}, your order {{2}} is on its way 🚚' };
+const TEMPLATES: Record<string, string> = { order_update: 'Hi {{1}}, your order {{2}} is on its way 🚚', follow_up: 'Hi {{1}}, do you still need help with your order?' };
 
 const encoder = new TextEncoder();
 
@@ -82,14 +94,47 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     await this.save(state);
   }
 
+  /** Simulates a WhatsApp outage: the next `sends` message sends answer 500 (error 131000). */
+  async outage(sends: number): Promise<void> {
+    const state = await this.load();
+    state.outage = sends;
+    await this.save(state);
+  }
+
   async reset(): Promise<void> {
     const state = await this.load();
     await this.save({ tenantId: state.tenantId, phone: [], agent: [], typingUntil: 0, tokens: state.tokens, pending: [] });
   }
 
-  async view(): Promise<{ ready: boolean; phone: PhoneItem[]; agent: AgentItem[]; typing: boolean; customer: typeof demo.customer; business: string }> {
+  async view(): Promise<{ ready: boolean; phone: PhoneItem[]; agent: AgentItem[]; typing: boolean; customer: typeof demo.customer; business: string; widgetUrl: string | null }> {
     const state = await this.load();
-    return { ready: !!state.tenantId, phone: state.phone, agent: state.agent, typing: state.typingUntil > now(), customer: demo.customer, business: demo.name };
+    const widgetUrl =
+      this.env.DASHBOARD_URL && state.genesysConversationId
+        ? `${this.env.DASHBOARD_URL}/widget.html?tenant=${demo.slug}&region=${demo.genesys.region}&clientId=${WIDGET_CLIENT_ID}&gcConversationId=${state.genesysConversationId}`
+        : null;
+    return { ready: !!state.tenantId, phone: state.phone, agent: state.agent, typing: state.typingUntil > now(), customer: demo.customer, business: demo.name, widgetUrl };
+  }
+
+  /** GET /oauth/authorize (implicit grant): the sandbox agent is always signed in. */
+  async authorize(search: string): Promise<Response> {
+    const query = new URLSearchParams(search);
+    const redirect = query.get('redirect_uri');
+    if (query.get('response_type') !== 'token' || query.get('client_id') !== WIDGET_CLIENT_ID || !redirect) return json({ error: 'invalid_request' }, 400);
+    const state = await this.load();
+    const token = `sim-agent-${crypto.randomUUID()}`;
+    state.tokens[token] = now() + 86_400_000;
+    state.agentTokens = { ...state.agentTokens, [token]: true };
+    await this.save(state);
+    return Response.redirect(`${redirect}#access_token=${token}&token_type=bearer&expires_in=86400`, 302);
+  }
+
+  /** GET /{waba-id}/message_templates */
+  templates(authorization: string | null): Response {
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token'), 401);
+    return json({
+      data: Object.entries(TEMPLATES).map(([name, body]) => ({ name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] })),
+      paging: { cursors: { before: 'a', after: 'b' } },
+    });
   }
 
   // ===== Playing Meta
@@ -158,6 +203,11 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     if (!parsed.success) return json(graphError(100, '(#100) Invalid parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
     const body = parsed.data as Record<string, any>;
     const state = await this.load();
+    if (state.outage && body.status !== 'read') {
+      state.outage--;
+      await this.save(state);
+      return json(graphError(131000, 'Something went wrong', 'simulated outage'), 500);
+    }
     if (body.status === 'read') {
       // Blue ticks on the customer's messages up to this one; typing shows for 25 s.
       const until = state.phone.findIndex((p) => p.id === body.message_id);
@@ -245,10 +295,21 @@ export class SimulatorDO extends DurableObject<SimEnv> {
   }
 
   /** The Open Messaging inbound endpoints and the integration lookup. */
-  async genesysApi(path: string, method: string, authorization: string | null, raw: string): Promise<Response> {
+  async genesysApi(path: string, search: string, method: string, authorization: string | null, raw: string): Promise<Response> {
+    const query = new URLSearchParams(search);
     if (!(await this.authorized(authorization))) return json(genesysError(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+    const token = authorization?.replace(/^Bearer /, '') ?? '';
     if (method === 'GET' && path.includes('/messaging/integrations/open/')) {
       return json({ id: demo.genesys.integrationId, name: 'Sandbox WhatsApp', status: 'Active', createStatus: 'Completed' });
+    }
+    if (method === 'GET' && path === '/api/v2/users/me') {
+      if (!(await this.load()).agentTokens?.[token]) return json(genesysError(400, 'bad.request', 'This request requires a user context. Client credentials cannot be used for requests to this resource.'), 400);
+      return json({ ...SANDBOX_AGENT, organization: { id: SANDBOX_ORG, name: demo.name } });
+    }
+    if (method === 'GET' && path === '/api/v2/organizations/me') return json({ id: SANDBOX_ORG, name: demo.name });
+    if (method === 'GET' && path.startsWith('/api/v2/conversations/')) {
+      const id = path.split('/').pop();
+      return id && id === (await this.load()).genesysConversationId ? json({ id, participants: [] }) : json(genesysError(404, 'not.found', 'The requested resource was not found.'), 404);
     }
     const integration = path.split('/')[5];
     if (integration !== demo.genesys.integrationId) return json(genesysError(404, 'not.found', 'integration not found'), 404);
@@ -282,8 +343,10 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       const image = body.content?.find((c: { attachment: { mediaType: string } }) => c.attachment.mediaType === 'Image');
       state.agent.push({ id, from: 'customer', text: body.text, imageUrl: image?.attachment.url, at: now() });
     }
+    state.genesysConversationId ??= crypto.randomUUID();
     await this.save(state);
-    return json({ id, channel: body.channel, type: 'Text', direction: 'Inbound' });
+    const prefetch = query.get('prefetchConversationId') === 'true' && schema === GenesysInboundMessage;
+    return json({ id, channel: body.channel, type: 'Text', direction: 'Inbound', ...(prefetch ? { conversationId: state.genesysConversationId } : {}) });
   }
 
   /** The agent sends something from the desktop: signed like Genesys, to the bridge's outbound webhook. */
@@ -305,6 +368,7 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       type: 'Text',
       direction: 'Outbound',
       originatingEntity: 'Human',
+      ...(state.genesysConversationId ? { conversationId: state.genesysConversationId } : {}),
     };
     const item: AgentItem = { id, from: 'agent', at: now() };
     if (kind === 'text') {

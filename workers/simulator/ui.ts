@@ -51,7 +51,7 @@ export const SIMULATOR_PAGE = `<!doctype html>
     </div>
   </section>
   <section class="agent" aria-label="Agent desktop">
-    <h2>Genesys agent desktop — <span id="customer"></span></h2>
+    <h2>Genesys agent desktop — <span id="customer"></span> <a id="widget-link" data-testid="widget-link" target="_blank" hidden>Open WhatsApp widget</a></h2>
     <div class="chat" id="agent-chat" data-testid="agent-chat"></div>
     <div class="tools">
       <input id="agent-input" data-testid="agent-input" placeholder="Reply to the customer" autocomplete="off">
@@ -118,6 +118,7 @@ async function refresh() {
     $('business').textContent = state.business;
     $('customer').textContent = state.customer.name + ' (+' + state.customer.waId + ')';
     $('typing').textContent = state.typing ? 'typing…' : '';
+    if (state.widgetUrl) { $('widget-link').href = state.widgetUrl; $('widget-link').hidden = false; }
     renderPhone(state.phone);
     renderAgent(state.agent);
   } catch (e) {

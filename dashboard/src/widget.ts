@@ -1,0 +1,107 @@
+/**
+ * The agent widget, embedded in Genesys Agent Desktop as an interaction widget with the URL
+ *   https://<dashboard>/widget.html?tenant=<slug>&region=<genesys domain>&clientId=<implicit-grant client id>&gcConversationId={{gcConversationId}}
+ * It signs the agent in with Genesys (implicit grant: the agent's own token, never a tenant
+ * secret), lets the bridge verify that token against the tenant's org, and then shows the
+ * customer's WhatsApp name and number, the 24-hour window countdown, the history with media, and
+ * an approved-template sender for when the window is closed.
+ */
+import { h, time } from './dom';
+
+const params = new URLSearchParams(location.search);
+const root = document.getElementById('widget')!;
+const show = (...nodes: Array<Node | string>) => root.replaceChildren(...nodes);
+
+interface HistoryEntry { id: string; direction: 'inbound' | 'outbound'; at: number; type: string; text?: string; media?: { url: string; mime: string }; state: string; receipt?: string }
+interface View { customer: { name: string | null; waId: string }; window: { open: boolean; closesAt: number | null }; history: HistoryEntry[]; agent: { name: string } }
+interface Template { name: string; language: string; body: string; parameters: number }
+
+async function config(): Promise<{ apiBase: string; genesysLoginBase?: string }> {
+  return (await fetch('config.json')).json();
+}
+
+/** The agent's Genesys token from the implicit-grant redirect, or a redirect to get one. */
+function agentToken(loginBase: string): string | null {
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const token = hash.get('access_token');
+  if (token) {
+    history.replaceState(null, '', location.pathname + location.search);
+    return token;
+  }
+  const authorize = new URL(`${loginBase}/oauth/authorize`);
+  authorize.searchParams.set('response_type', 'token');
+  authorize.searchParams.set('client_id', params.get('clientId') ?? '');
+  authorize.searchParams.set('redirect_uri', location.origin + location.pathname + location.search);
+  location.assign(authorize.toString());
+  return null;
+}
+
+function countdown(closesAt: number | null): HTMLElement {
+  const el = h('span', { 'data-testid': 'window-countdown' });
+  const tick = () => {
+    const left = (closesAt ?? 0) - Date.now();
+    if (left <= 0) {
+      el.textContent = 'closed — only approved templates can reach the customer';
+      el.className = 'bad';
+      return;
+    }
+    const s = Math.floor(left / 1000);
+    el.textContent = `open for ${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+    el.className = 'ok';
+    setTimeout(tick, 1000);
+  };
+  tick();
+  return el;
+}
+
+async function main() {
+  const cfg = await config();
+  const api = cfg.apiBase.replace(/\/+$/, '');
+  const loginBase = cfg.genesysLoginBase ?? `https://login.${params.get('region') ?? 'mypurecloud.com'}`;
+  const conversationId = params.get('gcConversationId');
+  if (!conversationId || !params.get('tenant')) return show(h('p', { class: 'error' }, 'This widget needs ?tenant=…&gcConversationId={{gcConversationId}} in its URL.'));
+  const token = agentToken(loginBase);
+  if (!token) return;
+
+  const sessionRes = await fetch(`${api}/api/widget/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: params.get('tenant'), conversationId, accessToken: token }) });
+  const session = (await sessionRes.json()) as { token?: string; error?: { message: string } };
+  if (!sessionRes.ok || !session.token) return show(h('p', { class: 'error', 'data-testid': 'widget-error' }, session.error?.message ?? 'Could not verify you with Genesys.'));
+  const auth = { authorization: `Bearer ${session.token}` };
+
+  const render = async () => {
+    const view = (await (await fetch(`${api}/api/widget/conversation`, { headers: auth })).json()) as View;
+    const templates = ((await (await fetch(`${api}/api/widget/templates`, { headers: auth })).json()) as { items?: Template[] }).items ?? [];
+    const params = h('div', { 'data-testid': 'template-params' });
+    const select = h('select', { 'data-testid': 'template-select' }, templates.map((t, i) => h('option', { value: String(i) }, `${t.name} (${t.language})`))) as HTMLSelectElement;
+    const preview = h('p', { class: 'preview', 'data-testid': 'template-preview' });
+    const pick = () => {
+      const t = templates[Number(select.value)];
+      preview.textContent = t?.body ?? '';
+      params.replaceChildren(...Array.from({ length: t?.parameters ?? 0 }, (_, i) => h('input', { placeholder: `{{${i + 1}}}`, 'data-testid': `template-param-${i + 1}` })));
+    };
+    select.onchange = pick;
+    pick();
+    const status = h('span', { 'data-testid': 'template-status' });
+    const send = async () => {
+      const t = templates[Number(select.value)];
+      if (!t) return;
+      const values = [...params.querySelectorAll('input')].map((i) => (i as HTMLInputElement).value);
+      const res = await fetch(`${api}/api/widget/template`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: t.name, language: t.language, parameters: values }) });
+      status.textContent = res.ok ? 'Template sent.' : `Not sent: ${((await res.json()) as { error?: { message: string } }).error?.message ?? res.status}`;
+      setTimeout(() => void render(), 2500);
+    };
+    show(
+      h('header', {}, h('strong', { 'data-testid': 'customer-name' }, view.customer.name ?? 'WhatsApp customer'), ' ', h('span', { 'data-testid': 'customer-number' }, `+${view.customer.waId}`)),
+      h('p', {}, '24-hour window: ', countdown(view.window.closesAt)),
+      h(
+        'ol',
+        { class: 'history', 'data-testid': 'history' },
+        view.history.map((e) => h('li', { class: e.direction, 'data-testid': 'history-entry' }, h('small', {}, `${time(e.at)} · ${e.direction === 'inbound' ? 'customer' : 'agent'}`), e.media && e.media.mime.startsWith('image/') ? h('img', { src: e.media.url, alt: 'media', 'data-testid': 'history-image' }) : e.media ? h('a', { href: e.media.url, target: '_blank' }, 'attachment') : null, h('div', {}, e.text ?? `[${e.type}]`), h('small', {}, [e.state, e.receipt].filter(Boolean).join(' · ')))),
+      ),
+      h('section', { class: view.window.open ? 'card' : 'card attention' }, h('h2', {}, view.window.open ? 'Send an approved template' : 'Window closed: send an approved template'), select, preview, params, h('button', { onclick: () => void send(), 'data-testid': 'send-template' }, 'Send template'), ' ', status),
+    );
+  };
+  await render();
+}
+
+void main();
