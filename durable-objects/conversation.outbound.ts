@@ -81,7 +81,7 @@ export class OutboundLane {
         `INSERT INTO outbound (genesys_id, seq, state, item, parts_sent, attempts, next_attempt_at, created_at, updated_at)
          VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbound), 'pending', ?, 0, 0, 0, ?, ?)
          ON CONFLICT (genesys_id) DO UPDATE SET state = 'pending', item = excluded.item, parts_sent = 0, attempts = 0,
-           next_attempt_at = 0, last_error = NULL, updated_at = excluded.updated_at`,
+           next_attempt_at = 0, last_error = NULL, receipt = NULL, updated_at = excluded.updated_at`,
         id,
         JSON.stringify(item),
         now,
