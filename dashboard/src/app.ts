@@ -185,12 +185,19 @@ async function tabBody(t: Tenant, tab: Tab): Promise<HTMLElement> {
           h('ol', { class: 'timeline' }, tl.entries.map((e) => h('li', { class: e.direction, 'data-testid': 'timeline-entry' }, h('span', { class: 'when' }, time(e.at)), h('span', { class: 'what' }, `${e.direction === 'inbound' ? '← customer' : '→ agent'} · ${e.type}${e.hasMedia ? ' 📎' : ''}`), h('div', {}, e.text ?? ''), h('span', { class: `state ${e.state}` }, [e.state, e.receipt].filter(Boolean).join(' · ')), e.error ? h('div', { class: 'bad' }, e.error) : null))),
         );
       };
-      return h(
-        'div',
-        { class: 'split' },
-        h('table', { 'data-testid': 'conversations' }, h('tr', {}, h('th', {}, 'Customer'), h('th', {}, 'Last message'), h('th', {}, 'In / out'), h('th', {}, 'Window')), items.map((c) => h('tr', {}, h('td', {}, h('a', { href: 'javascript:void 0', onclick: () => void open(c.waId), 'data-testid': 'open-conversation' }, `${c.contactName ?? 'Customer'} +${c.waId}`)), h('td', {}, time(c.lastMessageAt)), h('td', {}, `${c.messagesIn} / ${c.messagesOut}`), h('td', {}, c.windowClosesAt && c.windowClosesAt > Date.now() ? 'open' : 'closed')))),
-        detail,
-      );
+      const table = (rows: Conversation[]) =>
+        h('table', { 'data-testid': 'conversations' }, h('tr', {}, h('th', {}, 'Customer'), h('th', {}, 'Last message'), h('th', {}, 'In / out'), h('th', {}, 'Window')), rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: 'javascript:void 0', onclick: () => void open(c.waId), 'data-testid': 'open-conversation' }, `${c.contactName ?? 'Customer'} +${c.waId}`)), h('td', {}, time(c.lastMessageAt)), h('td', {}, `${c.messagesIn} / ${c.messagesOut}`), h('td', {}, c.windowClosesAt && c.windowClosesAt > Date.now() ? 'open' : 'closed'))));
+      let list = table(items);
+      const view = h('div', { class: 'split' }, list, detail);
+      // Live: the list refreshes every 5 s while this tab is showing.
+      const hash = location.hash;
+      const timer = setInterval(async () => {
+        if (location.hash !== hash || !view.isConnected) return clearInterval(timer);
+        const fresh = table((await call<{ items: Conversation[] }>('GET', `/tenants/${t.id}/conversations`)).items);
+        list.replaceWith(fresh);
+        list = fresh;
+      }, 5000);
+      return view;
     }
     case 'failures': {
       const [failures, dead] = await Promise.all([call<{ items: FailureRow[] }>('GET', `/tenants/${t.id}/failures`), call<{ items: DeadLetterRow[] }>('GET', `/tenants/${t.id}/dead-letters`)]);
