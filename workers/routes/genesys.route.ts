@@ -8,8 +8,8 @@
  * sent reaches the agent as a Failed receipt instead of an HTTP error.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { config, type AppEnv } from '../env';
+import { webhookBodyLimit } from '../middleware/webhook-body-limit';
+import type { AppEnv } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromBase64, hmacSha256Verify } from '../lib/crypto';
 import { log } from '../lib/log';
@@ -22,14 +22,7 @@ const TENANT_ID = /^[0-9a-f-]{36}$/i;
 
 export const genesysRoutes = new Hono<AppEnv>().post(
   '/:tenantId',
-  async function genesysBodyLimit(c, next) {
-    return bodyLimit({
-      maxSize: config(c.env).MAX_WEBHOOK_BYTES,
-      onError: () => {
-        throw new AppError('payload_too_large', 413, `webhook bodies are limited to ${config(c.env).MAX_WEBHOOK_BYTES} bytes`);
-      },
-    })(c, next);
-  },
+  webhookBodyLimit(),
   async (c) => {
     const tenantId = c.req.param('tenantId');
     const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;

@@ -8,7 +8,7 @@
  * a 503, so Meta retries (it does for days; the conversation object deduplicates).
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { webhookBodyLimit } from '../middleware/webhook-body-limit';
 import { config, type AppEnv, type Env } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
@@ -65,14 +65,7 @@ export const whatsappRoutes = new Hono<AppEnv>()
   })
   .post(
     '/',
-    async function webhookBodyLimit(c, next) {
-      return bodyLimit({
-        maxSize: config(c.env).MAX_WEBHOOK_BYTES,
-        onError: () => {
-          throw new AppError('payload_too_large', 413, `webhook bodies are limited to ${config(c.env).MAX_WEBHOOK_BYTES} bytes`);
-        },
-      })(c, next);
-    },
+    webhookBodyLimit(),
     async (c) => {
       const env = c.env;
       const raw = await c.req.arrayBuffer();
