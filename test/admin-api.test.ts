@@ -3,18 +3,14 @@
  * write-only credentials, test connection, one-click Genesys integration, API keys, users and
  * sign-in, custom hostnames, audit, rate limits, and the OpenAPI description.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { loadTenant } from '../workers/db/tenants.repo';
 import textFixture from './fixtures/meta/text.json';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 

@@ -3,17 +3,13 @@
  * called with tenant A's credentials on tenant B's objects, answers 404 and says nothing about B;
  * and no secret ever appears in a response body or a log line.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { exports } from 'cloudflare:workers';
 import textFixture from './fixtures/meta/text.json';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 

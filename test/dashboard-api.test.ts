@@ -2,18 +2,14 @@
  * What the dashboard and the agent widget read and do: the conversation index and timeline,
  * hourly metrics, and the widget's Genesys-verified session, history and template send.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { exports } from 'cloudflare:workers';
 import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { agentMessage, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const WAIT = { timeout: 15_000, interval: 50 };
 const OPERATOR = { authorization: 'Bearer test-operator-token' };

@@ -2,20 +2,16 @@
  * The fault suite: under upstream storms, restarts, duplicates and hostile bodies, every accepted
  * input ends exactly once downstream or in the dead-letter store. Counts are asserted, not sampled.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { listDeadLetters } from '../workers/db/records.repo';
 import textFixture from './fixtures/meta/text.json';
 import { FakeMeta } from './fakes/meta.fake';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { agentMessage, metaSignature, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const WAIT = { timeout: 30_000, interval: 100 };
 

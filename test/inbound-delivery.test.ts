@@ -3,7 +3,7 @@
  * the conversation Durable Object, and reach the (fake) Genesys Open Messaging API — once, in
  * order, through upstream failures.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import type { WaMessageItem } from '../durable-objects/conversation.do';
@@ -12,14 +12,10 @@ import imageFixture from './fixtures/meta/image.json';
 import unsupportedFixture from './fixtures/meta/unsupported_131051.json';
 import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import statusFixture from './fixtures/meta/status_failed_131049.json';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const WAIT = { timeout: 15_000, interval: 50 };
 

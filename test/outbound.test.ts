@@ -3,7 +3,7 @@
  * queue and the conversation object and reaches the (fake) WhatsApp Cloud API; WhatsApp statuses
  * come back to Genesys as receipts; typing and read marks; the 24-hour window and rate limits.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { fromBase64, hmacSha256Verify, utf8 } from '../workers/lib/crypto';
 import { loadTenant } from '../workers/db/tenants.repo';
@@ -14,15 +14,11 @@ import typingEvent from './fixtures/genesys/webhook_event_typing_on__doc_example
 import failedStatus from './fixtures/meta/status_failed_131049.json';
 import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import { FakeMeta } from './fakes/meta.fake';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { agentMessage, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 import textFixture from './fixtures/meta/text.json';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 const WAIT = { timeout: 15_000, interval: 50 };
 const OPERATOR = { authorization: 'Bearer test-operator-token' };

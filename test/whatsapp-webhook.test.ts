@@ -2,7 +2,7 @@
  * The WhatsApp webhook route as Meta and attackers see it: the handshake, signatures over the raw
  * bytes, and a precise 4xx, with nothing enqueued, for every kind of bad input.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { app } from '../workers/app';
 import { fromHex, hmacSha256Verify, utf8 } from '../workers/lib/crypto';
@@ -13,14 +13,10 @@ import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import sdkVector from './fixtures/meta/signature_vector_whatsapp_nodejs_sdk.json';
 import pywaVector from './fixtures/meta/signature_vector_pywa_real_text_webhook.json';
 import pywaRaw from './fixtures/meta/signature_vector_pywa_real_text_webhook.body.raw?raw';
-import { installFakeNetwork, uninstallFakeNetwork, type FakeNetwork } from './fakes/network';
+import { useFakeNetwork } from './fakes/network';
 import { metaSignature, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
-let net: FakeNetwork;
-beforeEach(() => {
-  net = installFakeNetwork();
-});
-afterEach(() => uninstallFakeNetwork());
+const net = useFakeNetwork();
 
 /** The real queue, wrapped so a test can see what was sent (or make sending fail). */
 function recordingEnv(options: { failSend?: boolean } = {}) {

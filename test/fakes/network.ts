@@ -3,6 +3,7 @@
  * a test can never reach (or silently skip) a real upstream. Tests, queue consumers and Durable
  * Objects share one isolate in vitest-pool-workers, so one global covers all of them.
  */
+import { afterEach, beforeEach } from 'vitest';
 import { FakeGenesys } from './genesys.fake';
 import { FakeMeta } from './meta.fake';
 
@@ -50,4 +51,31 @@ export function installFakeNetwork(): FakeNetwork {
 
 export function uninstallFakeNetwork(): void {
   globalThis.fetch = realFetch;
+}
+
+/**
+ * Installs a fresh fake network before each test of the calling file and removes it after.
+ * The returned object always points at the current test's fakes.
+ */
+export function useFakeNetwork(): FakeNetwork {
+  let current: FakeNetwork | undefined;
+  beforeEach(() => {
+    current = installFakeNetwork();
+  });
+  afterEach(() => uninstallFakeNetwork());
+  const now = () => {
+    if (!current) throw new Error('the fake network exists only inside a test');
+    return current;
+  };
+  return {
+    get genesys() {
+      return now().genesys;
+    },
+    get meta() {
+      return now().meta;
+    },
+    get unhandled() {
+      return now().unhandled;
+    },
+  };
 }
