@@ -471,6 +471,7 @@ export class ConversationDO extends DurableObject<Env> {
       row.wamid,
     );
     recordOutcome(this.env, tenantId, 'inbound', 'dead_lettered');
+    await recordActivity(this.env, { tenantId, waId: item.waId, direction: 'inbound', outcome: 'failed', at: Date.now(), contactName: item.contactName ?? null });
     log.error('inbound.dead_lettered', { tenantId, wamid: row.wamid, attempts, code: failure.code });
   }
 

@@ -337,6 +337,7 @@ export class OutboundLane {
     const reason = reasonFor(failure);
     this.queueReceipt(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code: reason.code, message: `Gave up after ${attempts} attempts. ${reason.message}` }]);
     recordOutcome(this.host.env, tenantId, 'outbound', 'dead_lettered');
+    await recordActivity(this.host.env, { tenantId, waId: this.host.getMeta('wa_id') ?? '', direction: 'outbound', outcome: 'failed', at: Date.now() });
     log.error('outbound.dead_lettered', { tenantId, genesysId: row.genesys_id, attempts, code: failure.code });
   }
 

@@ -277,8 +277,29 @@ function chart(hours: Metrics['hours']): Element {
       svg.append(rect);
     }
   });
-  const legend = h('p', { class: 'legend' }, h('span', { class: 'in' }, '■ in'), ' ', h('span', { class: 'out' }, '■ out'), ' ', h('span', { class: 'failed' }, '■ failed'), ` — last ${hours.length} hours, max ${max}/hour`);
-  return h('section', { class: 'card' }, h('h2', {}, 'Messages per hour'), svg, legend);
+  // Average latency per hour as a line on its own scale (right), so slow hours stand out.
+  const maxLatency = Math.max(1, ...hours.map((x) => x.avgLatencyMs ?? 0));
+  const points = hours.flatMap((x, i) => (x.avgLatencyMs === null ? [] : [`${i * slot + slot / 2},${height - (x.avgLatencyMs / maxLatency) * (height - 10)}`]));
+  if (points.length > 0) {
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', '#f59e0b');
+    line.setAttribute('stroke-width', '2');
+    line.setAttribute('data-testid', 'latency-line');
+    svg.append(line);
+    for (const point of points) {
+      const [cx, cy] = point.split(',');
+      const dot = document.createElementNS(ns, 'circle');
+      dot.setAttribute('cx', cx!);
+      dot.setAttribute('cy', cy!);
+      dot.setAttribute('r', '4');
+      dot.setAttribute('fill', '#f59e0b');
+      svg.append(dot);
+    }
+  }
+  const legend = h('p', { class: 'legend' }, h('span', { class: 'in' }, '■ in'), ' ', h('span', { class: 'out' }, '■ out'), ' ', h('span', { class: 'failed' }, '■ failed'), ' ', h('span', { class: 'latency' }, '— avg latency'), ` — last ${hours.length} hours, max ${max} messages/hour, max latency ${maxLatency} ms`);
+  return h('section', { class: 'card' }, h('h2', {}, 'Messages and latency per hour'), svg, legend);
 }
 
 // ===== Users

@@ -122,10 +122,14 @@ describe('the admin dashboard', () => {
     await expect.poll(async () => (await texts()).filter((t) => t === 'Sorry about that! Let me look.' || t === 'This one hits an outage').length, T).toBe(2);
   });
 
-  it('charts messages per hour', async () => {
+  it('charts messages, failures and latency per hour', async () => {
     await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/metrics`);
     await page.getByTestId('chart').waitFor(T);
     expect(await page.getByTestId('chart').locator('rect[height]:not([height="0"])').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('latency-line').getAttribute('points')).toMatch(/\d/);
+    // the dead-lettered send of the outage counts as a failure in its hour
+    const cells = await page.getByTestId('metrics').locator('tr').nth(1).locator('td').allTextContents();
+    expect(Number(cells[3])).toBeGreaterThanOrEqual(1);
     await shot('08-metrics');
   });
 
