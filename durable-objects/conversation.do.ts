@@ -17,7 +17,7 @@ import { sendInbound } from '../workers/clients/genesys.client';
 import { loadTenant, type Tenant } from '../workers/db/tenants.repo';
 import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
-import { backoffMs } from '../workers/domain/retry';
+import { nextStep } from '../workers/domain/retry';
 import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
 import { signMediaToken } from '../workers/lib/media-token';
 import { log, maskPhone } from '../workers/lib/log';
@@ -344,16 +344,16 @@ export class ConversationDO extends DurableObject<Env> {
       }
 
       const failure = outcome.failure;
-      if (failure.kind === 'permanent') {
+      const step = nextStep(failure, row.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
+      if (step.kind === 'fail') {
         await this.fail(row, item, tenantId, failure.code, failure.detail);
         continue;
       }
-      const attempts = row.attempts + 1;
-      if (attempts >= cfg.MAX_DELIVERY_ATTEMPTS) {
-        await this.deadLetter(row, item, tenantId, failure, attempts);
+      if (step.kind === 'dead_letter') {
+        await this.deadLetter(row, item, tenantId, failure, step.attempts);
         continue;
       }
-      const delay = backoffMs(attempts, cfg.RETRY_BASE_MS, failure.kind === 'retryable' ? failure.retryAfterMs : undefined);
+      const { attempts, delayMs: delay } = step;
       sql.exec(
         'UPDATE messages SET attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE wamid = ?',
         attempts,

@@ -14,7 +14,7 @@ import { markRead, sendMessage, WA_ERRORS } from '../workers/clients/whatsapp.cl
 import { loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
 import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
-import { backoffMs } from '../workers/domain/retry';
+import { backoffMs, nextStep } from '../workers/domain/retry';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { planOutbound, type GenesysReasonCode } from '../workers/domain/outbound.translate';
 import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
@@ -261,17 +261,17 @@ export class OutboundLane {
         log.error('whatsapp.credential_broken', { tenantId });
       }
       if (failure.waCode === WA_ERRORS.throughput) await this.host.env.TENANT_GATE.getByName(tenantId).pauseWhatsapp(backoffMs(row.attempts + 1, 1000));
-      if (failure.kind === 'permanent') {
+      const step = nextStep(failure, row.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
+      if (step.kind === 'fail') {
         const reason = reasonFor(failure);
         await this.fail(row, tenantId, reason.code, reason.message);
         continue;
       }
-      const attempts = row.attempts + 1;
-      if (attempts >= cfg.MAX_DELIVERY_ATTEMPTS) {
-        await this.deadLetter(row, item, tenantId, failure, attempts);
+      if (step.kind === 'dead_letter') {
+        await this.deadLetter(row, item, tenantId, failure, step.attempts);
         continue;
       }
-      const delay = backoffMs(attempts, cfg.RETRY_BASE_MS, failure.kind === 'retryable' ? failure.retryAfterMs : undefined);
+      const { attempts, delayMs: delay } = step;
       this.sql.exec(
         'UPDATE outbound SET attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?',
         attempts,
@@ -362,14 +362,14 @@ export class OutboundLane {
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         continue;
       }
-      const attempts = task.attempts + 1;
-      if (failure.kind === 'permanent' || attempts >= cfg.MAX_DELIVERY_ATTEMPTS) {
+      const step = nextStep(failure, task.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
+      if (step.kind !== 'retry') {
+        // A receipt or read mark that cannot be delivered is recorded; the message itself already went.
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         await recordFailure(this.host.env, { tenantId, direction: task.kind === 'receipt' ? 'inbound' : 'outbound', code: `${task.kind}_failed`, detail: `${failure.code}: ${failure.detail}`, payload: JSON.parse(task.payload) });
         continue;
       }
-      const delay = backoffMs(attempts, cfg.RETRY_BASE_MS, failure.kind === 'retryable' ? failure.retryAfterMs : undefined);
-      this.sql.exec('UPDATE tasks SET attempts = ?, next_attempt_at = ? WHERE id = ?', attempts, Date.now() + delay, task.id);
+      this.sql.exec('UPDATE tasks SET attempts = ?, next_attempt_at = ? WHERE id = ?', step.attempts, Date.now() + step.delayMs, task.id);
       return;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyHttp, parseRetryAfter } from './retry';
+import { backoffMs, classifyHttp, nextStep, parseRetryAfter } from './retry';
 
 describe('Retry-After', () => {
   it('reads delta-seconds and HTTP dates', () => {
@@ -42,5 +42,14 @@ describe('backoff', () => {
 
   it('obeys Retry-After as given', () => {
     expect(backoffMs(1, 1000, 5000, 300_000, () => 0)).toBe(5000);
+  });
+});
+
+describe('after a failure', () => {
+  it('a permanent one fails at once; a retryable one retries until the last attempt, then is dead-lettered', () => {
+    expect(nextStep({ kind: 'permanent', code: 'x', detail: '' }, 0, 4, 100)).toEqual({ kind: 'fail' });
+    expect(nextStep({ kind: 'retryable', code: 'x', detail: '', retryAfterMs: 2000 }, 0, 4, 100)).toEqual({ kind: 'retry', attempts: 1, delayMs: 2000 });
+    expect(nextStep({ kind: 'unauthorized', code: 'x', detail: '' }, 2, 4, 100)).toMatchObject({ kind: 'retry', attempts: 3 });
+    expect(nextStep({ kind: 'retryable', code: 'x', detail: '' }, 3, 4, 100)).toEqual({ kind: 'dead_letter', attempts: 4 });
   });
 });

@@ -48,3 +48,13 @@ export function backoffMs(attempt: number, baseMs: number, retryAfterMs?: number
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
+
+/** What to do with a message after an upstream failure; shared by every delivery lane. */
+export type NextStep = { kind: 'fail' } | { kind: 'dead_letter'; attempts: number } | { kind: 'retry'; attempts: number; delayMs: number };
+
+export function nextStep(failure: UpstreamFailure, previousAttempts: number, maxAttempts: number, baseMs: number): NextStep {
+  if (failure.kind === 'permanent') return { kind: 'fail' };
+  const attempts = previousAttempts + 1;
+  if (attempts >= maxAttempts) return { kind: 'dead_letter', attempts };
+  return { kind: 'retry', attempts, delayMs: backoffMs(attempts, baseMs, failure.kind === 'retryable' ? failure.retryAfterMs : undefined) };
+}
