@@ -7,13 +7,12 @@
  * another tenant answers 404, exactly like one that does not exist, so nothing leaks.
  */
 import { createMiddleware } from 'hono/factory';
-import { config, type Env } from '../env';
+import type { Env } from '../env';
 import { AppError } from '../domain/errors';
 import { timingSafeEqual } from '../lib/crypto';
 import { verifySession, type Role } from '../lib/admin-token';
-import { slugFromHost } from '../lib/tenant-host';
-import { findApiKey, findUser, tenantIdByHostname } from '../db/admin.repo';
-import { tenantIdBySlug } from '../db/tenants.repo';
+import { findApiKey, findUser } from '../db/admin.repo';
+import { tenantIdForHost } from '../db/tenant-host.repo';
 
 export type Principal =
   | { kind: 'operator'; role: 'platform-admin'; tenantId: null }
@@ -34,15 +33,6 @@ const RANK: Record<Role, number> = { viewer: 1, 'tenant-admin': 2, 'platform-adm
 
 export function actorOf(p: Principal): string {
   return p.kind === 'operator' ? 'operator' : `${p.kind}:${p.id}`;
-}
-
-/** The tenant named by the Host header: undefined when the host names none, null when it names an unknown one. */
-export async function tenantFromHost(env: Env, host: string): Promise<string | null | undefined> {
-  const slug = slugFromHost(host, config(env).BASE_DOMAIN);
-  if (slug) return tenantIdBySlug(env, slug);
-  const hostname = host.split(':')[0]!.toLowerCase();
-  const custom = await tenantIdByHostname(env, hostname);
-  return custom ?? undefined;
 }
 
 async function authenticate(env: Env, authorization: string | undefined, apiKey: string | undefined): Promise<Principal | null> {
@@ -66,7 +56,7 @@ export const adminAuth = () =>
     const principal = await authenticate(c.env, c.req.header('authorization'), c.req.header('x-api-key'));
     if (!principal) throw new AppError('unauthorized', 401, 'a valid Authorization: Bearer token or X-API-Key is required');
 
-    const hostTenant = await tenantFromHost(c.env, new URL(c.req.url).host);
+    const hostTenant = await tenantIdForHost(c.env, new URL(c.req.url).host);
     if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
     let scope: string | null = principal.tenantId;
     if (hostTenant !== undefined) {

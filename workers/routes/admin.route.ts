@@ -46,6 +46,7 @@ import { createIntegration, getIntegration, requestToken } from '../clients/gene
 import { getPhoneNumber } from '../clients/whatsapp.client';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
 import { registerInsightRoutes } from './admin.insights';
+import { forgetHost } from '../db/tenant-host.repo';
 import {
   ApiKeyCreate,
   ApiKeyView,
@@ -441,6 +442,7 @@ api.openapi(
     const { hostname } = c.req.valid('json');
     try {
       await addHostname(c.env, tenantId, hostname);
+      forgetHost(hostname);
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('conflict', 409, 'this hostname is already routed');
       throw err;
@@ -457,6 +459,7 @@ api.openapi(
     await tenantOr404(c.env, c.get('scope'), tenantId);
     assertRole(c.get('principal'), 'platform-admin');
     if (!(await removeHostname(c.env, tenantId, hostname))) throw new AppError('not_found', 404, 'not found');
+    forgetHost(hostname);
     await recordAudit(c.env, { tenantId, actor: actorOf(c.get('principal')), action: 'hostname.remove', target: hostname });
     return c.body(null, 204);
   },

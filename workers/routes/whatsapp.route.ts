@@ -12,9 +12,9 @@ import { webhookBodyLimit } from '../middleware/webhook-body-limit';
 import { config, type AppEnv, type Env } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
-import { slugFromHost } from '../lib/tenant-host';
+import { tenantIdForHost } from '../db/tenant-host.repo';
 import { log } from '../lib/log';
-import { loadTenant, tenantIdByPhoneNumberId, tenantIdBySlug, tenantIdsByVerifyToken } from '../db/tenants.repo';
+import { loadTenant, tenantIdByPhoneNumberId, tenantIdsByVerifyToken } from '../db/tenants.repo';
 import { recordFailure } from '../db/records.repo';
 import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
@@ -22,12 +22,6 @@ import { enforceTenantBudget } from '../middleware/rate-limit';
 import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from './whatsapp.split';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
-
-async function tenantFromHost(env: Env, host: string | undefined): Promise<string | null | undefined> {
-  const slug = slugFromHost(host, config(env).BASE_DOMAIN);
-  if (!slug) return undefined; // no subdomain: resolve from the body instead
-  return tenantIdBySlug(env, slug);
-}
 
 function phoneNumberIdsOf(json: unknown): string[] | null {
   const entries = (json as { entry?: unknown })?.entry;
@@ -50,7 +44,7 @@ export const whatsappRoutes = new Hono<AppEnv>()
     const query = WaVerifyQuery.safeParse(c.req.query());
     if (!query.success) throw new AppError('invalid_body', 400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge', fieldIssues(query.error.issues));
     const offered = query.data['hub.verify_token'];
-    const hostTenant = await tenantFromHost(c.env, new URL(c.req.url).host);
+    const hostTenant = await tenantIdForHost(c.env, new URL(c.req.url).host);
     if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
     let matched = false;
     if (hostTenant) {
@@ -83,7 +77,7 @@ export const whatsappRoutes = new Hono<AppEnv>()
       }
 
       // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
-      const hostTenant = await tenantFromHost(env, new URL(c.req.url).host);
+      const hostTenant = await tenantIdForHost(env, new URL(c.req.url).host);
       if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
       const phoneNumberIds = phoneNumberIdsOf(json);
       if (!phoneNumberIds) throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
