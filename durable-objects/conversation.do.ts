@@ -177,6 +177,12 @@ export class ConversationDO extends DurableObject<Env> {
     await this.schedule();
   }
 
+  /** The tenant gate released a hold on the number: held agent messages go now, in order. */
+  async wake(): Promise<void> {
+    this.outbound.wake();
+    await this.schedule();
+  }
+
   async serviceWindow(now = Date.now()): Promise<ServiceWindow> {
     return this.windowAt(now);
   }
@@ -397,10 +403,19 @@ export class ConversationDO extends DurableObject<Env> {
       )
       .toArray()[0];
     if (!row) return undefined;
+    const agentMessage = row.direction === 'outbound' && row.genesys_id ? this.outboundItem(row.genesys_id) : undefined;
+    // The agent's quick replies, with their full payloads: a tap carries only the short id WhatsApp allows.
+    const quickReplies = agentMessage?.message.content?.filter((c) => c.quickReply).map((c) => c.quickReply!) ?? [];
     return {
       ...(row.direction === 'outbound' && row.genesys_id ? { genesysId: row.genesys_id } : {}),
       ...(row.snippet ? { snippet: row.snippet } : {}),
+      ...(quickReplies.length ? { quickReplies } : {}),
     };
+  }
+
+  private outboundItem(genesysId: string): OutboundQueueMessage | undefined {
+    const row = this.ctx.storage.sql.exec<{ item: string | null }>('SELECT item FROM outbound WHERE genesys_id = ?', genesysId).toArray()[0];
+    return row?.item ? (JSON.parse(row.item) as OutboundQueueMessage) : undefined;
   }
 
   private async deliver(

@@ -61,4 +61,12 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     )`,
     'ALTER TABLE statuses ADD COLUMN applied INTEGER NOT NULL DEFAULT 0',
   ],
+  [
+    // Genesys accepts only Delivered and Failed receipts. `receipt` keeps the full WhatsApp progress
+    // (Sent → Delivered → Read, or Failed) for the timeline; `genesys_receipt` is what Genesys got.
+    'ALTER TABLE outbound ADD COLUMN genesys_receipt TEXT',
+    "UPDATE outbound SET genesys_receipt = CASE WHEN receipt IN ('Delivered', 'Read') THEN 'Delivered' WHEN receipt = 'Failed' THEN 'Failed' END",
+    // Receipts queued by older code that Genesys would refuse with a 400.
+    "DELETE FROM tasks WHERE kind = 'receipt' AND json_extract(payload, '$.status') NOT IN ('Delivered', 'Failed')",
+  ],
 ];

@@ -6,17 +6,26 @@
  * window (free-form content needs it, templates do not), the pair rate (a token bucket per
  * customer, so bursts queue instead of earning error 131056) and the number's throughput (the
  * tenant gate). Failures the agent must know about become Failed receipts with a readable reason.
- * WhatsApp statuses become receipts that never go backwards and are sent once per status.
+ *
+ * Receipts: the conversation keeps WhatsApp's whole progress (sent → delivered → read, or failed)
+ * for the timeline, but Genesys accepts only Delivered and Failed ("There are 2 supported receipt
+ * statuses for this endpoint"), so each agent message costs Genesys at most one receipt call.
+ *
+ * A token Meta refuses (190) holds every send of the number in the tenant gate; the message waits
+ * without spending attempts and goes, in order, once a working token is set.
  */
 import { config, type Env } from '../workers/env';
 import { sendReceipt } from '../workers/clients/genesys.client';
 import { markRead, sendMessage, WA_ERRORS } from '../workers/clients/whatsapp.client';
-import { loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
+import { forgetTenant, loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
 import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
+import { HOLD_RECHECK_MS } from './tenant-gate.do';
 import { backoffMs, nextStep } from '../workers/domain/retry';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
-import { planOutbound, type GenesysReasonCode } from '../workers/domain/outbound.translate';
+import { planOutbound, type GenesysReasonCode, type TemplateRef } from '../workers/domain/outbound.translate';
+import { explainSendFailure } from '../workers/domain/send-failure';
+import { conversationName } from '../workers/domain/conversation-name';
 import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
@@ -35,27 +44,18 @@ export interface ConversationHost {
 
 type OutboundRow = { genesys_id: string; seq: number; item: string; parts_sent: number; attempts: number; next_attempt_at: number };
 type TaskRow = { id: number; kind: 'receipt' | 'typing' | 'mark_read'; payload: string; attempts: number; next_attempt_at: number; created_at: number };
+type SendError = UpstreamFailure & { waCode?: number };
 
+/** WhatsApp's progress of an agent message, as the timeline shows it. */
+const PROGRESS = ['Sent', 'Delivered', 'Read'] as const;
 const STATUS_RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
-const RECEIPT_STATUS: Record<number, OpenInboundReceipt['status']> = { 1: 'Sent', 2: 'Delivered', 3: 'Read' };
 /** WhatsApp shows a typing indicator for 25 s; a later one is pointless. */
 const TYPING_STALE_MS = 20_000;
+/** A send refused with a token that was already replaced tries again this soon, with the new one. */
+const NEW_TOKEN_RETRY_MS = 1000;
 
-/** Readable reasons for the agent's Failed receipt, by WhatsApp error code. */
-function reasonFor(failure: UpstreamFailure & { waCode?: number }): { code: GenesysReasonCode; message: string } {
-  switch (failure.waCode) {
-    case WA_ERRORS.reEngagement:
-      return { code: 'MessageNotAllowed', message: `WhatsApp refused: the customer's 24-hour window is closed; send an approved template. (${failure.detail})` };
-    case 131026:
-      return { code: 'InvalidDestination', message: `WhatsApp could not deliver to this number. (${failure.detail})` };
-    case 131050:
-      return { code: 'RecipientOptedOut', message: `The customer stopped these messages. (${failure.detail})` };
-    case 131052:
-    case 131053:
-      return { code: 'MediaTypeNotAllowed', message: `WhatsApp could not use the attachment. (${failure.detail})` };
-    default:
-      return { code: failure.kind === 'retryable' ? 'RateLimited' : 'GeneralError', message: `WhatsApp: ${failure.detail}` };
-  }
+function reasonFor(failure: SendError, template?: TemplateRef): { code: GenesysReasonCode; message: string } {
+  return explainSendFailure({ ...(failure.waCode !== undefined ? { waCode: failure.waCode } : {}), detail: failure.detail, retryable: failure.kind !== 'permanent' }, template);
 }
 
 export class OutboundLane {
@@ -81,7 +81,7 @@ export class OutboundLane {
         `INSERT INTO outbound (genesys_id, seq, state, item, parts_sent, attempts, next_attempt_at, created_at, updated_at)
          VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbound), 'pending', ?, 0, 0, 0, ?, ?)
          ON CONFLICT (genesys_id) DO UPDATE SET state = 'pending', item = excluded.item, parts_sent = 0, attempts = 0,
-           next_attempt_at = 0, last_error = NULL, receipt = NULL, updated_at = excluded.updated_at`,
+           next_attempt_at = 0, last_error = NULL, receipt = NULL, genesys_receipt = NULL, updated_at = excluded.updated_at`,
         id,
         JSON.stringify(item),
         now,
@@ -92,7 +92,7 @@ export class OutboundLane {
     return result;
   }
 
-  /** Turns newly arrived WhatsApp statuses of agent messages into receipt tasks. */
+  /** Turns newly arrived WhatsApp statuses of agent messages into progress and receipts. */
   applyStatuses(): void {
     const rows = this.sql
       .exec<{ wamid: string; genesys_id: string }>(
@@ -101,19 +101,23 @@ export class OutboundLane {
       )
       .toArray();
     const touched = new Set(rows.map((r) => r.genesys_id));
-    for (const genesysId of touched) this.receiptFor(genesysId);
+    for (const genesysId of touched) this.progressOf(genesysId);
     for (const r of rows) this.sql.exec('UPDATE statuses SET applied = 1 WHERE wamid = ?', r.wamid);
   }
 
-  /** The message's status is the least advanced of its WhatsApp parts; a failed part fails it. */
-  private receiptFor(genesysId: string): void {
-    const parts = this.sql
-      .exec<{ wamid: string }>("SELECT wamid FROM messages WHERE genesys_id = ? AND direction = 'outbound'", genesysId)
-      .toArray();
-    const row = this.sql.exec<{ receipt: string | null; parts_sent: number; state: string }>('SELECT receipt, parts_sent, state FROM outbound WHERE genesys_id = ?', genesysId).toArray()[0];
-    if (!row || row.receipt === 'Failed' || row.receipt === 'Read') return;
+  /**
+   * The message's progress is the least advanced of its WhatsApp parts; a failed part fails it.
+   * Genesys hears once: Delivered when every part reached the phone (a `read` that arrives before
+   * `delivered` counts as delivered), or Failed.
+   */
+  private progressOf(genesysId: string): void {
+    const row = this.sql
+      .exec<{ receipt: string | null; genesys_receipt: string | null; parts_sent: number; state: string }>('SELECT receipt, genesys_receipt, parts_sent, state FROM outbound WHERE genesys_id = ?', genesysId)
+      .toArray()[0];
     // Until every part is sent, "delivered" of the first would overstate the whole.
-    if (row.state !== 'sent' || parts.length < row.parts_sent) return;
+    if (!row || row.receipt === 'Failed' || row.state !== 'sent') return;
+    const parts = this.sql.exec<{ wamid: string }>("SELECT wamid FROM messages WHERE genesys_id = ? AND direction = 'outbound'", genesysId).toArray();
+    if (parts.length < row.parts_sent) return;
     let rank = Infinity;
     let failure: { code: number; title: string } | undefined;
     let time = 0;
@@ -125,43 +129,42 @@ export class OutboundLane {
         failure = { code: first?.code ?? 0, title: first?.title ?? first?.message ?? 'failed' };
         time = Math.max(time, failed.ts);
       }
-      const best = Math.max(0, ...statuses.map((s) => STATUS_RANK[s.status] ?? 0));
-      rank = Math.min(rank, best);
+      rank = Math.min(rank, Math.max(0, ...statuses.map((s) => STATUS_RANK[s.status] ?? 0)));
       time = Math.max(time, ...statuses.map((s) => s.ts));
     }
-    const previous = row.receipt ? Object.values(RECEIPT_STATUS).indexOf(row.receipt as OpenInboundReceipt['status']) + 1 : 0;
     if (failure) {
-      this.queueReceipt(genesysId, 'Failed', time, [{ code: 'GeneralError', message: `WhatsApp ${failure.code}: ${failure.title}` }]);
+      const reason = explainSendFailure({ waCode: failure.code, detail: `${failure.code}: ${failure.title}`, retryable: false });
+      this.queueReceipt(genesysId, 'Failed', time, [reason]);
       return;
     }
-    // Never backwards, one receipt per status: Sent → Delivered → Read, skipping what was missed.
-    for (let r = previous + 1; r <= rank && r <= 3; r++) this.queueReceipt(genesysId, RECEIPT_STATUS[r]!, time);
+    const previous = row.receipt ? PROGRESS.indexOf(row.receipt as (typeof PROGRESS)[number]) + 1 : 0;
+    // Never backwards: a late `delivered` after `read` changes nothing.
+    if (rank > previous && rank <= PROGRESS.length) this.sql.exec('UPDATE outbound SET receipt = ? WHERE genesys_id = ?', PROGRESS[rank - 1]!, genesysId);
+    if (rank >= STATUS_RANK.delivered! && row.genesys_receipt === null) this.queueReceipt(genesysId, 'Delivered', time);
   }
 
+  /** Records the outcome and, once per message, tells Genesys (templates sent from the widget have no Genesys message). */
   private queueReceipt(genesysId: string, status: OpenInboundReceipt['status'], unixSeconds: number, reasons?: OpenInboundReceipt['reasons']): void {
-    // Templates sent from the agent widget have no Genesys message to attach a receipt to; their
-    // status is kept for the widget's history only.
-    if (genesysId.startsWith('widget-')) {
-      this.sql.exec('UPDATE outbound SET receipt = ? WHERE genesys_id = ?', status, genesysId);
-      return;
-    }
-    const waId = this.host.getMeta('wa_id') ?? '';
+    const row = this.sql.exec<{ item: string; genesys_receipt: string | null }>('SELECT item, genesys_receipt FROM outbound WHERE genesys_id = ?', genesysId).toArray()[0];
+    this.sql.exec(
+      `UPDATE outbound SET receipt = CASE WHEN ? = 'Failed' THEN 'Failed' ELSE COALESCE(receipt, ?) END WHERE genesys_id = ?`,
+      status,
+      status,
+      genesysId,
+    );
+    if (!row || row.genesys_receipt !== null || genesysId.startsWith('widget-')) return;
+    // "channel.to": the original message's `to` id and idType, as Genesys' receipt examples show.
+    const to = (JSON.parse(row.item) as OutboundQueueMessage).message.channel.to;
     const receipt: OpenInboundReceipt = {
       id: genesysId,
-      channel: { to: { id: `+${waId}`, idType: 'Phone' }, time: new Date((unixSeconds || Date.now() / 1000) * 1000).toISOString() },
+      channel: { to: { id: to.id, ...(to.idType ? { idType: to.idType } : {}) }, time: new Date((unixSeconds || Date.now() / 1000) * 1000).toISOString() },
       status,
       direction: 'Outbound',
-      isFinalReceipt: status === 'Read' || status === 'Failed',
+      isFinalReceipt: true,
       ...(reasons ? { reasons } : {}),
     };
-    this.sql.exec(
-      'INSERT INTO tasks (kind, dedup, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING',
-      'receipt',
-      `receipt:${genesysId}:${status}`,
-      JSON.stringify(receipt),
-      Date.now(),
-    );
-    this.sql.exec('UPDATE outbound SET receipt = ? WHERE genesys_id = ?', status, genesysId);
+    this.sql.exec('INSERT INTO tasks (kind, dedup, payload, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING', 'receipt', `receipt:${genesysId}`, JSON.stringify(receipt), Date.now());
+    this.sql.exec('UPDATE outbound SET genesys_receipt = ? WHERE genesys_id = ?', status, genesysId);
   }
 
   private queueWhatsappMark(kind: 'typing' | 'mark_read'): void {
@@ -215,10 +218,10 @@ export class OutboundLane {
       }
 
       const remaining = plan.requests.slice(row.parts_sent);
-      let failure: (UpstreamFailure & { waCode?: number }) | undefined;
+      let failure: SendError | undefined;
       for (const [i, request] of remaining.entries()) {
         // Each WhatsApp message spends one permit: a long split text queues behind the pair rate too.
-        const wait = await this.permits(tenant, Date.now());
+        const wait = await this.permits(tenant, tenantId, waId, Date.now());
         if (wait > 0) {
           this.sql.exec('UPDATE outbound SET next_attempt_at = ? WHERE genesys_id = ?', Date.now() + wait, row.genesys_id);
           return;
@@ -245,7 +248,9 @@ export class OutboundLane {
 
       if (!failure) {
         this.finish(row.genesys_id, 'sent');
-        if (tenant.whatsapp.credentialStatus === 'broken') await markWhatsappCredential(this.host.env, tenantId, 'ok');
+        this.sql.exec("UPDATE outbound SET receipt = COALESCE(receipt, 'Sent') WHERE genesys_id = ?", row.genesys_id);
+        // The token works again (rotated back at Meta, or set while this send was in flight).
+        if (tenant.whatsapp.credentialStatus === 'broken') await this.credentialWorks(tenant);
         if (tenant.markRead) this.queueWhatsappMark('mark_read');
         this.applyStatusesFor(row.genesys_id);
         const latencyMs = Date.now() - item.receivedAt;
@@ -255,20 +260,26 @@ export class OutboundLane {
         continue;
       }
       if (failure.kind === 'unauthorized') {
-        // Error 190: the token is expired or revoked. Make it visible, keep the message for when it is fixed.
-        await markWhatsappCredential(this.host.env, tenantId, 'broken');
-        tenant = undefined;
-        log.error('whatsapp.credential_broken', { tenantId });
+        // Error 190: the token is expired or revoked. Hold the number's sends until a working token
+        // is set; this message waits, in order, without spending an attempt.
+        const gate = this.host.env.TENANT_GATE.getByName(tenantId);
+        const { held } = await gate.holdForBrokenToken(tenantId, tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken);
+        forgetTenant(tenantId);
+        this.sql.exec('UPDATE outbound SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?', Date.now() + (held ? HOLD_RECHECK_MS : NEW_TOKEN_RETRY_MS), `${failure.code}: ${failure.detail}`, Date.now(), row.genesys_id);
+        if (held) log.error('whatsapp.credential_broken', { tenantId });
+        return;
       }
-      if (failure.waCode === WA_ERRORS.throughput) await this.host.env.TENANT_GATE.getByName(tenantId).pauseWhatsapp(backoffMs(row.attempts + 1, 1000));
+      if (failure.waCode === WA_ERRORS.throughput) {
+        await this.host.env.TENANT_GATE.getByName(tenantId).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', backoffMs(row.attempts + 1, 1000));
+      }
       const step = nextStep(failure, row.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
       if (step.kind === 'fail') {
-        const reason = reasonFor(failure);
+        const reason = reasonFor(failure, plan.template);
         await this.fail(row, tenantId, reason.code, reason.message);
         continue;
       }
       if (step.kind === 'dead_letter') {
-        await this.deadLetter(row, item, tenantId, failure, step.attempts);
+        await this.deadLetter(row, item, tenantId, failure, step.attempts, plan.template);
         continue;
       }
       const { attempts, delayMs: delay } = step;
@@ -286,14 +297,28 @@ export class OutboundLane {
     }
   }
 
-  /** Waits, in ms, before one more send may go: the customer's pair rate, then the number's throughput. */
-  private async permits(tenant: Tenant, now: number): Promise<number> {
+  /** A send went through with a token marked broken: mark it working and let the number's held sends go. */
+  private async credentialWorks(tenant: Tenant): Promise<void> {
+    await markWhatsappCredential(this.host.env, tenant.id, 'ok');
+    await this.host.env.TENANT_GATE.getByName(tenant.id).releaseWhatsapp(tenant.whatsapp.phoneNumberId, 'credential');
+  }
+
+  /** The gate released a hold: the held head message may go now instead of at its next re-check. */
+  wake(): void {
+    this.sql.exec("UPDATE outbound SET next_attempt_at = 0 WHERE state = 'pending' AND next_attempt_at > ?", Date.now());
+  }
+
+  /** Waits, in ms, before one more send may go: the customer's pair rate, then the number's holds and throughput. */
+  private async permits(tenant: Tenant, tenantId: string, waId: string, now: number): Promise<number> {
     const cfg = config(this.host.env);
     const stored = this.host.getMeta('pair_bucket');
     const bucket = refill(stored ? (JSON.parse(stored) as Bucket) : undefined, now, Math.max(1, cfg.PAIR_BURST), cfg.PAIR_INTERVAL_MS);
     const pair = take(bucket, 1, cfg.PAIR_INTERVAL_MS);
     if (!pair.ok) return pair.waitMs;
-    const number = await this.host.env.TENANT_GATE.getByName(tenant.id).acquireWhatsapp(1, tenant.whatsapp.messagesPerSecond);
+    const number = await this.host.env.TENANT_GATE.getByName(tenant.id).acquireWhatsapp(1, tenant.whatsapp.messagesPerSecond, {
+      phoneNumberId: tenant.whatsapp.phoneNumberId,
+      waiter: conversationName(tenantId, waId),
+    });
     if (!number.ok) return number.waitMs;
     this.host.setMeta('pair_bucket', JSON.stringify(pair.bucket));
     return 0;
@@ -331,10 +356,10 @@ export class OutboundLane {
     log.warn('outbound.failed', { tenantId, genesysId: row.genesys_id, code });
   }
 
-  private async deadLetter(row: OutboundRow, item: OutboundQueueMessage, tenantId: string, failure: UpstreamFailure & { waCode?: number }, attempts: number): Promise<void> {
+  private async deadLetter(row: OutboundRow, item: OutboundQueueMessage, tenantId: string, failure: SendError, attempts: number, template?: TemplateRef): Promise<void> {
     await this.host.env.OUTBOUND_DLQ.send({ v: 1, kind: 'dead_letter', tenantId, queue: 'outbound', externalId: row.genesys_id, errorCode: failure.code, errorDetail: failure.detail, attempts, item });
     this.sql.exec("UPDATE outbound SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?", attempts, `${failure.code}: ${failure.detail}`, Date.now(), row.genesys_id);
-    const reason = reasonFor(failure);
+    const reason = reasonFor(failure, template);
     this.queueReceipt(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code: reason.code, message: `Gave up after ${attempts} attempts. ${reason.message}` }]);
     recordOutcome(this.host.env, tenantId, 'outbound', 'dead_lettered');
     await recordActivity(this.host.env, { tenantId, waId: this.host.getMeta('wa_id') ?? '', direction: 'outbound', outcome: 'failed', at: Date.now() });
@@ -362,8 +387,15 @@ export class OutboundLane {
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         continue;
       }
+      const brokenToken = failure.kind === 'unauthorized' && task.kind !== 'receipt';
+      if (brokenToken) {
+        // Meta refused the token (190): hold the number's sends; a courtesy mark is not worth keeping.
+        await this.host.env.TENANT_GATE.getByName(tenantId).holdForBrokenToken(tenantId, tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken);
+        forgetTenant(tenantId);
+        tenant = undefined;
+      }
       const step = nextStep(failure, task.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
-      if (step.kind !== 'retry') {
+      if (step.kind !== 'retry' || brokenToken) {
         // A receipt or read mark that cannot be delivered is recorded; the message itself already went.
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         await recordFailure(this.host.env, { tenantId, direction: task.kind === 'receipt' ? 'inbound' : 'outbound', code: `${task.kind}_failed`, detail: `${failure.code}: ${failure.detail}`, payload: JSON.parse(task.payload) });

@@ -1,5 +1,5 @@
 /**
- * One per tenant: the single door to that tenant's Genesys org.
+ * One per tenant: the single door to that tenant's Genesys org and WhatsApp number.
  *
  * - Token single-flight. Conversation objects may run anywhere; when the token expires, a KV-only
  *   cache would let each of them fetch a new one at once. Here concurrent callers share one
@@ -7,13 +7,18 @@
  *   ask Genesys again) until shortly before it expires.
  * - Rate limit. Genesys allows 300 requests per minute per token; the gate hands out permits from
  *   a sliding one-minute window and tells callers how long to wait when it is spent.
+ * - WhatsApp pacing and holds, per number. Sends spend a messages-per-second budget. A hold stops
+ *   every send of the number: for a while (Meta's 130429 throughput pause) or until released (a
+ *   token Meta refused with 190, until a working one is set). Conversations that meet an open-ended
+ *   hold register as waiters and are woken, in turn, when it is released; their messages wait
+ *   without spending attempts. Holds and waiters are stored, so an evicted gate keeps them.
  *
  * Per tenant, not global: one busy tenant never queues behind another.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { config, type Env } from '../workers/env';
 import { requestToken } from '../workers/clients/genesys.client';
-import { loadTenant } from '../workers/db/tenants.repo';
+import { forgetTenant, loadTenant, markWhatsappCredential } from '../workers/db/tenants.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { z } from 'zod';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
@@ -33,6 +38,23 @@ export type Permit = { ok: true; token: string } | { ok: false; waitMs: number }
 
 export const tokenKvKey = (tenantId: string) => `genesys-token:${tenantId}`;
 
+/** Why a number's sends are held. `credential`: Meta refused the token (190) until a new one is set. */
+export type HoldReason = 'credential' | 'throughput' | 'suspended';
+interface Hold {
+  reason: HoldReason;
+  /** Epoch ms the hold ends by itself; null = until released. */
+  until: number | null;
+}
+export type WhatsappPermit = { ok: true } | { ok: false; waitMs: number; held?: HoldReason };
+
+/** A held conversation checks again this often even if its wake-up is lost. */
+export const HOLD_RECHECK_MS = 10 * 60_000;
+/** Conversations woken per alarm run after a release. */
+const WAKE_BATCH = 50;
+const holdsKey = (phoneNumberId: string) => `holds:${phoneNumberId}`;
+const waitersKey = (phoneNumberId: string) => `waiters:${phoneNumberId}`;
+const WAKE_QUEUE_KEY = 'wake-queue';
+
 export class TenantGateDO extends DurableObject<Env> {
   private current: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
@@ -42,13 +64,43 @@ export class TenantGateDO extends DurableObject<Env> {
   private tokenRequests = 0;
   /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
   private whatsappBucket: Bucket | undefined;
-  /** After Meta's 130429 (throughput exceeded) every conversation of the number holds off until then. */
-  private whatsappPausedUntil = 0;
+  /** Holds per phone number id, read from storage once per wake-up. */
+  private holds = new Map<string, Hold[]>();
 
-  /** Permits for `count` WhatsApp sends from the tenant's number, or how long to wait. */
-  async acquireWhatsapp(count: number, messagesPerSecond: number): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+  private async holdsOf(phoneNumberId: string): Promise<Hold[]> {
+    let list = this.holds.get(phoneNumberId);
+    if (!list) {
+      list = (await this.ctx.storage.get<Hold[]>(holdsKey(phoneNumberId))) ?? [];
+      this.holds.set(phoneNumberId, list);
+    }
     const now = Date.now();
-    if (now < this.whatsappPausedUntil) return { ok: false, waitMs: this.whatsappPausedUntil - now };
+    return list.filter((h) => h.until === null || h.until > now);
+  }
+
+  private async saveHolds(phoneNumberId: string, list: Hold[]): Promise<void> {
+    this.holds.set(phoneNumberId, list);
+    if (list.length === 0) await this.ctx.storage.delete(holdsKey(phoneNumberId));
+    else await this.ctx.storage.put(holdsKey(phoneNumberId), list);
+  }
+
+  /**
+   * Permits for `count` WhatsApp sends from the number, or how long to wait. With `waiter` (the
+   * conversation's name), an open-ended hold records the caller to be woken when it is released.
+   */
+  async acquireWhatsapp(count: number, messagesPerSecond: number, hold?: { phoneNumberId: string; waiter: string }): Promise<WhatsappPermit> {
+    const now = Date.now();
+    if (hold) {
+      const active = await this.holdsOf(hold.phoneNumberId);
+      const open = active.find((h) => h.until === null);
+      if (open) {
+        const key = waitersKey(hold.phoneNumberId);
+        const waiters = new Set((await this.ctx.storage.get<string[]>(key)) ?? []);
+        if (!waiters.has(hold.waiter)) await this.ctx.storage.put(key, [...waiters, hold.waiter]);
+        return { ok: false, waitMs: HOLD_RECHECK_MS, held: open.reason };
+      }
+      const timed = Math.max(0, ...active.map((h) => h.until ?? 0));
+      if (timed > now) return { ok: false, waitMs: timed - now, held: active.find((h) => h.until === timed)!.reason };
+    }
     const interval = 1000 / Math.max(1, messagesPerSecond);
     this.whatsappBucket = refill(this.whatsappBucket, now, Math.max(messagesPerSecond, count), interval);
     const taken = take(this.whatsappBucket, count, interval);
@@ -57,9 +109,59 @@ export class TenantGateDO extends DurableObject<Env> {
     return { ok: true };
   }
 
-  /** Meta said the number is over its throughput: pause all its conversations for a while. */
-  async pauseWhatsapp(ms: number): Promise<void> {
-    this.whatsappPausedUntil = Math.max(this.whatsappPausedUntil, Date.now() + ms);
+  /** Holds the number's sends for `ms`, or until {@link releaseWhatsapp} when `ms` is null. */
+  async holdWhatsapp(phoneNumberId: string, reason: HoldReason, ms: number | null): Promise<void> {
+    const until = ms === null ? null : Date.now() + ms;
+    const active = await this.holdsOf(phoneNumberId);
+    const previous = active.find((h) => h.reason === reason);
+    const longer = previous && (previous.until === null || (until !== null && previous.until > until));
+    await this.saveHolds(phoneNumberId, [...active.filter((h) => h.reason !== reason), longer ? previous : { reason, until }]);
+  }
+
+  /**
+   * Meta refused `failedToken` with error 190. Holds the number and marks the credential broken —
+   * unless the tenant already has another token (set while that send was in flight), in which case
+   * the caller should simply try again with the new one.
+   */
+  async holdForBrokenToken(tenantId: string, phoneNumberId: string, failedToken: string): Promise<{ held: boolean }> {
+    forgetTenant(tenantId);
+    const tenant = await loadTenant(this.env, tenantId);
+    if (!tenant || tenant.whatsapp.accessToken !== failedToken) return { held: false };
+    await this.holdWhatsapp(phoneNumberId, 'credential', null);
+    if (tenant.whatsapp.credentialStatus !== 'broken') await markWhatsappCredential(this.env, tenantId, 'broken');
+    return { held: true };
+  }
+
+  /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
+  async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<{ waiters: number }> {
+    await this.saveHolds(phoneNumberId, (await this.holdsOf(phoneNumberId)).filter((h) => h.reason !== reason));
+    if ((await this.holdsOf(phoneNumberId)).some((h) => h.until === null)) return { waiters: 0 };
+    const waiters = (await this.ctx.storage.get<string[]>(waitersKey(phoneNumberId))) ?? [];
+    if (waiters.length === 0) return { waiters: 0 };
+    const queue = (await this.ctx.storage.get<string[]>(WAKE_QUEUE_KEY)) ?? [];
+    await this.ctx.storage.put(WAKE_QUEUE_KEY, [...new Set([...queue, ...waiters])]);
+    await this.ctx.storage.delete(waitersKey(phoneNumberId));
+    await this.ctx.storage.setAlarm(Date.now());
+    return { waiters: waiters.length };
+  }
+
+  /** Holds in force on the number (for the admin API and tests). */
+  async whatsappHolds(phoneNumberId: string): Promise<Hold[]> {
+    return this.holdsOf(phoneNumberId);
+  }
+
+  override async alarm(): Promise<void> {
+    const queue = (await this.ctx.storage.get<string[]>(WAKE_QUEUE_KEY)) ?? [];
+    const batch = queue.slice(0, WAKE_BATCH);
+    // A conversation that cannot be reached now still re-checks by itself (HOLD_RECHECK_MS).
+    await Promise.allSettled(batch.map((name) => this.env.CONVERSATION.getByName(name).wake()));
+    const rest = queue.slice(batch.length);
+    if (rest.length > 0) {
+      await this.ctx.storage.put(WAKE_QUEUE_KEY, rest);
+      await this.ctx.storage.setAlarm(Date.now());
+    } else {
+      await this.ctx.storage.delete(WAKE_QUEUE_KEY);
+    }
   }
 
   /**

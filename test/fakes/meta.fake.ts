@@ -1,9 +1,10 @@
 /**
- * A fake Meta Graph API at the HTTP boundary, for what the inbound path calls: GET /{version}/{media-id}
- * (answers a download URL, as Graph does) and the download itself, both requiring the access token.
+ * A fake Meta Graph API at the HTTP boundary: sends (POST /{phone-number-id}/messages, checked
+ * against the shared contract in workers/simulator/contracts.ts), approved templates, media lookups
+ * and downloads, all requiring the access token of the number.
  */
 import { Hono } from 'hono';
-import { SendRequest, graphError } from '../../workers/simulator/contracts';
+import { SendRequest, checkLinkedMedia, checkTemplate, graphError, type ApprovedTemplate, type WaMediaType } from '../../workers/simulator/contracts';
 import { Script, answer } from './scripted';
 
 export interface SentMessage {
@@ -23,6 +24,16 @@ export class FakeMeta {
   readonly reads: Array<{ phoneNumberId: string; messageId: string; typing: boolean }> = [];
   /** Every send request with its answer status, failures included. */
   readonly sendRequests: Array<{ phoneNumberId: string; status: number }> = [];
+  /** Templates approved in every account of this fake (name + language). */
+  readonly templates: ApprovedTemplate[] = [
+    { name: 'order_update', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way' }] },
+    { name: 'follow_up', language: 'en_US', components: [{ type: 'BODY', text: 'Can we help with anything else?' }] },
+  ];
+  /**
+   * Assets behind links the bridge hands WhatsApp (WhatsApp fetches them itself). A link listed here
+   * is checked against Meta's supported-media table; other links are taken as fetchable and valid.
+   */
+  readonly hosted = new Map<string, { mime: string; bytes: number }>();
 
   sentTo(phoneNumberId: string): SentMessage[] {
     return this.sent.filter((m) => m.phoneNumberId === phoneNumberId);
@@ -44,13 +55,7 @@ export class FakeMeta {
     .get('/:version/:wabaId/message_templates', (c) => {
       const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
       if (!token || ![...this.phoneNumbers.values()].includes(token)) return c.json(graphError(190, 'Error validating access token'), 401);
-      return c.json({
-        data: [
-          { name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way' }] },
-          { name: 'follow_up', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Can we help with anything else?' }] },
-        ],
-        paging: { cursors: { before: 'a', after: 'b' } },
-      });
+      return c.json({ data: this.templates.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })), paging: { cursors: { before: 'a', after: 'b' } } });
     })
     .get('/download/:id', (c) => {
       const media = this.media.get(c.req.param('id'));
@@ -102,6 +107,15 @@ export class FakeMeta {
       this.reads.push({ phoneNumberId, messageId: data.message_id, typing: !!data.typing_indicator });
       return json({ success: true });
     }
+    if (data.type === 'template') {
+      const problem = checkTemplate(data.template, this.templates);
+      if (problem) return json(FakeMeta.error(problem.code, problem.message, problem.details), 400);
+    }
+    const media = data[data.type] as { link?: string } | undefined;
+    const asset = media?.link ? this.hosted.get(media.link) : undefined;
+    const mediaProblem = asset ? checkLinkedMedia(data.type as WaMediaType, asset) : null;
+    // Error code table, 131053: "Unable to upload the media used in the message."
+    if (mediaProblem) return json(FakeMeta.error(131053, 'Media upload error', mediaProblem), 400);
     const wamid = `wamid.FAKE${crypto.randomUUID().replaceAll('-', '')}`;
     this.sent.push({ phoneNumberId, body: data, wamid });
     return json({ messaging_product: 'whatsapp', contacts: [{ input: data.to, wa_id: data.to }], messages: [{ id: wamid }] });

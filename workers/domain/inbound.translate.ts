@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { WaMessage } from '../schemas/whatsapp.schema';
 import type { GenesysAttachment, GenesysFrom, GenesysInboundRequest, MediaType } from '../schemas/genesys.schema';
+import { restoreTap, type QuickReply } from './quick-replies';
 
 /** Types whose content is a media object Meta hands us by id. */
 export const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
@@ -37,6 +38,8 @@ export interface ReferencedMessage {
   genesysId?: string;
   /** First characters of its text, to quote. */
   snippet?: string;
+  /** The agent's quick replies on that message, to turn a tapped id back into the full payload. */
+  quickReplies?: QuickReply[];
 }
 
 export interface TranslateInput {
@@ -84,7 +87,18 @@ const Interactive = z.looseObject({
   button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
   list_reply: z.looseObject({ id: z.string(), title: z.string(), description: z.string().optional() }).optional(),
   nfm_reply: z.looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string().optional() }).optional(),
+  call_permission_reply: z.looseObject({ response: z.string().optional() }).optional(),
 });
+/** v24+: what the customer did that WhatsApp does not pass on (`unsupported.type`). */
+const UnsupportedKind = z.looseObject({ type: z.string() });
+const UNSUPPORTED_WHAT: Record<string, string> = {
+  edit: 'edited a message',
+  revoke: 'deleted a message',
+  poll_creation: 'sent a poll',
+  poll_update: 'voted in a poll',
+  pin: 'pinned a message',
+  view_once: 'sent a view-once photo or video',
+};
 const TemplateButton = z.looseObject({ text: z.string(), payload: z.string().optional() });
 const Reaction = z.looseObject({ message_id: z.string(), emoji: z.string().optional() });
 const Order = z.looseObject({
@@ -241,7 +255,8 @@ function bodyFor(input: TranslateInput): Body | Failure {
           text: joinText([i.list_reply.title, i.list_reply.description]),
         };
       }
-      if (i.nfm_reply) return { text: joinText([`📝 Form reply${i.nfm_reply.name ? ` (${i.nfm_reply.name})` : ''}`, i.nfm_reply.body, i.nfm_reply.response_json]) };
+      if (i.nfm_reply) return { text: formReply(i.nfm_reply) };
+      if (i.call_permission_reply) return { text: `📞 Call permission: ${i.call_permission_reply.response === 'accept' ? 'the customer accepted calls' : `the customer answered "${i.call_permission_reply.response ?? 'no'}"`}` };
       return {
         text: `[Interactive reply of type "${i.type}"]`,
         notice: { code: 'unknown_interactive_type', detail: `interactive type ${i.type} has no Genesys mapping` },
@@ -280,17 +295,50 @@ function bodyFor(input: TranslateInput): Body | Failure {
       const body = system.success ? system.data.body : undefined;
       return { text: `[WhatsApp notice] ${body ?? 'system message'}` };
     }
-    case 'unsupported':
-    default: {
+    case 'request_welcome':
+      // The customer opened the chat for the first time and has not written yet.
+      return { text: '[The customer opened a WhatsApp chat with you]' };
+    case 'unsupported': {
       const errors = Errors.safeParse(message.errors);
       const first = errors.success ? errors.data[0] : undefined;
-      const reason = first ? `${first.title ?? first.message ?? 'unknown'} (${first.code})` : `type "${message.type}"`;
+      const reason = first ? `${first.title ?? first.message ?? 'unknown'} (${first.code})` : 'unsupported';
+      const kind = UnsupportedKind.safeParse(message.unsupported);
+      const what = kind.success ? (UNSUPPORTED_WHAT[kind.data.type] ?? `sent a "${kind.data.type.replaceAll('_', ' ')}" message`) : 'sent a kind of message';
       return {
-        text: `[The customer sent a WhatsApp message the bridge cannot show: ${reason}]`,
-        notice: { code: message.type === 'unsupported' ? 'unsupported_message' : 'unknown_message_type', detail: reason },
+        text: `[The customer ${what}, which WhatsApp does not pass on to businesses. Ask them to send it as text or a photo if you need it.]`,
+        notice: { code: 'unsupported_message', detail: kind.success ? `${reason}: ${kind.data.type}` : reason },
+      };
+    }
+    default: {
+      return {
+        text: `[The customer sent a WhatsApp message of a new type ("${message.type}") that the bridge cannot show yet]`,
+        notice: { code: 'unknown_message_type', detail: `type "${message.type}"` },
       };
     }
   }
+}
+
+/** A WhatsApp Flows answer: the form's fields as "name: value" lines, without Meta's flow token. */
+function formReply(reply: { name?: string; body?: string; response_json?: string }): string {
+  let lines: string[] = [];
+  try {
+    lines = flatten(JSON.parse(reply.response_json ?? '{}') as unknown, '').filter(([key]) => key !== 'flow_token').map(([key, value]) => `${humanize(key)}: ${value}`);
+  } catch {
+    lines = reply.response_json ? [reply.response_json] : [];
+  }
+  const body = reply.body && reply.body !== 'Sent' ? reply.body : undefined;
+  return joinText([`📝 Form reply${reply.name && reply.name !== 'flow' ? ` (${reply.name})` : ''}`, body, ...lines]) ?? '📝 Form reply';
+}
+
+function flatten(value: unknown, prefix: string): Array<[string, string]> {
+  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object' || v === null) ? [[prefix, value.join(', ')]] : value.flatMap((v, i) => flatten(v, `${prefix}.${i + 1}`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+  return [[prefix, String(value)]];
+}
+
+/** Flow field names are identifiers (`screen_0_Full_name_0`); agents read words. */
+function humanize(key: string): string {
+  return key.replace(/^screen_\d+_/, '').replace(/_\d+$/, '').replaceAll('_', ' ').trim() || key;
 }
 
 /** Translates one WhatsApp message into the Genesys request that delivers it. */
@@ -308,9 +356,11 @@ export function translateInbound(input: TranslateInput): TranslateResult {
   // A tap on one of the agent's buttons becomes a structured response when we know which agent
   // message it answers; otherwise Genesys has nothing to attach it to, so it arrives as text.
   if (body.structured && input.referenced?.genesysId) {
+    const restored = input.referenced.quickReplies ? restoreTap(input.referenced.quickReplies, body.structured.payload) : undefined;
+    const buttonResponse = restored ? { ...body.structured, ...restored } : body.structured;
     return {
       ok: true,
-      request: { endpoint: 'structured', body: { channel, buttonResponse: body.structured, originatingMessageId: input.referenced.genesysId } },
+      request: { endpoint: 'structured', body: { channel, buttonResponse, originatingMessageId: input.referenced.genesysId } },
       ...notice,
     };
   }

@@ -2,35 +2,47 @@
  * Genesys Open Messaging outbound message → WhatsApp Cloud API requests. Pure: no I/O, no clock.
  *
  * One agent message may become several WhatsApp messages (text over 4096 characters, several
- * attachments, an audio file and its text). Each request is a complete body for
- * POST /{phone-number-id}/messages. What WhatsApp cannot carry is refused with a Genesys reason
- * code, so the agent sees a Failed receipt that says why instead of silence.
+ * attachments, a caption too long to ride on its media). Each request is a complete body for
+ * POST /{phone-number-id}/messages with exactly the keys of Meta's example request of its type.
+ * What WhatsApp cannot carry is refused with a Genesys reason code, so the agent sees a Failed
+ * receipt that says why instead of silence.
  */
 import type { GcContent, GcOutboundMessage } from '../schemas/genesys.schema';
+import { chooseMediaKind } from './agent-media';
+import { layoutQuickReplies } from './quick-replies';
 
 export const TEXT_LIMIT = 4096;
-const CAPTION_LIMIT = 1024;
-const BUTTON_TITLE_LIMIT = 20;
-const ROW_TITLE_LIMIT = 24;
-const ROW_DESCRIPTION_LIMIT = 72;
-const MAX_BUTTONS = 3;
-const MAX_ROWS = 10;
+/** Media captions: "Maximum 1024 characters". */
+export const CAPTION_LIMIT = 1024;
+/** Interactive body: reply buttons "Maximum 1024 characters", lists "Maximum 4096 characters". */
+const BUTTON_BODY_LIMIT = 1024;
+const LIST_BODY_LIMIT = 4096;
 
-/** Reason codes Genesys understands on a Failed receipt (ConversationReason.code). */
+/** Reason codes Genesys documents for a Failed receipt ("WhatsApp delivery receipts" table). */
 export type GenesysReasonCode =
-  | 'MessageNotAllowed'
-  | 'InvalidMessageStructure'
-  | 'UnsupportedMessage'
-  | 'MediaTypeNotAllowed'
-  | 'InvalidDestination'
+  | 'MessageExpired'
   | 'RateLimited'
-  | 'RecipientOptedOut'
-  | 'GeneralError';
+  | 'MessageNotAllowed'
+  | 'GeneralError'
+  | 'UnsupportedMessage'
+  | 'UnknownMessage'
+  | 'InvalidMessageStructure'
+  | 'InvalidDestination'
+  | 'ServerError'
+  | 'MediaTypeNotAllowed'
+  | 'InvalidMediaContentLength'
+  | 'RecipientOptedOut';
 
 export type WaRequest = Record<string, unknown> & { type: string };
 
+/** The template a request sends, kept so a refusal can name it in plain words. */
+export interface TemplateRef {
+  name: string;
+  language: string;
+}
+
 export type OutboundPlan =
-  | { kind: 'send'; requests: WaRequest[]; needsWindow: boolean; snippet: string | null }
+  | { kind: 'send'; requests: WaRequest[]; needsWindow: boolean; snippet: string | null; template?: TemplateRef }
   | { kind: 'typing' }
   | { kind: 'read' }
   | { kind: 'ignore'; reason: string }
@@ -61,17 +73,6 @@ export function splitText(text: string, limit = TEXT_LIMIT): string[] {
   return parts;
 }
 
-function shorten(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
-const WA_MEDIA: Record<string, 'image' | 'video' | 'audio' | 'document'> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  file: 'document',
-};
-
 function envelope(to: string, body: Record<string, unknown> & { type: string }): WaRequest {
   return { messaging_product: 'whatsapp', recipient_type: 'individual', to, ...body };
 }
@@ -86,54 +87,79 @@ function quoting(requests: WaRequest[], replyTo: string | undefined): WaRequest[
   return [{ ...requests[0]!, context: { message_id: replyTo } }, ...requests.slice(1)];
 }
 
+/**
+ * Buttons, a list or numbered text (see quick-replies.ts). Option ids stand for the agent's full
+ * payloads, which the conversation object restores when the customer taps. A text longer than the
+ * interactive body allows goes first as text, so nothing the agent wrote is cut.
+ */
 function interactive(to: string, text: string | undefined, replies: Array<{ text: string; payload?: string }>): WaRequest[] {
-  const body = shorten(text?.trim() || 'Please choose an option:', CAPTION_LIMIT);
-  const options = replies.map((r) => ({ title: r.text, id: (r.payload || r.text).slice(0, 256) }));
-  if (options.length <= MAX_BUTTONS && options.every((o) => o.title.length <= BUTTON_TITLE_LIMIT)) {
-    return [
-      envelope(to, {
-        type: 'interactive',
-        interactive: { type: 'button', body: { text: body }, action: { buttons: options.map((o) => ({ type: 'reply', reply: { id: o.id, title: o.title } })) } },
-      }),
-    ];
+  const layout = layoutQuickReplies(replies);
+  const written = text?.trim();
+  if (layout.kind === 'text') {
+    return textRequests(to, [written || 'Please choose an option:', ...layout.options.map((o) => `${o.id}. ${o.text}`)].join('\n'));
   }
-  if (options.length <= MAX_ROWS) {
-    return [
-      envelope(to, {
-        type: 'interactive',
-        interactive: {
-          type: 'list',
-          body: { text: body },
-          action: {
-            button: 'Choose',
-            sections: [
-              {
-                title: 'Options',
-                rows: options.map((o) => ({
-                  id: o.id,
-                  title: shorten(o.title, ROW_TITLE_LIMIT),
-                  ...(o.title.length > ROW_TITLE_LIMIT ? { description: shorten(o.title, ROW_DESCRIPTION_LIMIT) } : {}),
-                })),
-              },
-            ],
-          },
-        },
-      }),
-    ];
+  const limit = layout.kind === 'button' ? BUTTON_BODY_LIMIT : LIST_BODY_LIMIT;
+  const fits = !!written && written.length <= limit;
+  const before = written && !fits ? textRequests(to, written) : [];
+  const body = { text: fits ? written! : 'Please choose an option:' };
+  if (layout.kind === 'button') {
+    return [...before, envelope(to, { type: 'interactive', interactive: { type: 'button', body, action: { buttons: layout.options.map((o) => ({ type: 'reply', reply: { id: o.id, title: o.title } })) } } })];
   }
-  // More choices than WhatsApp can show: a numbered list the customer can answer by typing.
-  return textRequests(to, [body, ...options.map((o, i) => `${i + 1}. ${o.title}`)].join('\n'));
+  const rows = layout.options.map((o) => ({ id: o.id, title: o.title, ...(o.description ? { description: o.description } : {}) }));
+  return [...before, envelope(to, { type: 'interactive', interactive: { type: 'list', body, action: { button: 'Choose', sections: [{ title: 'Options', rows }] } } })];
 }
 
-function template(to: string, content: GcContent): { request: WaRequest } | { refuse: string } {
+/** "namespace@element_name" (how Genesys names WhatsApp templates) or a bare name. */
+export function templateName(ref: string): string {
+  const at = ref.indexOf('@');
+  return at >= 0 ? ref.slice(at + 1) : ref;
+}
+
+/** WhatsApp language codes use an underscore (en_US); Genesys may give a BCP 47 tag (en-US). */
+function languageCode(language: string | undefined): string {
+  return (language ?? 'en_US').replace('-', '_');
+}
+
+const HEADER_MEDIA: Record<string, 'image' | 'video' | 'document'> = { image: 'image', video: 'video', file: 'document', document: 'document' };
+
+type TemplateResult = { ok: true; request: WaRequest; ref: TemplateRef } | { ok: false; message: string };
+
+/** Genesys Notification content → WhatsApp template: name, language, header, body and button parameters. */
+function template(to: string, content: GcContent, allowMediaUrl: (url: string) => boolean): TemplateResult {
   const t = content.template!;
-  const name = t.name ?? t.id;
-  if (!name) return { refuse: 'the template has no name or id' };
+  const ref = t.name ?? t.id;
+  if (!ref || !templateName(ref)) return { ok: false, message: 'Not sent: the template has no name.' };
+  const name = templateName(ref);
+  const empty = [...(t.header?.parameters ?? []), ...(t.body?.parameters ?? []), ...(t.buttons ?? []).flatMap((b) => b.parameters ?? [])].find((p) => !p.text.trim());
+  if (empty) return { ok: false, message: `Not sent: template "${name}" has an empty value for parameter ${empty.name ?? empty.id ?? ''}.`.replace(' .', '.') };
+  const text = (list: Array<{ text: string }> | undefined) => (list ?? []).map((p) => ({ type: 'text', text: p.text }));
   const components: Array<Record<string, unknown>> = [];
-  const params = (list: Array<{ text: string }> | undefined) => (list ?? []).map((p) => ({ type: 'text', text: p.text }));
-  if (t.header?.parameters?.length) components.push({ type: 'header', parameters: params(t.header.parameters) });
-  if (t.body?.parameters?.length) components.push({ type: 'body', parameters: params(t.body.parameters) });
-  return { request: envelope(to, { type: 'template', template: { name, language: { code: t.language ?? 'en_US' }, ...(components.length ? { components } : {}) } }) };
+  const media = t.header?.media;
+  if (media?.url) {
+    const kind = HEADER_MEDIA[media.mediaType.toLowerCase()];
+    if (!kind) return { ok: false, message: `Not sent: template "${name}" has a ${media.mediaType} header, which WhatsApp templates cannot carry.` };
+    if (!allowMediaUrl(media.url)) return { ok: false, message: `Not sent: the header of template "${name}" links to a host that is not allowed.` };
+    const asset = { link: media.url, ...(kind === 'document' && media.filename ? { filename: media.filename } : {}) };
+    components.push({ type: 'header', parameters: [{ type: kind, [kind]: asset }] });
+  } else if (t.header?.parameters?.length) {
+    components.push({ type: 'header', parameters: text(t.header.parameters) });
+  }
+  if (t.body?.parameters?.length) components.push({ type: 'body', parameters: text(t.body.parameters) });
+  for (const [position, button] of (t.buttons ?? []).entries()) {
+    const index = String(button.index ?? position);
+    const type = button.type?.toLowerCase();
+    if (type === 'quickreply' && button.payload) {
+      components.push({ type: 'button', sub_type: 'quick_reply', index, parameters: [{ type: 'payload', payload: button.payload }] });
+    } else if (type === 'url' && button.parameters?.length) {
+      components.push({ type: 'button', sub_type: 'url', index, parameters: text(button.parameters.slice(0, 1)) });
+    }
+  }
+  const language = languageCode(t.language);
+  return {
+    ok: true,
+    ref: { name, language },
+    request: envelope(to, { type: 'template', template: { name, language: { code: language }, ...(components.length ? { components } : {}) } }),
+  };
 }
 
 /** Plans what one Genesys outbound message becomes on WhatsApp. */
@@ -153,9 +179,9 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
   const content = message.content ?? [];
   const notification = content.find((c) => c.contentType.toLowerCase() === 'notification' && c.template);
   if (notification) {
-    const built = template(to, notification);
-    if ('refuse' in built) return { kind: 'refuse', code: 'InvalidMessageStructure', message: built.refuse };
-    return { kind: 'send', requests: [built.request], needsWindow: false, snippet: snippet(message.text ?? notification.template?.body?.text) };
+    const built = template(to, notification, input.allowMediaUrl);
+    if (!built.ok) return { kind: 'refuse', code: 'InvalidMessageStructure', message: built.message };
+    return { kind: 'send', requests: [built.request], needsWindow: false, snippet: snippet(message.text ?? notification.template?.body?.text), template: built.ref };
   }
 
   const text = message.text?.trim() ? message.text : undefined;
@@ -164,33 +190,29 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
     return { kind: 'send', requests: quoting(interactive(to, text, quickReplies), replyToWamid), needsWindow: true, snippet: snippet(text) };
   }
 
-  const attachments = content.filter((c) => c.attachment).map((c) => c.attachment!);
   const requests: WaRequest[] = [];
-  let captionUsed = false;
-  for (const attachment of attachments) {
-    const kind = WA_MEDIA[attachment.mediaType.toLowerCase()];
-    if (!kind) return { kind: 'refuse', code: 'MediaTypeNotAllowed', message: `WhatsApp cannot send ${attachment.mediaType} attachments` };
+  // The text rides as the caption of the first attachment that takes one, when it fits; otherwise
+  // the media go first and the full text follows as its own message(s).
+  let captionUsed = !text || text.length > CAPTION_LIMIT;
+  for (const attachment of content.filter((c) => c.attachment).map((c) => c.attachment!)) {
     if (!attachment.url || !input.allowMediaUrl(attachment.url)) {
-      return { kind: 'refuse', code: 'MediaTypeNotAllowed', message: 'the attachment link is not an https URL of an allowed host' };
+      return { kind: 'refuse', code: 'MediaTypeNotAllowed', message: 'Not sent: the attachment link is not an https URL of an allowed host.' };
     }
-    // The message text rides along as the caption of the first image, video or document.
-    const caption = !captionUsed && text && kind !== 'audio' && text.length <= CAPTION_LIMIT ? text : undefined;
+    const choice = chooseMediaKind(attachment);
+    if (!choice.ok) return { kind: 'refuse', code: choice.code, message: choice.message };
+    const caption = !captionUsed && choice.kind !== 'audio' ? text : undefined;
     if (caption) captionUsed = true;
     requests.push(
       envelope(to, {
-        type: kind,
-        [kind]: {
-          link: attachment.url,
-          ...(caption ? { caption } : {}),
-          ...(kind === 'document' && attachment.filename ? { filename: attachment.filename } : {}),
-        },
+        type: choice.kind,
+        [choice.kind]: { link: attachment.url, ...(caption ? { caption } : {}), ...(choice.filename ? { filename: choice.filename } : {}) },
       }),
     );
   }
-  if (text && !captionUsed) requests.unshift(...textRequests(to, text));
+  if (text && !requests.some((r) => (r[r.type] as { caption?: string }).caption !== undefined)) requests.push(...textRequests(to, text));
   if (requests.length === 0) {
     const kinds = content.map((c) => c.contentType).join(', ');
-    return { kind: 'refuse', code: 'UnsupportedMessage', message: kinds ? `WhatsApp has no form for ${kinds}` : 'the message has no text or content' };
+    return { kind: 'refuse', code: 'UnsupportedMessage', message: kinds ? `Not sent: WhatsApp has no form for ${kinds}.` : 'Not sent: the message has no text or content.' };
   }
   return { kind: 'send', requests: quoting(requests, replyToWamid), needsWindow: true, snippet: snippet(text) };
 }

@@ -9,10 +9,8 @@ import { recordFailure } from '../db/records.repo';
 import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
+import { conversationName } from '../domain/conversation-name';
 
-export function conversationName(tenantId: string, waId: string): string {
-  return `${tenantId}:${waId}`;
-}
 
 export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const groups = new Map<string, Array<{ msg: Message<unknown>; body: InboundQueueMessage }>>();

@@ -6,7 +6,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../domain/errors';
 import { assertTenant, type AdminEnv } from '../middleware/admin-auth.middleware';
 import { getConversation, listConversations, metricsSince } from '../db/conversations.repo';
-import { conversationName } from '../queues/inbound.handler';
+import { conversationName } from '../domain/conversation-name';
 import { SERVICE_WINDOW_MS } from '../../durable-objects/conversation.do';
 import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schemas';
 

@@ -44,6 +44,7 @@ import {
 import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../db/records.repo';
 import { createIntegration, getIntegration, requestToken } from '../clients/genesys.client';
 import { getPhoneNumber } from '../clients/whatsapp.client';
+import { settleWhatsappCredential } from '../lib/whatsapp-credential';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
 import { registerInsightRoutes } from './admin.insights';
 import { forgetHost } from '../db/tenant-host.repo';
@@ -280,6 +281,8 @@ api.openapi(
       throw err;
     }
     await recordAudit(c.env, { tenantId, actor: actorOf(c.get('principal')), action: 'credentials.whatsapp.set', target: tenantId, detail: { fields: Object.keys(body) } });
+    // A new token (or number) ends a hold from a refused token once Graph accepts it.
+    if (body.accessToken !== undefined || body.phoneNumberId !== undefined) await settleWhatsappCredential(c.env, (await loadTenant(c.env, tenantId))!, current.phoneNumberId);
     return c.json(view((await loadTenant(c.env, tenantId))!), 200);
   },
 );

@@ -18,7 +18,7 @@ import { conversationByGenesysId, getConversation as getConversationRow, setGene
 import { recordAudit } from '../db/admin.repo';
 import { getConversation, getMe, getOrganization, requestToken } from '../clients/genesys.client';
 import { listApprovedTemplates } from '../clients/whatsapp.client';
-import { conversationName } from '../queues/inbound.handler';
+import { conversationName } from '../domain/conversation-name';
 
 const AUDIENCE = 'bridge-widget';
 const LABEL = 'widget-jwt:v1';

@@ -59,15 +59,34 @@ const GcAttachment = z.looseObject({
   mime: z.string().optional(),
   filename: z.string().optional(),
   text: z.string().optional(),
+  contentSizeBytes: z.number().nonnegative().optional(),
 });
 const GcQuickReply = z.looseObject({ text: z.string(), payload: z.string().optional(), action: z.string().optional() });
 const GcTemplateParameter = z.looseObject({ id: z.string().optional(), name: z.string().optional(), text: z.string() });
+/**
+ * ConversationContentNotificationTemplate (platform SDK): `id` is "The messaging provider template
+ * ID. For WhatsApp, 'namespace@name'"; header (Text or Media), body, buttons and footer.
+ */
 const GcTemplate = z.looseObject({
   id: z.string().optional(),
   name: z.string().optional(),
   language: z.string().optional(),
-  header: z.looseObject({ text: z.string().optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
+  header: z.looseObject({ type: z.string().optional(), text: z.string().optional(), media: GcAttachment.optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
   body: z.looseObject({ text: z.string().optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
+  buttons: z
+    .array(
+      z.looseObject({
+        type: z.string().optional(),
+        text: z.string().optional(),
+        index: z.number().int().nonnegative().optional(),
+        payload: z.string().optional(),
+        url: z.string().optional(),
+        phoneNumber: z.string().optional(),
+        parameters: z.array(GcTemplateParameter).optional(),
+      }),
+    )
+    .optional(),
+  footer: z.looseObject({ text: z.string().optional() }).optional(),
 });
 export const GcContent = z.looseObject({
   contentType: z.string(),
@@ -100,12 +119,16 @@ export const GcOutboundMessage = z.looseObject({
 });
 export type GcOutboundMessage = z.infer<typeof GcOutboundMessage>;
 
-/** POST …/{integrationId}/inbound/open/receipt: how a WhatsApp delivery status reaches the agent. */
+/**
+ * POST …/{integrationId}/inbound/open/receipt: how a WhatsApp delivery status reaches the agent.
+ * "There are 2 supported receipt statuses for this endpoint: Delivered | Failed"; `channel.to` is
+ * the original message's `to` (id and idType), as the page's examples say.
+ */
 export interface OpenInboundReceipt {
   id: string;
-  channel: { to: { id: string; idType: 'Phone' }; time: string };
-  status: 'Sent' | 'Delivered' | 'Read' | 'Failed';
+  channel: { to: { id: string; idType?: string }; time: string };
+  status: 'Delivered' | 'Failed';
   direction: 'Outbound';
-  isFinalReceipt: boolean;
+  isFinalReceipt: true;
   reasons?: Array<{ code: string; message: string }>;
 }

@@ -9,7 +9,7 @@
  * Its state is what the two browser panes show.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { GenesysInboundMessage, GenesysReceipt, GenesysStructuredResponse, SendRequest, genesysError, graphError } from './contracts';
+import { GenesysInboundMessage, GenesysReceipt, GenesysStructuredResponse, SendRequest, checkLinkedMedia, checkTemplate, genesysError, graphError, type ApprovedTemplate, type WaMediaType } from './contracts';
 import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
 import demo from './demo-tenant.json';
 
@@ -63,8 +63,13 @@ interface SimState {
   outage?: number;
 }
 
-/** Templates "approved" in the demo WhatsApp account: name → body with {{n}} placeholders. */
-const TEMPLATES: Record<string, string> = { order_update: 'Hi {{1}}, your order {{2}} is on its way 🚚', follow_up: 'Hi {{1}}, do you still need help with your order?' };
+/** Templates "approved" in the demo WhatsApp account (as Graph lists them). */
+const TEMPLATES: ApprovedTemplate[] = [
+  { name: 'order_update', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way 🚚' }] },
+  { name: 'follow_up', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, do you still need help with your order?' }] },
+];
+/** Assets the simulator itself serves, so it can check them as WhatsApp checks a fetched link. */
+const HOSTED_ASSETS: Record<string, { mime: string; bytes: number }> = { '/assets/agent.png': { mime: 'image/png', bytes: 4096 } };
 
 const encoder = new TextEncoder();
 
@@ -132,7 +137,7 @@ export class SimulatorDO extends DurableObject<SimEnv> {
   templates(authorization: string | null): Response {
     if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token'), 401);
     return json({
-      data: Object.entries(TEMPLATES).map(([name, body]) => ({ name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] })),
+      data: TEMPLATES.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
       paging: { cursors: { before: 'a', after: 'b' } },
     });
   }
@@ -217,6 +222,15 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       await this.save(state);
       return json({ success: true });
     }
+    const linked = (body[body.type] as { link?: string } | undefined)?.link;
+    const asset = linked ? HOSTED_ASSETS[new URL(linked).pathname] : undefined;
+    const mediaProblem = asset ? checkLinkedMedia(body.type as WaMediaType, asset) : null;
+    // Error code table, 131053: "Unable to upload the media used in the message."
+    if (mediaProblem) return json(graphError(131053, 'Media upload error', mediaProblem), 400);
+    if (body.type === 'template') {
+      const problem = checkTemplate(body.template, TEMPLATES);
+      if (problem) return json(graphError(problem.code, problem.message, problem.details), 400);
+    }
     const item: PhoneItem = { id: `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`, from: 'business', at: now() };
     switch (body.type) {
       case 'text':
@@ -237,10 +251,9 @@ export class SimulatorDO extends DurableObject<SimEnv> {
             : body.interactive.action.sections.flatMap((s: { rows: Array<{ id: string; title: string }> }) => s.rows);
         break;
       case 'template': {
-        const template = TEMPLATES[body.template.name];
-        if (!template) return json(graphError(132001, 'Template name does not exist in the translation', `template name (${body.template.name}) does not exist in ${body.template.language.code}`), 404);
-        const params: string[] = (body.template.components ?? []).flatMap((c: { parameters: Array<{ text: string }> }) => c.parameters.map((p) => p.text));
-        item.template = template.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
+        const text = TEMPLATES.find((t) => t.name === body.template.name)?.components.find((c) => c.type === 'BODY')?.text ?? '';
+        const params: string[] = (body.template.components ?? []).filter((c: { type: string }) => c.type === 'body').flatMap((c: { parameters: Array<{ text: string }> }) => c.parameters.map((p) => p.text));
+        item.template = text.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
         break;
       }
     }
@@ -385,7 +398,8 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       item.text += ` [${options.join(' | ')}]`;
     } else if (kind === 'template') {
       item.text = `Template order_update (${demo.customer.name}, A-1042)`;
-      message.content = [{ contentType: 'Notification', template: { id: 'order_update', language: 'en_US', body: { parameters: [{ id: '1', text: demo.customer.name }, { id: '2', text: 'A-1042' }] } } }];
+      // Genesys names WhatsApp templates "namespace@name".
+      message.content = [{ contentType: 'Notification', template: { id: 'sandbox_namespace@order_update', language: 'en_US', body: { parameters: [{ id: '1', text: demo.customer.name }, { id: '2', text: 'A-1042' }] } } }];
     } else {
       message.type = 'Event';
       message.events = [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }];
