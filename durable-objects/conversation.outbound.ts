@@ -263,7 +263,7 @@ export class OutboundLane {
         // Error 190: the token is expired or revoked. Hold the number's sends until a working token
         // is set; this message waits, in order, without spending an attempt.
         const gate = this.host.env.TENANT_GATE.getByName(tenantId);
-        const { held } = await gate.holdForBrokenToken(tenantId, tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken);
+        const { held } = await gate.holdForBrokenToken(tenantId, tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken, conversationName(tenantId, waId));
         forgetTenant(tenantId);
         this.sql.exec('UPDATE outbound SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?', Date.now() + (held ? HOLD_RECHECK_MS : NEW_TOKEN_RETRY_MS), `${failure.code}: ${failure.detail}`, Date.now(), row.genesys_id);
         if (held) log.error('whatsapp.credential_broken', { tenantId });

@@ -52,8 +52,10 @@ export const HOLD_RECHECK_MS = 10 * 60_000;
 /** Conversations woken per alarm run after a release. */
 const WAKE_BATCH = 50;
 const holdsKey = (phoneNumberId: string) => `holds:${phoneNumberId}`;
-const waitersKey = (phoneNumberId: string) => `waiters:${phoneNumberId}`;
-const WAKE_QUEUE_KEY = 'wake-queue';
+/** One key per waiting conversation, so a number with thousands of them stays within value limits. */
+const waiterPrefix = (phoneNumberId: string) => `waiter:${phoneNumberId}:`;
+/** Numbers whose waiters are being woken (released, waiters not all woken yet). */
+const wakingKey = (phoneNumberId: string) => `waking:${phoneNumberId}`;
 
 export class TenantGateDO extends DurableObject<Env> {
   private current: CachedToken | undefined;
@@ -93,9 +95,7 @@ export class TenantGateDO extends DurableObject<Env> {
       const active = await this.holdsOf(hold.phoneNumberId);
       const open = active.find((h) => h.until === null);
       if (open) {
-        const key = waitersKey(hold.phoneNumberId);
-        const waiters = new Set((await this.ctx.storage.get<string[]>(key)) ?? []);
-        if (!waiters.has(hold.waiter)) await this.ctx.storage.put(key, [...waiters, hold.waiter]);
+        await this.addWaiter(hold.phoneNumberId, hold.waiter);
         return { ok: false, waitMs: HOLD_RECHECK_MS, held: open.reason };
       }
       const timed = Math.max(0, ...active.map((h) => h.until ?? 0));
@@ -107,6 +107,10 @@ export class TenantGateDO extends DurableObject<Env> {
     if (!taken.ok) return taken;
     this.whatsappBucket = taken.bucket;
     return { ok: true };
+  }
+
+  private async addWaiter(phoneNumberId: string, waiter: string): Promise<void> {
+    await this.ctx.storage.put(`${waiterPrefix(phoneNumberId)}${waiter}`, Date.now());
   }
 
   /** Holds the number's sends for `ms`, or until {@link releaseWhatsapp} when `ms` is null. */
@@ -123,26 +127,22 @@ export class TenantGateDO extends DurableObject<Env> {
    * unless the tenant already has another token (set while that send was in flight), in which case
    * the caller should simply try again with the new one.
    */
-  async holdForBrokenToken(tenantId: string, phoneNumberId: string, failedToken: string): Promise<{ held: boolean }> {
+  async holdForBrokenToken(tenantId: string, phoneNumberId: string, failedToken: string, waiter?: string): Promise<{ held: boolean }> {
     forgetTenant(tenantId);
     const tenant = await loadTenant(this.env, tenantId);
     if (!tenant || tenant.whatsapp.accessToken !== failedToken) return { held: false };
     await this.holdWhatsapp(phoneNumberId, 'credential', null);
+    if (waiter) await this.addWaiter(phoneNumberId, waiter);
     if (tenant.whatsapp.credentialStatus !== 'broken') await markWhatsappCredential(this.env, tenantId, 'broken');
     return { held: true };
   }
 
   /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
-  async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<{ waiters: number }> {
+  async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<void> {
     await this.saveHolds(phoneNumberId, (await this.holdsOf(phoneNumberId)).filter((h) => h.reason !== reason));
-    if ((await this.holdsOf(phoneNumberId)).some((h) => h.until === null)) return { waiters: 0 };
-    const waiters = (await this.ctx.storage.get<string[]>(waitersKey(phoneNumberId))) ?? [];
-    if (waiters.length === 0) return { waiters: 0 };
-    const queue = (await this.ctx.storage.get<string[]>(WAKE_QUEUE_KEY)) ?? [];
-    await this.ctx.storage.put(WAKE_QUEUE_KEY, [...new Set([...queue, ...waiters])]);
-    await this.ctx.storage.delete(waitersKey(phoneNumberId));
+    if ((await this.holdsOf(phoneNumberId)).some((h) => h.until === null)) return;
+    await this.ctx.storage.put(wakingKey(phoneNumberId), true);
     await this.ctx.storage.setAlarm(Date.now());
-    return { waiters: waiters.length };
   }
 
   /** Holds in force on the number (for the admin API and tests). */
@@ -151,17 +151,19 @@ export class TenantGateDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const queue = (await this.ctx.storage.get<string[]>(WAKE_QUEUE_KEY)) ?? [];
-    const batch = queue.slice(0, WAKE_BATCH);
-    // A conversation that cannot be reached now still re-checks by itself (HOLD_RECHECK_MS).
-    await Promise.allSettled(batch.map((name) => this.env.CONVERSATION.getByName(name).wake()));
-    const rest = queue.slice(batch.length);
-    if (rest.length > 0) {
-      await this.ctx.storage.put(WAKE_QUEUE_KEY, rest);
-      await this.ctx.storage.setAlarm(Date.now());
-    } else {
-      await this.ctx.storage.delete(WAKE_QUEUE_KEY);
+    const waking = await this.ctx.storage.list<boolean>({ prefix: 'waking:' });
+    let more = false;
+    for (const key of waking.keys()) {
+      const phoneNumberId = key.slice('waking:'.length);
+      const batch = await this.ctx.storage.list<number>({ prefix: waiterPrefix(phoneNumberId), limit: WAKE_BATCH });
+      const names = [...batch.keys()].map((k) => k.slice(waiterPrefix(phoneNumberId).length));
+      // A conversation that cannot be reached now still re-checks by itself (HOLD_RECHECK_MS).
+      await Promise.allSettled(names.map((name) => this.env.CONVERSATION.getByName(name).wake()));
+      await this.ctx.storage.delete([...batch.keys()]);
+      if (batch.size === WAKE_BATCH) more = true;
+      else await this.ctx.storage.delete(key);
     }
+    if (more) await this.ctx.storage.setAlarm(Date.now());
   }
 
   /**

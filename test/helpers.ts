@@ -1,8 +1,10 @@
 /** Shared test vocabulary: seed a tenant, sign and post webhooks like Meta does, wait for delivery. */
 import { env, exports } from 'cloudflare:workers';
+import { expect, vi } from 'vitest';
 import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
 import { hmacSha256, toBase64, toHex } from '../workers/lib/crypto';
 import type { FakeNetwork } from './fakes/network';
+import textFixture from './fixtures/meta/text.json';
 
 export interface SeededTenant extends NewTenant {
   id: string;
@@ -132,4 +134,31 @@ export function statusWebhook(tenant: SeededTenant, wamid: string, waId: string,
       },
     ],
   };
+}
+
+let customers = 0;
+/** A customer number no other test uses. */
+export function newCustomer(): string {
+  customers++;
+  return `4477009${String(Date.now() % 100000).padStart(5, '0')}${customers % 10}`;
+}
+
+/** The customer writes now, which opens the 24-hour window; resolves once Genesys has it. Answers the wamid. */
+export async function customerWrites(net: FakeNetwork, tenant: SeededTenant, waId: string, text = 'hello'): Promise<string> {
+  const wamid = uniqueWamid();
+  const webhook = webhookFor(textFixture, tenant, { id: wamid, from: waId, timestamp: String(Math.floor(Date.now() / 1000)), text: { body: text } }) as any;
+  webhook.entry[0].changes[0].value.contacts[0].wa_id = waId;
+  expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
+  await vi.waitFor(
+    () => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => (c.body.channel as { messageId: string }).messageId === wamid)).toBe(true),
+    { timeout: 15_000, interval: 50 },
+  );
+  return wamid;
+}
+
+/** The agent sends a message (Genesys signs and posts it); answers the message as posted. */
+export async function agentSays(tenant: SeededTenant, waId: string, fields: Record<string, unknown>): Promise<Record<string, any>> {
+  const message = agentMessage(tenant, waId, fields);
+  expect((await postGenesys(tenant, message)).status).toBe(200);
+  return message;
 }

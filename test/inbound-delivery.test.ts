@@ -274,7 +274,8 @@ describe('unsupported content', () => {
     const tenant = await seedTenant(net);
     await send(tenant, webhookFor(unsupportedFixture, tenant, { id: uniqueWamid() }));
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
-    expect(texts(tenant)[0]).toContain('Message type unknown (131051)');
-    expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'unsupported_message' }]);
+    // The agent reads plain words; the operator's record keeps WhatsApp's code.
+    expect(texts(tenant)[0]).toContain('which WhatsApp does not pass on to businesses');
+    expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'unsupported_message', detail: expect.stringContaining('Message type unknown (131051)') }]);
   });
 });

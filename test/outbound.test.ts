@@ -15,40 +15,18 @@ import failedStatus from './fixtures/meta/status_failed_131049.json';
 import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
-import textFixture from './fixtures/meta/text.json';
+import { agentMessage, agentSays, customerWrites as helperCustomerWrites, newCustomer, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
 const net = useFakeNetwork();
 
 const WAIT = { timeout: 15_000, interval: 50 };
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
-let customerCounter = 0;
-function newCustomer(): string {
-  customerCounter++;
-  return `4477009${String(Date.now() % 100000).padStart(5, '0')}${customerCounter % 10}`;
-}
-
-/** The customer writes now, which opens the 24-hour window. Answers the customer's wamid. */
-async function customerWrites(tenant: SeededTenant, waId: string, text = 'hello'): Promise<string> {
-  const wamid = uniqueWamid();
-  const webhook = webhookFor(textFixture, tenant, { id: wamid, from: waId, timestamp: String(Math.floor(Date.now() / 1000)), text: { body: text } }) as any;
-  webhook.entry[0].changes[0].value.contacts[0].wa_id = waId;
-  expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
-  await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => (c.body.channel as { messageId: string }).messageId === wamid)).toBe(true), WAIT);
-  return wamid;
-}
-
 function sent(tenant: SeededTenant) {
   return net.meta.sentTo(tenant.whatsapp.phoneNumberId);
 }
 
-async function agentSays(tenant: SeededTenant, waId: string, fields: Record<string, unknown>) {
-  const message = agentMessage(tenant, waId, fields);
-  const res = await postGenesys(tenant, message);
-  expect(res.status).toBe(200);
-  return message;
-}
+const customerWrites = (tenant: SeededTenant, waId: string, text?: string) => helperCustomerWrites(net, tenant, waId, text);
 
 describe('the Genesys outbound webhook', () => {
   it("verifies Genesys' base64 signature (derived test vector)", async () => {
@@ -184,6 +162,7 @@ describe('the 24-hour window', () => {
   it('free text outside the window is not sent and the agent gets a Failed receipt saying why; a template still goes', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer(); // never wrote: no window
+    net.meta.templates.push({ name: 'order_shipped', language: 'en_US', components: [{ type: 'BODY', text: 'Your order {{1}} has shipped' }] });
     const text = await agentSays(tenant, waId, { text: 'Are you still there?' });
     const notification = await agentSays(tenant, waId, {
       type: 'Text',
@@ -210,22 +189,49 @@ describe('the 24-hour window', () => {
 });
 
 describe('receipts', () => {
-  it('WhatsApp statuses become one receipt each, never going backwards', async () => {
+  it('Genesys gets one Delivered receipt (never Sent or Read, which it refuses); the timeline keeps Sent → Delivered → Read', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
     const message = await agentSays(tenant, waId, { text: 'Thanks!' });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     const wamid = sent(tenant)[0]!.wamid;
+    // `read` before `delivered` (Meta may deliver statuses out of order) still counts as delivered.
     for (const status of ['sent', 'read', 'delivered', 'read', 'sent']) {
       await postWebhook(statusWebhook(tenant, wamid, waId, status), { secret: tenant.whatsapp.appSecret });
     }
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Sent', 'Delivered', 'Read']), WAIT);
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']), WAIT);
     await new Promise((r) => setTimeout(r, 1500));
     const receipts = net.genesys.receiptsFor(tenant.genesys.integrationId);
-    expect(receipts.map((r) => r.status)).toEqual(['Sent', 'Delivered', 'Read']);
-    expect(receipts.every((r) => r.id === message.id && r.direction === 'Outbound')).toBe(true);
-    expect(receipts.map((r) => r.isFinalReceipt)).toEqual([false, false, true]);
+    expect(receipts).toEqual([
+      {
+        id: message.id,
+        // The original message's `to`, as Genesys' receipt examples show.
+        channel: { to: { id: `+${waId}`, idType: 'Phone' }, time: expect.any(String) },
+        status: 'Delivered',
+        direction: 'Outbound',
+        isFinalReceipt: true,
+      },
+    ]);
+    const timeline = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/conversations/${waId}`, { headers: OPERATOR }));
+    const entries = ((await timeline.json()) as { entries: Array<{ id: string; receipt?: string }> }).entries;
+    expect(entries.find((e) => e.id === message.id)?.receipt).toBe('Read');
+  });
+
+  it("the fake Genesys refuses Sent and Read receipts with 400, as the real endpoint documents", async () => {
+    const tenant = await seedTenant(net);
+    const token = await (await net.genesys.login.fetch(new Request('https://login.genesys.fake/oauth/token', { method: 'POST', headers: { authorization: `Basic ${btoa(`${tenant.genesys.clientId}:${tenant.genesys.clientSecret}`)}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }))).json<{ access_token: string }>();
+    const post = (status: string) =>
+      net.genesys.api.fetch(
+        new Request(`https://api.genesys.fake/api/v2/conversations/messages/${tenant.genesys.integrationId}/inbound/open/receipt`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ id: 'm1', channel: { to: { id: '+447700900000', idType: 'Phone' }, time: new Date().toISOString() }, status, direction: 'Outbound', isFinalReceipt: true }),
+        }),
+      );
+    expect((await post('Sent')).status).toBe(400);
+    expect((await post('Read')).status).toBe(400);
+    expect((await post('Delivered')).status).toBe(200);
   });
 
   it('a failed status carries the WhatsApp code and title to the agent', async () => {
@@ -299,19 +305,39 @@ describe('WhatsApp limits and errors', () => {
     expect((await listFailures(env, tenant.id)).find((f) => f.externalId === refused.id)).toMatchObject({ direction: 'outbound', code: 'MessageNotAllowed' });
   });
 
-  it('error 190 marks the WhatsApp credential broken and visible; after a new token the message goes', async () => {
+  it('error 190 holds the number without spending attempts, shows the credential broken, and a working token sends what was held, in order', async () => {
     const tenant = await seedTenant(net);
-    const waId = newCustomer();
-    await customerWrites(tenant, waId);
+    const [alice, bob] = [newCustomer(), newCustomer()];
+    await customerWrites(tenant, alice);
+    await customerWrites(tenant, bob);
     net.meta.phoneNumbers.set(tenant.whatsapp.phoneNumberId, 'token-rotated-at-meta');
-    await agentSays(tenant, waId, { text: 'after the fix' });
+    await agentSays(tenant, alice, { text: 'first' });
     await vi.waitFor(async () => expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('broken'), WAIT);
+    await agentSays(tenant, alice, { text: 'second' });
+    await agentSays(tenant, bob, { text: 'for bob' });
     const view = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}`, { headers: OPERATOR }));
     expect(await view.json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
 
-    await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: 'token-rotated-at-meta' }) }));
-    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['after the fix']), { timeout: 20_000, interval: 100 });
+    // Longer than every retry of MAX_DELIVERY_ATTEMPTS (4) with RETRY_BASE_MS (20) would take.
+    await new Promise((r) => setTimeout(r, 3000));
+    const refused = net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 401);
+    expect(refused).toHaveLength(1); // the send that found out; the others waited without trying
+    expect(await listDeadLetters(env, tenant.id)).toEqual([]);
+    expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.status === 'Failed')).toEqual([]);
+    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toMatchObject([{ reason: 'credential', until: null }]);
+
+    // A token Meta also refuses keeps the hold.
+    const put = (accessToken: string) =>
+      exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ accessToken }) }));
+    expect(await (await put('another-bad-token')).json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sent(tenant)).toEqual([]);
+
+    expect(await (await put('token-rotated-at-meta')).json()).toMatchObject({ whatsapp: { credentialStatus: 'ok' } });
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body).sort()).toEqual(['first', 'for bob', 'second']), WAIT);
+    expect(sent(tenant).filter((m) => m.body.to === alice).map((m) => m.body.text.body)).toEqual(['first', 'second']);
     expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok');
+    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toEqual([]);
   });
 
   it("the number's throughput is a per-tenant budget (messages per second, configurable)", async () => {

@@ -153,15 +153,14 @@ export async function sendMessage(cfg: Config, phoneNumberId: string, accessToke
   return parsed.data.messages[0]!.id;
 }
 
+/** The body that marks a customer message read ("Mark messages as read"), with the typing indicator ("Typing indicators"). */
+export function readMarkBody(wamid: string, typing: boolean) {
+  return { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(typing ? { typing_indicator: { type: 'text' } } : {}) };
+}
+
 /** Marks a customer message read, optionally showing the typing indicator (which also marks it read). */
 export async function markRead(cfg: Config, phoneNumberId: string, accessToken: string, wamid: string, typing: boolean): Promise<void> {
-  await postMessages(
-    cfg,
-    phoneNumberId,
-    accessToken,
-    { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(typing ? { typing_indicator: { type: 'text' } } : {}) },
-    0,
-  );
+  await postMessages(cfg, phoneNumberId, accessToken, readMarkBody(wamid, typing), 0);
 }
 
 const TemplateList = z.looseObject({

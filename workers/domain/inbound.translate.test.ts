@@ -167,13 +167,38 @@ describe('content Genesys has no form for becomes readable text', () => {
     });
   });
 
-  it('an unsupported message reaches the agent as a note and is flagged for the record', () => {
+  it('an unsupported message reaches the agent in plain words and is flagged for the record with its code', () => {
     const result = translate(unsupported);
     expect(result).toMatchObject({
       ok: true,
       notice: { code: 'unsupported_message', detail: 'Message type unknown (131051)' },
-      request: { endpoint: 'message', body: { text: '[The customer sent a WhatsApp message the bridge cannot show: Message type unknown (131051)]' } },
+      request: {
+        endpoint: 'message',
+        body: { text: '[The customer sent a kind of message, which WhatsApp does not pass on to businesses. Ask them to send it as text or a photo if you need it.]' },
+      },
     });
+  });
+
+  it('says what the customer did when Meta names it (v24 `unsupported.type`): an edit, a poll', () => {
+    const { message } = firstMessage(unsupported);
+    const edited = translateInbound({ message: { ...message, unsupported: { type: 'edit' } }, waId: message.from });
+    expect(edited).toMatchObject({ notice: { detail: 'Message type unknown (131051): edit' }, request: { body: { text: expect.stringMatching(/^\[The customer edited a message, which WhatsApp/) } } });
+    const poll = translateInbound({ message: { ...message, unsupported: { type: 'poll_creation' } }, waId: message.from });
+    expect(poll).toMatchObject({ request: { body: { text: expect.stringContaining('The customer sent a poll') } } });
+  });
+
+  it('a customer opening the chat (request_welcome) is a readable note, not an error', () => {
+    const { message } = firstMessage(text);
+    const result = translateInbound({ message: { from: message.from, id: message.id, timestamp: message.timestamp, type: 'request_welcome' } as WaMessage, waId: message.from });
+    expect(result).toEqual({ ok: true, request: expect.objectContaining({ body: expect.objectContaining({ text: '[The customer opened a WhatsApp chat with you]' }) }) });
+  });
+
+  it('a WhatsApp Flows answer (nfm_reply) shows the form fields, not raw JSON or the flow token', () => {
+    const { message } = firstMessage(buttonReply);
+    const response_json = JSON.stringify({ flow_token: 'secret-token', screen_0_Full_name_0: 'Ana Lima', screen_0_Topics_1: ['billing', 'returns'], address: { city: 'Lisbon' } });
+    const result = translateInbound({ message: { ...message, context: undefined, interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json } } }, waId: message.from });
+    expect(result).toMatchObject({ ok: true, request: { endpoint: 'message', body: { text: '📝 Form reply\nFull name: Ana Lima\nTopics: billing, returns\naddress.city: Lisbon' } } });
+    expect(JSON.stringify(result)).not.toContain('secret-token');
   });
 
   it('a type invented after this code is delivered as a note and flagged', () => {
