@@ -1,0 +1,47 @@
+/**
+ * Conversation objects stored by an earlier release keep working: the storage migration that
+ * introduced `genesys_receipt` backfills it from what was already sent, and drops queued receipts
+ * Genesys would refuse (Sent, Read).
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+describe('conversation storage migration 3 (Delivered/Failed receipts)', () => {
+  it('backfills what Genesys already got and forgets receipts it would refuse', async () => {
+    const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
+    await runInDurableObject(stub, async (instance, state) => {
+      const sql = state.storage.sql;
+      // Rewind to the schema of the previous release (version 2) and store what it stored.
+      sql.exec('DELETE FROM _schema WHERE version >= 3');
+      sql.exec('ALTER TABLE outbound DROP COLUMN genesys_receipt');
+      const insert = (id: string, receipt: string | null) =>
+        sql.exec("INSERT INTO outbound (genesys_id, seq, state, item, receipt, created_at, updated_at) VALUES (?, 1, 'sent', '{}', ?, 0, 0)", id, receipt);
+      insert('g-none', null);
+      insert('g-sent', 'Sent');
+      insert('g-delivered', 'Delivered');
+      insert('g-read', 'Read');
+      insert('g-failed', 'Failed');
+      for (const status of ['Sent', 'Delivered', 'Read', 'Failed']) {
+        sql.exec("INSERT INTO tasks (kind, dedup, payload, created_at) VALUES ('receipt', ?, ?, 0)", `receipt:g:${status}`, JSON.stringify({ id: 'g', status }));
+      }
+      sql.exec("INSERT INTO tasks (kind, payload, created_at) VALUES ('mark_read', '{\"wamid\":\"w\"}', 0)");
+
+      // What the constructor runs at every wake-up (private: the object applies its own migrations).
+      (instance as unknown as { migrate(): void }).migrate();
+
+      const rows = sql.exec<{ genesys_id: string; receipt: string | null; genesys_receipt: string | null }>('SELECT genesys_id, receipt, genesys_receipt FROM outbound ORDER BY genesys_id').toArray();
+      expect(rows).toEqual([
+        { genesys_id: 'g-delivered', receipt: 'Delivered', genesys_receipt: 'Delivered' },
+        { genesys_id: 'g-failed', receipt: 'Failed', genesys_receipt: 'Failed' },
+        { genesys_id: 'g-none', receipt: null, genesys_receipt: null },
+        { genesys_id: 'g-read', receipt: 'Read', genesys_receipt: 'Delivered' },
+        // Genesys never heard Delivered for this one: it still will.
+        { genesys_id: 'g-sent', receipt: 'Sent', genesys_receipt: null },
+      ]);
+      const tasks = sql.exec<{ kind: string; payload: string }>('SELECT kind, payload FROM tasks ORDER BY id').toArray();
+      expect(tasks.map((t) => (t.kind === 'receipt' ? (JSON.parse(t.payload) as { status: string }).status : t.kind))).toEqual(['Delivered', 'Failed', 'mark_read']);
+      expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(3);
+    });
+  });
+});
