@@ -188,17 +188,36 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** Outbound state of one agent message, by Genesys id. */
-  async lookupOutbound(
-    genesysId: string,
-  ): Promise<{ state: string; receipt: string | null; partsSent: number; attempts: number; nextAttemptAt: number; lastError: string | null } | null> {
+  async lookupOutbound(genesysId: string): Promise<{
+    state: string;
+    receipt: string | null;
+    partsSent: number;
+    attempts: number;
+    nextAttemptAt: number;
+    lastError: string | null;
+  } | null> {
     const row = this.ctx.storage.sql
-      .exec<{ state: string; receipt: string | null; parts_sent: number; attempts: number; next_attempt_at: number; last_error: string | null }>(
+      .exec<{
+        state: string;
+        receipt: string | null;
+        parts_sent: number;
+        attempts: number;
+        next_attempt_at: number;
+        last_error: string | null;
+      }>(
         'SELECT state, receipt, parts_sent, attempts, next_attempt_at, last_error FROM outbound WHERE genesys_id = ?',
         genesysId,
       )
       .toArray()[0];
     return row
-      ? { state: row.state, receipt: row.receipt, partsSent: row.parts_sent, attempts: row.attempts, nextAttemptAt: row.next_attempt_at, lastError: row.last_error }
+      ? {
+          state: row.state,
+          receipt: row.receipt,
+          partsSent: row.parts_sent,
+          attempts: row.attempts,
+          nextAttemptAt: row.next_attempt_at,
+          lastError: row.last_error,
+        }
       : null;
   }
 
@@ -206,7 +225,14 @@ export class ConversationDO extends DurableObject<Env> {
   async timeline(limit = 200): Promise<TimelineEntry[]> {
     const sql = this.ctx.storage.sql;
     const inbound = sql
-      .exec<{ wamid: string; ts: number; state: string; item: string | null; last_error: string | null; genesys_id: string | null }>(
+      .exec<{
+        wamid: string;
+        ts: number;
+        state: string;
+        item: string | null;
+        last_error: string | null;
+        genesys_id: string | null;
+      }>(
         "SELECT wamid, ts, state, item, last_error, genesys_id FROM messages WHERE direction = 'inbound' ORDER BY ts DESC, seq DESC LIMIT ?",
         limit,
       )
@@ -226,7 +252,14 @@ export class ConversationDO extends DurableObject<Env> {
         };
       });
     const outbound = sql
-      .exec<{ genesys_id: string; created_at: number; state: string; item: string | null; receipt: string | null; last_error: string | null }>(
+      .exec<{
+        genesys_id: string;
+        created_at: number;
+        state: string;
+        item: string | null;
+        receipt: string | null;
+        last_error: string | null;
+      }>(
         "SELECT genesys_id, created_at, state, item, receipt, last_error FROM outbound WHERE state != 'ignored' ORDER BY seq DESC LIMIT ?",
         limit,
       )
@@ -241,7 +274,9 @@ export class ConversationDO extends DurableObject<Env> {
           at: r.created_at,
           type: template ? 'template' : (message?.type.toLowerCase() ?? 'text'),
           text: message?.text ?? (template ? `Template ${template.name ?? template.id}` : undefined),
-          ...(attachment?.url ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } } : {}),
+          ...(attachment?.url
+            ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } }
+            : {}),
           state: r.state,
           ...(r.receipt ? { receipt: r.receipt } : {}),
           ...(r.last_error ? { error: r.last_error } : {}),
@@ -259,11 +294,15 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   /** The WhatsApp ⇄ Genesys id mapping and delivery state of one message. */
-  async lookup(wamid: string): Promise<{ state: string; genesysId: string | null; attempts: number; nextAttemptAt: number } | null> {
+  async lookup(
+    wamid: string,
+  ): Promise<{ state: string; genesysId: string | null; attempts: number; nextAttemptAt: number } | null> {
     const row = this.ctx.storage.sql
       .exec<MessageRow>('SELECT state, genesys_id, attempts, next_attempt_at FROM messages WHERE wamid = ?', wamid)
       .toArray()[0];
-    return row ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at } : null;
+    return row
+      ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at }
+      : null;
   }
 
   // ===== Delivery
@@ -288,10 +327,15 @@ export class ConversationDO extends DurableObject<Env> {
       const now = Date.now();
       // Everything at or before the newest due timestamp may go: a later-arriving but earlier
       // message is then already here and sorts first.
-      const horizon = sql.exec<{ h: number | null }>("SELECT MAX(ts) AS h FROM messages WHERE state = 'pending' AND due_at <= ?", now).one().h;
+      const horizon = sql
+        .exec<{ h: number | null }>("SELECT MAX(ts) AS h FROM messages WHERE state = 'pending' AND due_at <= ?", now)
+        .one().h;
       if (horizon === null) return;
       const row = sql
-        .exec<MessageRow>("SELECT * FROM messages WHERE state = 'pending' AND ts <= ? ORDER BY ts, seq LIMIT 1", horizon)
+        .exec<MessageRow>(
+          "SELECT * FROM messages WHERE state = 'pending' AND ts <= ? ORDER BY ts, seq LIMIT 1",
+          horizon,
+        )
         .toArray()[0];
       if (!row || row.next_attempt_at > now) return;
       const item = JSON.parse(row.item ?? 'null') as WaMessageItem;
@@ -345,7 +389,13 @@ export class ConversationDO extends DurableObject<Env> {
           ...(outcome.conversationId ? { genesysConversationId: outcome.conversationId } : {}),
           latencyMs,
         });
-        log.info('inbound.delivered', { tenantId, wamid: row.wamid, genesysId: outcome.genesysId, waId: maskPhone(item.waId), latencyMs });
+        log.info('inbound.delivered', {
+          tenantId,
+          wamid: row.wamid,
+          genesysId: outcome.genesysId,
+          waId: maskPhone(item.waId),
+          latencyMs,
+        });
         continue;
       }
 
@@ -394,7 +444,12 @@ export class ConversationDO extends DurableObject<Env> {
     const message = item.message as Record<string, unknown>;
     const context = message.context as { id?: unknown } | undefined;
     const reaction = message.reaction as { message_id?: unknown } | undefined;
-    const id = typeof context?.id === 'string' ? context.id : typeof reaction?.message_id === 'string' ? reaction.message_id : undefined;
+    const id =
+      typeof context?.id === 'string'
+        ? context.id
+        : typeof reaction?.message_id === 'string'
+          ? reaction.message_id
+          : undefined;
     if (!id) return undefined;
     const row = this.ctx.storage.sql
       .exec<{ genesys_id: string | null; snippet: string | null; direction: string }>(
@@ -414,14 +469,20 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   private outboundItem(genesysId: string): OutboundQueueMessage | undefined {
-    const row = this.ctx.storage.sql.exec<{ item: string | null }>('SELECT item FROM outbound WHERE genesys_id = ?', genesysId).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ item: string | null }>('SELECT item FROM outbound WHERE genesys_id = ?', genesysId)
+      .toArray()[0];
     return row?.item ? (JSON.parse(row.item) as OutboundQueueMessage) : undefined;
   }
 
   private async deliver(
     tenant: Tenant,
     request: GenesysInboundRequest,
-  ): Promise<{ kind: 'delivered'; genesysId: string; conversationId?: string } | { kind: 'wait'; waitMs: number } | { kind: 'failed'; failure: UpstreamFailure }> {
+  ): Promise<
+    | { kind: 'delivered'; genesysId: string; conversationId?: string }
+    | { kind: 'wait'; waitMs: number }
+    | { kind: 'failed'; failure: UpstreamFailure }
+  > {
     const gate = this.env.TENANT_GATE.getByName(tenant.id);
     const cfg = config(this.env);
     let rejected: string | undefined;
@@ -430,14 +491,25 @@ export class ConversationDO extends DurableObject<Env> {
       let token: string;
       try {
         const permit = await gate.acquire(tenant.id, rejected);
-        if (!permit.ok) return 'waitMs' in permit ? { kind: 'wait', waitMs: permit.waitMs } : { kind: 'failed', failure: permit.failure };
+        if (!permit.ok)
+          return 'waitMs' in permit
+            ? { kind: 'wait', waitMs: permit.waitMs }
+            : { kind: 'failed', failure: permit.failure };
         token = permit.token;
       } catch (err) {
         return { kind: 'failed', failure: failureOf(err, 'genesys_login') };
       }
       try {
-        const response = await sendInbound(cfg, { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId, token }, request);
-        return { kind: 'delivered', genesysId: response.id, ...(response.conversationId ? { conversationId: response.conversationId } : {}) };
+        const response = await sendInbound(
+          cfg,
+          { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId, token },
+          request,
+        );
+        return {
+          kind: 'delivered',
+          genesysId: response.id,
+          ...(response.conversationId ? { conversationId: response.conversationId } : {}),
+        };
       } catch (err) {
         const failure = failureOf(err, 'genesys');
         if (failure.kind === 'unauthorized' && attempt === 0) {
@@ -446,26 +518,58 @@ export class ConversationDO extends DurableObject<Env> {
         }
         // A second 401 means the credentials themselves are wrong: keep retrying with backoff so
         // that fixing them in time still delivers, and dead-letter (replayable) otherwise.
-        return { kind: 'failed', failure: failure.kind === 'unauthorized' ? { ...failure, kind: 'retryable' } : failure };
+        return {
+          kind: 'failed',
+          failure: failure.kind === 'unauthorized' ? { ...failure, kind: 'retryable' } : failure,
+        };
       }
     }
-    return { kind: 'failed', failure: { kind: 'retryable', code: 'genesys_unauthorized', detail: 'token refused twice' } };
+    return {
+      kind: 'failed',
+      failure: { kind: 'retryable', code: 'genesys_unauthorized', detail: 'token refused twice' },
+    };
   }
 
-  private async fail(row: MessageRow, item: WaMessageItem, tenantId: string, code: string, detail: string): Promise<void> {
+  private async fail(
+    row: MessageRow,
+    item: WaMessageItem,
+    tenantId: string,
+    code: string,
+    detail: string,
+  ): Promise<void> {
     this.ctx.storage.sql.exec(
       "UPDATE messages SET state = 'failed', last_error = ?, updated_at = ? WHERE wamid = ?",
       `${code}: ${detail}`,
       Date.now(),
       row.wamid,
     );
-    await recordFailure(this.env, { tenantId, direction: 'inbound', externalId: row.wamid, code, detail, payload: item });
+    await recordFailure(this.env, {
+      tenantId,
+      direction: 'inbound',
+      externalId: row.wamid,
+      code,
+      detail,
+      payload: item,
+    });
     recordOutcome(this.env, tenantId, 'inbound', 'failed');
-    await recordActivity(this.env, { tenantId, waId: item.waId, direction: 'inbound', outcome: 'failed', at: Date.now(), contactName: item.contactName ?? null });
+    await recordActivity(this.env, {
+      tenantId,
+      waId: item.waId,
+      direction: 'inbound',
+      outcome: 'failed',
+      at: Date.now(),
+      contactName: item.contactName ?? null,
+    });
     log.warn('inbound.failed', { tenantId, wamid: row.wamid, code });
   }
 
-  private async deadLetter(row: MessageRow, item: WaMessageItem, tenantId: string, failure: UpstreamFailure, attempts: number): Promise<void> {
+  private async deadLetter(
+    row: MessageRow,
+    item: WaMessageItem,
+    tenantId: string,
+    failure: UpstreamFailure,
+    attempts: number,
+  ): Promise<void> {
     // Enqueue before marking: if the send fails the alarm throws, is retried, and tries again.
     await this.env.INBOUND_DLQ.send({
       v: 1,
@@ -486,7 +590,14 @@ export class ConversationDO extends DurableObject<Env> {
       row.wamid,
     );
     recordOutcome(this.env, tenantId, 'inbound', 'dead_lettered');
-    await recordActivity(this.env, { tenantId, waId: item.waId, direction: 'inbound', outcome: 'failed', at: Date.now(), contactName: item.contactName ?? null });
+    await recordActivity(this.env, {
+      tenantId,
+      waId: item.waId,
+      direction: 'inbound',
+      outcome: 'failed',
+      at: Date.now(),
+      contactName: item.contactName ?? null,
+    });
     log.error('inbound.dead_lettered', { tenantId, wamid: row.wamid, attempts, code: failure.code });
   }
 
@@ -504,10 +615,18 @@ export class ConversationDO extends DurableObject<Env> {
   private async schedule(): Promise<void> {
     const sql = this.ctx.storage.sql;
     // Only the head (earliest timestamp) moves first: wake when it may retry and a message is due.
-    const head = sql.exec<{ next: number }>("SELECT next_attempt_at AS next FROM messages WHERE state = 'pending' ORDER BY ts, seq LIMIT 1").toArray()[0];
-    const firstDue = sql.exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM messages WHERE state = 'pending'").one().at;
+    const head = sql
+      .exec<{ next: number }>(
+        "SELECT next_attempt_at AS next FROM messages WHERE state = 'pending' ORDER BY ts, seq LIMIT 1",
+      )
+      .toArray()[0];
+    const firstDue = sql
+      .exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM messages WHERE state = 'pending'")
+      .one().at;
     const inbound = head && firstDue !== null ? Math.max(head.next, firstDue) : null;
-    const next = [inbound, this.outbound.nextDue()].filter((v): v is number => v !== null).reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null);
+    const next = [inbound, this.outbound.nextDue()]
+      .filter((v): v is number => v !== null)
+      .reduce<number | null>((a, b) => (a === null ? b : Math.min(a, b)), null);
     const oldest = sql
       .exec<{ at: number | null }>(
         `SELECT MIN(u) AS at FROM (SELECT MIN(updated_at) AS u FROM messages WHERE state != 'pending' UNION ALL SELECT MIN(received_at) FROM statuses
@@ -532,7 +651,11 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   private setMeta(key: string, value: string): void {
-    this.ctx.storage.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+    this.ctx.storage.sql.exec(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    );
   }
 }
 

@@ -16,21 +16,33 @@ describe('conversation storage migration 3 (Delivered/Failed receipts)', () => {
       sql.exec('DELETE FROM _schema WHERE version >= 3');
       sql.exec('ALTER TABLE outbound DROP COLUMN genesys_receipt');
       const insert = (id: string, receipt: string | null) =>
-        sql.exec("INSERT INTO outbound (genesys_id, seq, state, item, receipt, created_at, updated_at) VALUES (?, 1, 'sent', '{}', ?, 0, 0)", id, receipt);
+        sql.exec(
+          "INSERT INTO outbound (genesys_id, seq, state, item, receipt, created_at, updated_at) VALUES (?, 1, 'sent', '{}', ?, 0, 0)",
+          id,
+          receipt,
+        );
       insert('g-none', null);
       insert('g-sent', 'Sent');
       insert('g-delivered', 'Delivered');
       insert('g-read', 'Read');
       insert('g-failed', 'Failed');
       for (const status of ['Sent', 'Delivered', 'Read', 'Failed']) {
-        sql.exec("INSERT INTO tasks (kind, dedup, payload, created_at) VALUES ('receipt', ?, ?, 0)", `receipt:g:${status}`, JSON.stringify({ id: 'g', status }));
+        sql.exec(
+          "INSERT INTO tasks (kind, dedup, payload, created_at) VALUES ('receipt', ?, ?, 0)",
+          `receipt:g:${status}`,
+          JSON.stringify({ id: 'g', status }),
+        );
       }
-      sql.exec("INSERT INTO tasks (kind, payload, created_at) VALUES ('mark_read', '{\"wamid\":\"w\"}', 0)");
+      sql.exec('INSERT INTO tasks (kind, payload, created_at) VALUES (\'mark_read\', \'{"wamid":"w"}\', 0)');
 
       // What the constructor runs at every wake-up (private: the object applies its own migrations).
       (instance as unknown as { migrate(): void }).migrate();
 
-      const rows = sql.exec<{ genesys_id: string; receipt: string | null; genesys_receipt: string | null }>('SELECT genesys_id, receipt, genesys_receipt FROM outbound ORDER BY genesys_id').toArray();
+      const rows = sql
+        .exec<{ genesys_id: string; receipt: string | null; genesys_receipt: string | null }>(
+          'SELECT genesys_id, receipt, genesys_receipt FROM outbound ORDER BY genesys_id',
+        )
+        .toArray();
       expect(rows).toEqual([
         { genesys_id: 'g-delivered', receipt: 'Delivered', genesys_receipt: 'Delivered' },
         { genesys_id: 'g-failed', receipt: 'Failed', genesys_receipt: 'Failed' },
@@ -39,8 +51,12 @@ describe('conversation storage migration 3 (Delivered/Failed receipts)', () => {
         // Genesys never heard Delivered for this one: it still will.
         { genesys_id: 'g-sent', receipt: 'Sent', genesys_receipt: null },
       ]);
-      const tasks = sql.exec<{ kind: string; payload: string }>('SELECT kind, payload FROM tasks ORDER BY id').toArray();
-      expect(tasks.map((t) => (t.kind === 'receipt' ? (JSON.parse(t.payload) as { status: string }).status : t.kind))).toEqual(['Delivered', 'Failed', 'mark_read']);
+      const tasks = sql
+        .exec<{ kind: string; payload: string }>('SELECT kind, payload FROM tasks ORDER BY id')
+        .toArray();
+      expect(
+        tasks.map((t) => (t.kind === 'receipt' ? (JSON.parse(t.payload) as { status: string }).status : t.kind)),
+      ).toEqual(['Delivered', 'Failed', 'mark_read']);
       expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(3);
     });
   });

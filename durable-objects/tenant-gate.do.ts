@@ -34,7 +34,10 @@ type CachedToken = z.infer<typeof CachedToken>;
  * Errors do not keep their class across Durable Object RPC, so a failed token request comes back as
  * a value carrying its classification.
  */
-export type Permit = { ok: true; token: string } | { ok: false; waitMs: number } | { ok: false; failure: UpstreamFailure };
+export type Permit =
+  | { ok: true; token: string }
+  | { ok: false; waitMs: number }
+  | { ok: false; failure: UpstreamFailure };
 
 export const tokenKvKey = (tenantId: string) => `genesys-token:${tenantId}`;
 
@@ -89,7 +92,11 @@ export class TenantGateDO extends DurableObject<Env> {
    * Permits for `count` WhatsApp sends from the number, or how long to wait. With `waiter` (the
    * conversation's name), an open-ended hold records the caller to be woken when it is released.
    */
-  async acquireWhatsapp(count: number, messagesPerSecond: number, hold?: { phoneNumberId: string; waiter: string }): Promise<WhatsappPermit> {
+  async acquireWhatsapp(
+    count: number,
+    messagesPerSecond: number,
+    hold?: { phoneNumberId: string; waiter: string },
+  ): Promise<WhatsappPermit> {
     const now = Date.now();
     if (hold) {
       const active = await this.holdsOf(hold.phoneNumberId);
@@ -119,7 +126,10 @@ export class TenantGateDO extends DurableObject<Env> {
     const active = await this.holdsOf(phoneNumberId);
     const previous = active.find((h) => h.reason === reason);
     const longer = previous && (previous.until === null || (until !== null && previous.until > until));
-    await this.saveHolds(phoneNumberId, [...active.filter((h) => h.reason !== reason), longer ? previous : { reason, until }]);
+    await this.saveHolds(phoneNumberId, [
+      ...active.filter((h) => h.reason !== reason),
+      longer ? previous : { reason, until },
+    ]);
   }
 
   /**
@@ -127,7 +137,12 @@ export class TenantGateDO extends DurableObject<Env> {
    * unless the tenant already has another token (set while that send was in flight), in which case
    * the caller should simply try again with the new one.
    */
-  async holdForBrokenToken(tenantId: string, phoneNumberId: string, failedToken: string, waiter?: string): Promise<{ held: boolean }> {
+  async holdForBrokenToken(
+    tenantId: string,
+    phoneNumberId: string,
+    failedToken: string,
+    waiter?: string,
+  ): Promise<{ held: boolean }> {
     forgetTenant(tenantId);
     const tenant = await loadTenant(this.env, tenantId);
     if (!tenant || tenant.whatsapp.accessToken !== failedToken) return { held: false };
@@ -139,7 +154,10 @@ export class TenantGateDO extends DurableObject<Env> {
 
   /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
   async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<void> {
-    await this.saveHolds(phoneNumberId, (await this.holdsOf(phoneNumberId)).filter((h) => h.reason !== reason));
+    await this.saveHolds(
+      phoneNumberId,
+      (await this.holdsOf(phoneNumberId)).filter((h) => h.reason !== reason),
+    );
     if ((await this.holdsOf(phoneNumberId)).some((h) => h.until === null)) return;
     await this.ctx.storage.put(wakingKey(phoneNumberId), true);
     await this.ctx.storage.setAlarm(Date.now());
@@ -205,7 +223,8 @@ export class TenantGateDO extends DurableObject<Env> {
 
   private async refresh(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
     const tenant = await loadTenant(this.env, tenantId);
-    if (!tenant) throw new UpstreamError({ kind: 'permanent', code: 'unknown_tenant', detail: `tenant ${tenantId} not found` });
+    if (!tenant)
+      throw new UpstreamError({ kind: 'permanent', code: 'unknown_tenant', detail: `tenant ${tenantId} not found` });
     const { region, clientId, clientSecret } = tenant.genesys;
 
     const stored = CachedToken.safeParse(await this.env.TOKENS.get(tokenKvKey(tenantId), 'json'));
@@ -221,11 +240,16 @@ export class TenantGateDO extends DurableObject<Env> {
 
     this.tokenRequests++;
     const response = await requestToken(config(this.env), { region, clientId, clientSecret });
-    const fresh: CachedToken = { token: response.access_token, expiresAt: Date.now() + response.expires_in * 1000, clientId };
+    const fresh: CachedToken = {
+      token: response.access_token,
+      expiresAt: Date.now() + response.expires_in * 1000,
+      clientId,
+    };
     this.current = fresh;
     const ttlSeconds = Math.floor((fresh.expiresAt - EXPIRY_MARGIN_MS - Date.now()) / 1000);
     // KV refuses TTLs under 60 s; a token that short lives in memory only.
-    if (ttlSeconds >= 60) await this.env.TOKENS.put(tokenKvKey(tenantId), JSON.stringify(fresh), { expirationTtl: ttlSeconds });
+    if (ttlSeconds >= 60)
+      await this.env.TOKENS.put(tokenKvKey(tenantId), JSON.stringify(fresh), { expirationTtl: ttlSeconds });
     return fresh;
   }
 }

@@ -11,4 +11,8 @@ console.log(`
     Bridge:                                     ${bridge}  (API docs: ${bridge}/api/docs)
   └──────────────────────────────────────────────────────────────────────┘
 `);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { sandbox.stop(); process.exit(0); });
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    sandbox.stop();
+    process.exit(0);
+  });

@@ -19,11 +19,22 @@ const devVars = Object.fromEntries(
 );
 export const OPERATOR_TOKEN = devVars.ADMIN_API_TOKEN;
 
-const DEFAULT_MEDIA_HOSTS = '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud';
+const DEFAULT_MEDIA_HOSTS =
+  '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud';
 
 function run(name, args, { quiet, cwd = root }) {
-  const child = spawn(wrangler, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
-  const prefix = (chunk) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n');
+  const child = spawn(wrangler, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+  });
+  const prefix = (chunk) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n');
   child.stdout.on('data', (d) => quiet || console.log(prefix(d)));
   child.stderr.on('data', (d) => quiet || console.error(prefix(d)));
   return child;
@@ -43,7 +54,14 @@ async function waitFor(url, timeoutMs) {
   }
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 
 /**
  * Serves dashboard/public as Cloudflare Pages would (static files, index.html for directories).
@@ -55,14 +73,19 @@ function serveDashboard(port, bridge, genesysLoginBase) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/config.json') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiBase: bridge, genesysLoginBase }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiBase: bridge, genesysLoginBase }));
       return;
     }
     let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
     if (!file.startsWith(dir)) return res.writeHead(403).end();
     if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!existsSync(file)) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     res.end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
@@ -74,13 +97,25 @@ async function seed(bridge, sim) {
   const list = await (await fetch(`${bridge}/api/tenants`, { headers })).json();
   let tenant = list.items.find((t) => t.slug === demo.slug);
   if (!tenant) {
-    const res = await fetch(`${bridge}/api/tenants`, { method: 'POST', headers, body: JSON.stringify({ name: demo.name, slug: demo.slug, whatsapp: demo.whatsapp, genesys: demo.genesys }) });
+    const res = await fetch(`${bridge}/api/tenants`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: demo.name, slug: demo.slug, whatsapp: demo.whatsapp, genesys: demo.genesys }),
+    });
     if (res.status !== 201) throw new Error(`seeding the demo tenant failed: ${res.status} ${await res.text()}`);
     tenant = (await res.json()).tenant;
     // The demo shows blue ticks: customer messages are marked read once the agent answers.
-    await fetch(`${bridge}/api/tenants/${tenant.id}`, { method: 'PATCH', headers, body: JSON.stringify({ markRead: true }) });
+    await fetch(`${bridge}/api/tenants/${tenant.id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ markRead: true }),
+    });
   }
-  await fetch(`${sim}/sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: tenant.id }) });
+  await fetch(`${sim}/sim/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId: tenant.id }),
+  });
   return tenant.id;
 }
 
@@ -99,7 +134,11 @@ export async function startSandbox(options = {}) {
   const dashboard = `http://localhost:${dashboardPort}`;
 
   await buildDashboard();
-  execFileSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], { cwd: root, stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, CI: 'true' } });
+  execFileSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
+    cwd: root,
+    stdio: quiet ? 'ignore' : 'inherit',
+    env: { ...process.env, CI: 'true' },
+  });
 
   const vars = {
     PUBLIC_BASE_URL: bridge,
@@ -114,8 +153,29 @@ export async function startSandbox(options = {}) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const common = ['--persist-to', stateDir, '--show-interactive-dev-session=false', '--ip', '127.0.0.1'];
   const children = [
-    run('bridge', ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs], { quiet }),
-    run('simulator', ['dev', '-c', 'workers/simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common, '--var', `BRIDGE_URL:${bridge}`, '--var', `DASHBOARD_URL:${dashboard}`], { quiet }),
+    run(
+      'bridge',
+      ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs],
+      { quiet },
+    ),
+    run(
+      'simulator',
+      [
+        'dev',
+        '-c',
+        'workers/simulator/wrangler.toml',
+        '--port',
+        String(simPort),
+        '--inspector-port',
+        String(simPort + 1000),
+        ...common,
+        '--var',
+        `BRIDGE_URL:${bridge}`,
+        '--var',
+        `DASHBOARD_URL:${dashboard}`,
+      ],
+      { quiet },
+    ),
   ];
   const server = await serveDashboard(dashboardPort, bridge, `${sim}/genesys-login`);
   const stop = () => {
@@ -123,7 +183,11 @@ export async function startSandbox(options = {}) {
     server.close();
   };
   try {
-    await Promise.all([waitFor(`${bridge}/health`, 90_000), waitFor(`${sim}/sim/state`, 90_000), waitFor(dashboard, 90_000)]);
+    await Promise.all([
+      waitFor(`${bridge}/health`, 90_000),
+      waitFor(`${sim}/sim/state`, 90_000),
+      waitFor(dashboard, 90_000),
+    ]);
     const tenantId = await seed(bridge, sim);
     return { urls: { bridge, sim, dashboard }, tenantId, stop };
   } catch (err) {

@@ -14,7 +14,11 @@ const net = useFakeNetwork();
 
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
-export async function call(method: string, path: string, options: { headers?: Record<string, string>; body?: unknown; host?: string } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: unknown; host?: string } = {},
+) {
   const res = await exports.default.fetch(
     new Request(`https://${options.host ?? 'bridge.test'}${path}`, {
       method,
@@ -23,7 +27,7 @@ export async function call(method: string, path: string, options: { headers?: Re
     }),
   );
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
@@ -37,7 +41,13 @@ function newTenantBody(n = crypto.randomUUID().slice(0, 8)) {
   return {
     name: `Acme ${n}`,
     slug: `acme-${n}`,
-    whatsapp: { phoneNumberId: `9${digits}`, wabaId: `8${digits}`, accessToken: `EAAG-access-token-${n}-xyz`, appSecret: `app-secret-${n}-0123456789`, verifyToken: `verify-${n}-token` },
+    whatsapp: {
+      phoneNumberId: `9${digits}`,
+      wabaId: `8${digits}`,
+      accessToken: `EAAG-access-token-${n}-xyz`,
+      appSecret: `app-secret-${n}-0123456789`,
+      verifyToken: `verify-${n}-token`,
+    },
     genesys: { region: 'mypurecloud.ie', clientId: `client-id-${n}`, clientSecret: `client-secret-${n}-0123456789` },
   };
 }
@@ -50,20 +60,33 @@ describe('onboarding a tenant by script (platform operator token)', () => {
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({
       id: expect.any(String),
-      tenant: { slug: body.slug, whatsapp: { phoneNumberId: body.whatsapp.phoneNumberId, credentialStatus: 'ok' }, genesys: { region: 'mypurecloud.ie', integrationId: '' } },
+      tenant: {
+        slug: body.slug,
+        whatsapp: { phoneNumberId: body.whatsapp.phoneNumberId, credentialStatus: 'ok' },
+        genesys: { region: 'mypurecloud.ie', integrationId: '' },
+      },
       setup: {
-        whatsapp: { callbackUrl: 'https://bridge.test/webhooks/whatsapp', tenantCallbackUrl: `https://${body.slug}.bridge.test/webhooks/whatsapp`, verifyToken: body.whatsapp.verifyToken },
+        whatsapp: {
+          callbackUrl: 'https://bridge.test/webhooks/whatsapp',
+          tenantCallbackUrl: `https://${body.slug}.bridge.test/webhooks/whatsapp`,
+          verifyToken: body.whatsapp.verifyToken,
+        },
         genesys: { outboundWebhookUrl: `https://bridge.test/webhooks/genesys/${res.json.id}` },
       },
     });
-    for (const secret of [body.whatsapp.accessToken, body.whatsapp.appSecret, body.genesys.clientSecret]) expect(res.text).not.toContain(secret);
+    for (const secret of [body.whatsapp.accessToken, body.whatsapp.appSecret, body.genesys.clientSecret])
+      expect(res.text).not.toContain(secret);
     expect(res.json.tenant.whatsapp.accessToken).toBe('••••-xyz');
 
     // it works: Meta's handshake and a signed webhook for the new tenant
-    const hs = await exports.default.fetch(`https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${body.whatsapp.verifyToken}`);
+    const hs = await exports.default.fetch(
+      `https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${body.whatsapp.verifyToken}`,
+    );
     expect(await hs.text()).toBe('7');
     const tenant = { id: res.json.id, ...body } as never;
-    const hook = await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: body.whatsapp.appSecret });
+    const hook = await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), {
+      secret: body.whatsapp.appSecret,
+    });
     expect(hook.status).toBe(200);
 
     const audit = await call('GET', `/api/tenants/${res.json.id}/audit`, { headers: OPERATOR });
@@ -79,15 +102,29 @@ describe('onboarding a tenant by script (platform operator token)', () => {
     const res = await call('POST', '/api/tenants', { headers: OPERATOR, body });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('invalid_body');
-    expect(res.json.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['genesys.clientSecret', 'genesys.region', 'slug', 'whatsapp.phoneNumberId']);
-    const notJson = await exports.default.fetch(new Request('https://bridge.test/api/tenants', { method: 'POST', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: '{oops' }));
+    expect(res.json.error.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'genesys.clientSecret',
+      'genesys.region',
+      'slug',
+      'whatsapp.phoneNumberId',
+    ]);
+    const notJson = await exports.default.fetch(
+      new Request('https://bridge.test/api/tenants', {
+        method: 'POST',
+        headers: { ...OPERATOR, 'content-type': 'application/json' },
+        body: '{oops',
+      }),
+    );
     expect(notJson.status).toBe(400);
   });
 
   it('409 for a slug or phone number that is taken', async () => {
     const body = newTenantBody();
     expect((await call('POST', '/api/tenants', { headers: OPERATOR, body })).status).toBe(201);
-    const again = await call('POST', '/api/tenants', { headers: OPERATOR, body: { ...newTenantBody(), slug: body.slug } });
+    const again = await call('POST', '/api/tenants', {
+      headers: OPERATOR,
+      body: { ...newTenantBody(), slug: body.slug },
+    });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe('conflict');
   });
@@ -95,7 +132,13 @@ describe('onboarding a tenant by script (platform operator token)', () => {
   it('401 without credentials, with a wrong operator token, or a forged session', async () => {
     expect((await call('GET', '/api/tenants')).status).toBe(401);
     expect((await call('GET', '/api/tenants', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    expect((await call('GET', '/api/tenants', { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' } })).status).toBe(401);
+    expect(
+      (
+        await call('GET', '/api/tenants', {
+          headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' },
+        })
+      ).status,
+    ).toBe(401);
     expect((await call('GET', '/api/tenants', { headers: { 'x-api-key': 'wgb_not-a-key' } })).status).toBe(401);
   });
 });
@@ -103,23 +146,39 @@ describe('onboarding a tenant by script (platform operator token)', () => {
 describe('credentials are write-only', () => {
   it('rotating the WhatsApp token keeps other fields, answers masked, and is audited without values', async () => {
     const tenant = await seedTenant(net);
-    const res = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { headers: OPERATOR, body: { accessToken: 'EAAG-rotated-token-abcd' } });
+    const res = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, {
+      headers: OPERATOR,
+      body: { accessToken: 'EAAG-rotated-token-abcd' },
+    });
     expect(res.status).toBe(200);
     expect(res.json.whatsapp).toMatchObject({ accessToken: '••••abcd', phoneNumberId: tenant.whatsapp.phoneNumberId });
     expect(res.text).not.toContain('EAAG-rotated-token-abcd');
     const loaded = await loadTenant(env, tenant.id);
-    expect(loaded!.whatsapp).toMatchObject({ accessToken: 'EAAG-rotated-token-abcd', appSecret: tenant.whatsapp.appSecret });
+    expect(loaded!.whatsapp).toMatchObject({
+      accessToken: 'EAAG-rotated-token-abcd',
+      appSecret: tenant.whatsapp.appSecret,
+    });
     const audit = await call('GET', `/api/tenants/${tenant.id}/audit`, { headers: OPERATOR });
-    expect(audit.json.items[0]).toMatchObject({ action: 'credentials.whatsapp.set', detail: '{"fields":["accessToken"]}' });
+    expect(audit.json.items[0]).toMatchObject({
+      action: 'credentials.whatsapp.set',
+      detail: '{"fields":["accessToken"]}',
+    });
     expect(audit.text).not.toContain('rotated');
   });
 
   it('rotating the Genesys secret drops the cached token', async () => {
     const tenant = await seedTenant(net);
     await env.TOKENS.put(`genesys-token:${tenant.id}`, '{"token":"old"}');
-    const res = await call('PUT', `/api/tenants/${tenant.id}/genesys`, { headers: OPERATOR, body: { clientSecret: 'brand-new-client-secret-9876' } });
+    const res = await call('PUT', `/api/tenants/${tenant.id}/genesys`, {
+      headers: OPERATOR,
+      body: { clientSecret: 'brand-new-client-secret-9876' },
+    });
     expect(res.status).toBe(200);
-    expect(res.json.genesys).toMatchObject({ clientSecret: '••••9876', clientId: tenant.genesys.clientId, integrationId: tenant.genesys.integrationId });
+    expect(res.json.genesys).toMatchObject({
+      clientSecret: '••••9876',
+      clientId: tenant.genesys.clientId,
+      integrationId: tenant.genesys.integrationId,
+    });
     expect(await env.TOKENS.get(`genesys-token:${tenant.id}`)).toBeNull();
   });
 });
@@ -149,13 +208,22 @@ describe('test connection', () => {
 describe('one-click Genesys integration', () => {
   it('creates the Open Messaging integration pointing at this bridge, with a generated secret', async () => {
     const tenant = await seedTenant(net, { genesys: { integrationId: '' } as never });
-    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, { headers: OPERATOR, body: { name: 'WhatsApp Acme' } });
+    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, {
+      headers: OPERATOR,
+      body: { name: 'WhatsApp Acme' },
+    });
     expect(res.status).toBe(201);
     const created = net.genesys.integrations.get(res.json.integrationId);
-    expect(created).toMatchObject({ name: 'WhatsApp Acme', webhookUrl: `https://bridge.test/webhooks/genesys/${tenant.id}` });
+    expect(created).toMatchObject({
+      name: 'WhatsApp Acme',
+      webhookUrl: `https://bridge.test/webhooks/genesys/${tenant.id}`,
+    });
     expect(created!.secret.length).toBeGreaterThanOrEqual(40);
     const loaded = await loadTenant(env, tenant.id);
-    expect(loaded!.genesys).toMatchObject({ integrationId: res.json.integrationId, outboundWebhookSecret: created!.secret });
+    expect(loaded!.genesys).toMatchObject({
+      integrationId: res.json.integrationId,
+      outboundWebhookSecret: created!.secret,
+    });
     expect(res.text).not.toContain(created!.secret);
   });
 
@@ -171,7 +239,10 @@ describe('one-click Genesys integration', () => {
 describe('API keys', () => {
   it('are shown once, stored hashed, scoped to their tenant, and revocable', async () => {
     const tenant = await seedTenant(net);
-    const created = await call('POST', `/api/tenants/${tenant.id}/api-keys`, { headers: OPERATOR, body: { name: 'crm sync', role: 'tenant-admin' } });
+    const created = await call('POST', `/api/tenants/${tenant.id}/api-keys`, {
+      headers: OPERATOR,
+      body: { name: 'crm sync', role: 'tenant-admin' },
+    });
     expect(created.status).toBe(201);
     const key: string = created.json.key;
     expect(key).toMatch(/^wgb_[\w-]{40,}$/);
@@ -187,7 +258,10 @@ describe('API keys', () => {
     const all = await call('GET', '/api/tenants', { headers: { 'x-api-key': key } });
     expect(all.json.items.map((t: { id: string }) => t.id)).toEqual([tenant.id]);
 
-    expect((await call('DELETE', `/api/tenants/${tenant.id}/api-keys/${created.json.id}`, { headers: { 'x-api-key': key } })).status).toBe(204);
+    expect(
+      (await call('DELETE', `/api/tenants/${tenant.id}/api-keys/${created.json.id}`, { headers: { 'x-api-key': key } }))
+        .status,
+    ).toBe(204);
     expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: { 'x-api-key': key } })).status).toBe(401);
   });
 });
@@ -206,12 +280,17 @@ describe('users, roles and sign-in', () => {
   it('a wrong password and an unknown email get the same 401', async () => {
     const tenant = await seedTenant(net);
     const email = `u-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    await call('POST', '/api/users', { headers: OPERATOR, body: { email, password: 'correct horse battery staple', role: 'viewer', tenantId: tenant.id } });
+    await call('POST', '/api/users', {
+      headers: OPERATOR,
+      body: { email, password: 'correct horse battery staple', role: 'viewer', tenantId: tenant.id },
+    });
     const wrong = await call('POST', '/api/auth/login', { body: { email, password: 'nope' } });
     const unknown = await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'nope' } });
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(wrong.json).toEqual(unknown.json);
-    const stored = await env.DB.prepare('SELECT password_hash FROM admin_users WHERE email = ?').bind(email).first<{ password_hash: string }>();
+    const stored = await env.DB.prepare('SELECT password_hash FROM admin_users WHERE email = ?')
+      .bind(email)
+      .first<{ password_hash: string }>();
     expect(stored!.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
   });
 
@@ -225,21 +304,46 @@ describe('users, roles and sign-in', () => {
       ['GET', `/api/tenants/${tenant.id}`, undefined, { viewer: 200, admin: 200, platform: 200 }],
       ['GET', `/api/tenants/${tenant.id}/audit`, undefined, { viewer: 200, admin: 200, platform: 200 }],
       ['PATCH', `/api/tenants/${tenant.id}`, { name: 'Renamed' }, { viewer: 403, admin: 200, platform: 200 }],
-      ['PUT', `/api/tenants/${tenant.id}/whatsapp`, { wabaId: '123456789' }, { viewer: 403, admin: 200, platform: 200 }],
+      [
+        'PUT',
+        `/api/tenants/${tenant.id}/whatsapp`,
+        { wabaId: '123456789' },
+        { viewer: 403, admin: 200, platform: 200 },
+      ],
       ['GET', `/api/tenants/${tenant.id}/setup`, undefined, { viewer: 403, admin: 200, platform: 200 }],
       ['POST', `/api/tenants/${tenant.id}/api-keys`, { name: 'k' }, { viewer: 403, admin: 201, platform: 201 }],
       ['POST', '/api/tenants', newTenantBody(), { viewer: 403, admin: 403, platform: 201 }],
-      ['POST', `/api/tenants/${tenant.id}/hostnames`, { hostname: `chat-${crypto.randomUUID().slice(0, 6)}.example.com` }, { viewer: 403, admin: 403, platform: 201 }],
+      [
+        'POST',
+        `/api/tenants/${tenant.id}/hostnames`,
+        { hostname: `chat-${crypto.randomUUID().slice(0, 6)}.example.com` },
+        { viewer: 403, admin: 403, platform: 201 },
+      ],
       ['GET', '/api/users', undefined, { viewer: 403, admin: 200, platform: 200 }],
     ];
     for (const [method, path, body, expected] of matrix) {
-      for (const [who, headers] of [['viewer', viewer.headers], ['admin', admin.headers], ['platform', platform.headers]] as const) {
-        const res = await call(method, path, { headers, body: body && method === 'POST' && path === '/api/tenants' ? newTenantBody() : body });
+      for (const [who, headers] of [
+        ['viewer', viewer.headers],
+        ['admin', admin.headers],
+        ['platform', platform.headers],
+      ] as const) {
+        const res = await call(method, path, {
+          headers,
+          body: body && method === 'POST' && path === '/api/tenants' ? newTenantBody() : body,
+        });
         expect({ method, path, who, status: res.status }).toEqual({ method, path, who, status: expected[who] });
       }
     }
     // a tenant admin cannot mint a platform admin
-    const escalate = await call('POST', '/api/users', { headers: admin.headers, body: { email: `x-${crypto.randomUUID().slice(0, 6)}@example.com`, password: 'correct horse battery staple', role: 'platform-admin', tenantId: null } });
+    const escalate = await call('POST', '/api/users', {
+      headers: admin.headers,
+      body: {
+        email: `x-${crypto.randomUUID().slice(0, 6)}@example.com`,
+        password: 'correct horse battery staple',
+        role: 'platform-admin',
+        tenantId: null,
+      },
+    });
     expect(escalate.status).toBe(403);
     // deleting a user ends their session at once
     expect((await call('DELETE', `/api/users/${viewer.id}`, { headers: admin.headers })).status).toBe(204);
@@ -256,7 +360,9 @@ describe('tenant resolution by host', () => {
     const b = await seedTenant(net);
     const list = await call('GET', '/api/tenants', { headers: OPERATOR, host: `${a.slug}.bridge.test` });
     expect(list.json.items.map((t: { id: string }) => t.id)).toEqual([a.id]);
-    expect((await call('GET', `/api/tenants/${b.id}`, { headers: OPERATOR, host: `${a.slug}.bridge.test` })).status).toBe(404);
+    expect(
+      (await call('GET', `/api/tenants/${b.id}`, { headers: OPERATOR, host: `${a.slug}.bridge.test` })).status,
+    ).toBe(404);
     expect((await call('GET', '/api/tenants', { headers: OPERATOR, host: 'ghost.bridge.test' })).status).toBe(404);
   });
 
@@ -264,10 +370,15 @@ describe('tenant resolution by host', () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
     const hostname = `support-${crypto.randomUUID().slice(0, 6)}.acme-example.com`;
-    expect((await call('POST', `/api/tenants/${a.id}/hostnames`, { headers: OPERATOR, body: { hostname } })).status).toBe(201);
-    const bKey = (await call('POST', `/api/tenants/${b.id}/api-keys`, { headers: OPERATOR, body: { name: 'b' } })).json.key;
+    expect(
+      (await call('POST', `/api/tenants/${a.id}/hostnames`, { headers: OPERATOR, body: { hostname } })).status,
+    ).toBe(201);
+    const bKey = (await call('POST', `/api/tenants/${b.id}/api-keys`, { headers: OPERATOR, body: { name: 'b' } })).json
+      .key;
     expect((await call('GET', `/api/tenants/${a.id}`, { headers: OPERATOR, host: hostname })).status).toBe(200);
-    expect((await call('GET', `/api/tenants/${b.id}`, { headers: { 'x-api-key': bKey }, host: hostname })).status).toBe(404);
+    expect((await call('GET', `/api/tenants/${b.id}`, { headers: { 'x-api-key': bKey }, host: hostname })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -275,8 +386,12 @@ describe('per-tenant rate limits', () => {
   it('a noisy tenant gets 429 with Retry-After on the admin API; its neighbour does not', async () => {
     const noisy = await seedTenant(net);
     const quiet = await seedTenant(net);
-    const noisyKey = (await call('POST', `/api/tenants/${noisy.id}/api-keys`, { headers: OPERATOR, body: { name: 'n' } })).json.key;
-    const quietKey = (await call('POST', `/api/tenants/${quiet.id}/api-keys`, { headers: OPERATOR, body: { name: 'q' } })).json.key;
+    const noisyKey = (
+      await call('POST', `/api/tenants/${noisy.id}/api-keys`, { headers: OPERATOR, body: { name: 'n' } })
+    ).json.key;
+    const quietKey = (
+      await call('POST', `/api/tenants/${quiet.id}/api-keys`, { headers: OPERATOR, body: { name: 'q' } })
+    ).json.key;
     // Windows are aligned to the clock (as at the edge): two budgets' worth always reaches the limit.
     let limited: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 2 * 60 + 5 && !limited; i++) {
@@ -295,13 +410,18 @@ describe('per-tenant rate limits', () => {
     let limited: Response | undefined;
     // Budget in tests: 100/min (vitest.config.ts). Clock-aligned windows: two budgets' worth always reaches it.
     for (let round = 0; round < 9 && !limited; round++) {
-      const answers = await Promise.all(Array.from({ length: 25 }, () => postWebhook(body, { secret: noisy.whatsapp.appSecret })));
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => postWebhook(body, { secret: noisy.whatsapp.appSecret })),
+      );
       expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
       limited = answers.find((r) => r.status === 429);
     }
     expect(limited?.headers.get('retry-after')).toBe('60');
     expect(await limited?.json()).toMatchObject({ error: { code: 'rate_limited' } });
-    expect((await postWebhook(webhookFor(textFixture, quiet, { id: uniqueWamid() }), { secret: quiet.whatsapp.appSecret })).status).toBe(200);
+    expect(
+      (await postWebhook(webhookFor(textFixture, quiet, { id: uniqueWamid() }), { secret: quiet.whatsapp.appSecret }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -310,7 +430,16 @@ describe('OpenAPI', () => {
     const doc = await call('GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{tenantId}', '/tenants/{tenantId}/whatsapp', '/tenants/{tenantId}/api-keys', '/users', '/auth/login']));
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining([
+        '/tenants',
+        '/tenants/{tenantId}',
+        '/tenants/{tenantId}/whatsapp',
+        '/tenants/{tenantId}/api-keys',
+        '/users',
+        '/auth/login',
+      ]),
+    );
     const docs = await call('GET', '/api/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('openapi.json');

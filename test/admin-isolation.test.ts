@@ -25,7 +25,10 @@ async function call(method: string, path: string, headers: Record<string, string
 }
 
 /** Every route that names a tenant, with a body that would succeed for the caller's own tenant. */
-function tenantRoutes(b: SeededTenant, ids: { keyId: string; deadLetterId: string; hostname: string }): Array<[string, string, unknown?]> {
+function tenantRoutes(
+  b: SeededTenant,
+  ids: { keyId: string; deadLetterId: string; hostname: string },
+): Array<[string, string, unknown?]> {
   return [
     ['GET', `/api/tenants/${b.id}`],
     ['PATCH', `/api/tenants/${b.id}`, { name: 'pwned' }],
@@ -52,20 +55,33 @@ describe("tenant A's credentials on tenant B's objects", () => {
   it('every tenant-scoped endpoint answers 404 and leaks nothing, for API keys and for sessions', async () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
-    const aKey = JSON.parse((await call('POST', `/api/tenants/${a.id}/api-keys`, OPERATOR, { name: 'a', role: 'tenant-admin' })).text).key as string;
-    const bKeyId = JSON.parse((await call('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text).id as string;
+    const aKey = JSON.parse(
+      (await call('POST', `/api/tenants/${a.id}/api-keys`, OPERATOR, { name: 'a', role: 'tenant-admin' })).text,
+    ).key as string;
+    const bKeyId = JSON.parse((await call('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text)
+      .id as string;
     const hostname = `b-${crypto.randomUUID().slice(0, 6)}.example.com`;
     await call('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
     const email = `a-admin-${crypto.randomUUID().slice(0, 6)}@example.com`;
-    await call('POST', '/api/users', OPERATOR, { email, password: 'correct horse battery staple', role: 'tenant-admin', tenantId: a.id });
-    const session = JSON.parse((await call('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text).token as string;
+    await call('POST', '/api/users', OPERATOR, {
+      email,
+      password: 'correct horse battery staple',
+      role: 'tenant-admin',
+      tenantId: a.id,
+    });
+    const session = JSON.parse(
+      (await call('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text,
+    ).token as string;
 
     const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname });
-    for (const headers of [{ 'x-api-key': aKey }, { authorization: `Bearer ${session}` }] as Array<Record<string, string>>) {
+    for (const headers of [{ 'x-api-key': aKey }, { authorization: `Bearer ${session}` }] as Array<
+      Record<string, string>
+    >) {
       for (const [method, path, body] of routes) {
         const res = await call(method, path, headers, body);
         expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
-        for (const leak of [b.name, b.slug, b.whatsapp.phoneNumberId, b.genesys.clientId]) expect(res.text).not.toContain(leak);
+        for (const leak of [b.name, b.slug, b.whatsapp.phoneNumberId, b.genesys.clientId])
+          expect(res.text).not.toContain(leak);
       }
       // lists only ever show the caller's own tenant and users
       const tenants = await call('GET', '/api/tenants', headers);
@@ -86,7 +102,11 @@ describe('secrets never leave', () => {
   it('no response body and no log line carries a secret, across onboarding, rotation, checks and traffic', async () => {
     const lines: string[] = [];
     const capture = (...args: unknown[]) => lines.push(args.map(String).join(' '));
-    const spies = [vi.spyOn(console, 'log').mockImplementation(capture), vi.spyOn(console, 'warn').mockImplementation(capture), vi.spyOn(console, 'error').mockImplementation(capture)];
+    const spies = [
+      vi.spyOn(console, 'log').mockImplementation(capture),
+      vi.spyOn(console, 'warn').mockImplementation(capture),
+      vi.spyOn(console, 'error').mockImplementation(capture),
+    ];
     try {
       const n = crypto.randomUUID().slice(0, 8);
       const secrets = {
@@ -100,7 +120,13 @@ describe('secrets never leave', () => {
       const created = await call('POST', '/api/tenants', OPERATOR, {
         name: `Secretive ${n}`,
         slug: `secretive-${n}`,
-        whatsapp: { phoneNumberId: `7${digits}`, wabaId: `6${digits}`, accessToken: secrets.accessToken, appSecret: secrets.appSecret, verifyToken: `verify-${n}-xx` },
+        whatsapp: {
+          phoneNumberId: `7${digits}`,
+          wabaId: `6${digits}`,
+          accessToken: secrets.accessToken,
+          appSecret: secrets.appSecret,
+          verifyToken: `verify-${n}-xx`,
+        },
         genesys: { region: 'mypurecloud.com', clientId: `cid-${n}-xx`, clientSecret: secrets.clientSecret },
       });
       bodies.push(created.text);
@@ -119,9 +145,18 @@ describe('secrets never leave', () => {
         bodies.push((await call(method, path, OPERATOR, body)).text);
       }
       const tenant = { id, whatsapp: { phoneNumberId: `7${digits}` } } as SeededTenant;
-      bodies.push(await (await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: secrets.appSecret })).text());
-      bodies.push(await (await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: 'forged' })).text());
-      await vi.waitFor(() => expect(lines.some((l) => l.includes('inbound.delivered') && l.includes(id))).toBe(true), { timeout: 10_000, interval: 50 });
+      bodies.push(
+        await (
+          await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: secrets.appSecret })
+        ).text(),
+      );
+      bodies.push(
+        await (await postWebhook(webhookFor(textFixture, tenant, { id: uniqueWamid() }), { secret: 'forged' })).text(),
+      );
+      await vi.waitFor(() => expect(lines.some((l) => l.includes('inbound.delivered') && l.includes(id))).toBe(true), {
+        timeout: 10_000,
+        interval: 50,
+      });
 
       const integrationSecret = [...net.genesys.integrations.values()].find((i) => i.webhookUrl.endsWith(id))!.secret;
       for (const secret of [...Object.values(secrets), integrationSecret]) {

@@ -9,7 +9,16 @@ import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import listReplyFixture from './fixtures/meta/interactive_list_reply.json';
 import { listFailures } from '../workers/db/records.repo';
 import { useFakeNetwork } from './fakes/network';
-import { agentSays, customerWrites, newCustomer, postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import {
+  agentSays,
+  customerWrites,
+  newCustomer,
+  postWebhook,
+  seedTenant,
+  uniqueWamid,
+  webhookFor,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
 const WAIT = { timeout: 15_000, interval: 50 };
@@ -31,12 +40,16 @@ async function windowOpen() {
 }
 
 function attachment(fields: { mime: string; mediaType?: string; filename?: string; contentSizeBytes?: number }) {
-  return { contentType: 'Attachment', attachment: { mediaType: 'Image', url: `${GENESYS_FILES}/${crypto.randomUUID()}`, ...fields } };
+  return {
+    contentType: 'Attachment',
+    attachment: { mediaType: 'Image', url: `${GENESYS_FILES}/${crypto.randomUUID()}`, ...fields },
+  };
 }
 
 /** Puts the asset behind the link, so the fake WhatsApp checks it like the real one after fetching it. */
 function host(...files: Array<ReturnType<typeof attachment>>) {
-  for (const f of files) net.meta.hosted.set(f.attachment.url, { mime: f.attachment.mime, bytes: f.attachment.contentSizeBytes ?? 1000 });
+  for (const f of files)
+    net.meta.hosted.set(f.attachment.url, { mime: f.attachment.mime, bytes: f.attachment.contentSizeBytes ?? 1000 });
 }
 
 describe('agent attachments WhatsApp cannot take as their own type', () => {
@@ -48,7 +61,13 @@ describe('agent attachments WhatsApp cannot take as their own type', () => {
       new Request(`https://graph.fake/v21.0/${tenant.whatsapp.phoneNumberId}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tenant.whatsapp.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '447700900123', type: 'image', image: { link: gif.attachment.url } }),
+        body: JSON.stringify({
+          messaging_product: 'whatsapp',
+          recipient_type: 'individual',
+          to: '447700900123',
+          type: 'image',
+          image: { link: gif.attachment.url },
+        }),
       }),
     );
     expect(res.status).toBe(400);
@@ -73,17 +92,40 @@ describe('agent attachments WhatsApp cannot take as their own type', () => {
       ['document', 'image.webp'],
       ['image', undefined],
     ]);
-    expect(net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status !== 200)).toEqual([]);
+    expect(
+      net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status !== 200),
+    ).toEqual([]);
   });
 
   it('a JPEG over 5 MB and a video over 16 MB go as documents; a file over 100 MB is refused with a reason the agent can read', async () => {
     const { tenant, waId } = await windowOpen();
     const photo = attachment({ mime: 'image/jpeg', filename: 'photo.jpg', contentSizeBytes: 6 * 1024 * 1024 });
-    const video = attachment({ mediaType: 'Video', mime: 'video/mp4', filename: 'tour.mp4', contentSizeBytes: 20 * 1024 * 1024 });
+    const video = attachment({
+      mediaType: 'Video',
+      mime: 'video/mp4',
+      filename: 'tour.mp4',
+      contentSizeBytes: 20 * 1024 * 1024,
+    });
     host(photo, video);
     await agentSays(tenant, waId, { content: [photo, video] });
-    const huge = await agentSays(tenant, waId, { content: [attachment({ mediaType: 'File', mime: 'application/zip', filename: 'dump.zip', contentSizeBytes: 150 * 1024 * 1024 })] });
-    await vi.waitFor(() => expect(receiptOf(tenant, huge.id)).toMatchObject({ status: 'Failed', reasons: [{ code: 'InvalidMediaContentLength', message: expect.stringContaining('100 MB') }] }), WAIT);
+    const huge = await agentSays(tenant, waId, {
+      content: [
+        attachment({
+          mediaType: 'File',
+          mime: 'application/zip',
+          filename: 'dump.zip',
+          contentSizeBytes: 150 * 1024 * 1024,
+        }),
+      ],
+    });
+    await vi.waitFor(
+      () =>
+        expect(receiptOf(tenant, huge.id)).toMatchObject({
+          status: 'Failed',
+          reasons: [{ code: 'InvalidMediaContentLength', message: expect.stringContaining('100 MB') }],
+        }),
+      WAIT,
+    );
     expect(sent(tenant).map((m) => [m.body.type, m.body.document?.filename])).toEqual([
       ['document', 'photo.jpg'],
       ['document', 'tour.mp4'],
@@ -126,8 +168,16 @@ describe('quick-reply payloads longer than WhatsApp ids', () => {
     }) as any;
     tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
     await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
-    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')).toBeDefined(), WAIT);
-    expect(net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body).toMatchObject({
+    await vi.waitFor(
+      () =>
+        expect(
+          net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured'),
+        ).toBeDefined(),
+      WAIT,
+    );
+    expect(
+      net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body,
+    ).toMatchObject({
       buttonResponse: { type: 'QuickReply', text: 'Yes', payload: long },
       originatingMessageId: question.id,
     });
@@ -135,22 +185,47 @@ describe('quick-reply payloads longer than WhatsApp ids', () => {
 
   it('a list row whose title is cut to 24 characters and whose payload is over 200 comes back whole', async () => {
     const { tenant, waId } = await windowOpen();
-    const options = Array.from({ length: 5 }, (_, i) => ({ text: `Delivery option number ${i + 1} (express)`, payload: `${i}:${'p'.repeat(250)}` }));
-    await agentSays(tenant, waId, { type: 'Structured', text: 'How should we ship it?', content: options.map((quickReply) => ({ contentType: 'QuickReply', quickReply })) });
+    const options = Array.from({ length: 5 }, (_, i) => ({
+      text: `Delivery option number ${i + 1} (express)`,
+      payload: `${i}:${'p'.repeat(250)}`,
+    }));
+    await agentSays(tenant, waId, {
+      type: 'Structured',
+      text: 'How should we ship it?',
+      content: options.map((quickReply) => ({ contentType: 'QuickReply', quickReply })),
+    });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
-    const rows = sent(tenant)[0]!.body.interactive.action.sections[0].rows as Array<{ id: string; title: string; description?: string }>;
-    expect(rows[2]).toMatchObject({ title: 'Delivery option number …', description: 'Delivery option number 3 (express)' });
+    const rows = sent(tenant)[0]!.body.interactive.action.sections[0].rows as Array<{
+      id: string;
+      title: string;
+      description?: string;
+    }>;
+    expect(rows[2]).toMatchObject({
+      title: 'Delivery option number …',
+      description: 'Delivery option number 3 (express)',
+    });
     const tap = webhookFor(listReplyFixture, tenant, {
       id: uniqueWamid(),
       from: waId,
       timestamp: String(Math.floor(Date.now() / 1000)),
       context: { from: '15550783881', id: sent(tenant)[0]!.wamid },
-      interactive: { type: 'list_reply', list_reply: { id: rows[2]!.id, title: rows[2]!.title, description: rows[2]!.description } },
+      interactive: {
+        type: 'list_reply',
+        list_reply: { id: rows[2]!.id, title: rows[2]!.title, description: rows[2]!.description },
+      },
     }) as any;
     tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
     await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
-    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')).toBeDefined(), WAIT);
-    expect(net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body).toMatchObject({
+    await vi.waitFor(
+      () =>
+        expect(
+          net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured'),
+        ).toBeDefined(),
+      WAIT,
+    );
+    expect(
+      net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body,
+    ).toMatchObject({
       buttonResponse: { text: options[2]!.text, payload: options[2]!.payload },
     });
   });
@@ -166,7 +241,13 @@ describe('templates named namespace@name', () => {
       components: [
         { type: 'HEADER', format: 'IMAGE' },
         { type: 'BODY', text: 'Olá {{1}}, entrega em {{2}}' },
-        { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirmar' }, { type: 'QUICK_REPLY', text: 'Remarcar' }] },
+        {
+          type: 'BUTTONS',
+          buttons: [
+            { type: 'QUICK_REPLY', text: 'Confirmar' },
+            { type: 'QUICK_REPLY', text: 'Remarcar' },
+          ],
+        },
       ],
     });
     const notification = {
@@ -175,7 +256,13 @@ describe('templates named namespace@name', () => {
         id: 'c8d2a5f1_6a0e_4f7c_9d4b_1e2f3a4b5c6d@delivery_slot',
         language: 'pt-BR',
         header: { type: 'Media', media: { mediaType: 'Image', url: `${GENESYS_FILES}/banner`, mime: 'image/png' } },
-        body: { text: 'Olá {{1}}, entrega em {{2}}', parameters: [{ name: '1', text: 'Ana' }, { name: '2', text: 'sexta' }] },
+        body: {
+          text: 'Olá {{1}}, entrega em {{2}}',
+          parameters: [
+            { name: '1', text: 'Ana' },
+            { name: '2', text: 'sexta' },
+          ],
+        },
         buttons: [
           { type: 'QuickReply', text: 'Confirmar', index: 0, payload: 'slot-confirm' },
           { type: 'QuickReply', text: 'Remarcar', index: 1, payload: 'slot-change' },
@@ -189,9 +276,25 @@ describe('templates named namespace@name', () => {
       language: { code: 'pt_BR' },
       components: [
         { type: 'header', parameters: [{ type: 'image', image: { link: `${GENESYS_FILES}/banner` } }] },
-        { type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text', text: 'sexta' }] },
-        { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'slot-confirm' }] },
-        { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'slot-change' }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ana' },
+            { type: 'text', text: 'sexta' },
+          ],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '0',
+          parameters: [{ type: 'payload', payload: 'slot-confirm' }],
+        },
+        {
+          type: 'button',
+          sub_type: 'quick_reply',
+          index: '1',
+          parameters: [{ type: 'payload', payload: 'slot-change' }],
+        },
       ],
     });
   });
@@ -199,18 +302,37 @@ describe('templates named namespace@name', () => {
   it('132001 (unknown or unapproved) and 132000 (parameter count) reach the agent as a Failed receipt naming the template', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
-    const missing = await agentSays(tenant, waId, { content: [{ contentType: 'Notification', template: { id: 'ns@no_such_template', language: 'en_US' } }] });
+    const missing = await agentSays(tenant, waId, {
+      content: [{ contentType: 'Notification', template: { id: 'ns@no_such_template', language: 'en_US' } }],
+    });
     const short = await agentSays(tenant, waId, {
-      content: [{ contentType: 'Notification', template: { id: 'ns@order_update', language: 'en_US', body: { parameters: [{ name: '1', text: 'Ana' }] } } }],
+      content: [
+        {
+          contentType: 'Notification',
+          template: { id: 'ns@order_update', language: 'en_US', body: { parameters: [{ name: '1', text: 'Ana' }] } },
+        },
+      ],
     });
     await vi.waitFor(() => expect(receiptOf(tenant, short.id)).toBeDefined(), WAIT);
     expect(receiptOf(tenant, missing.id)).toMatchObject({
       status: 'Failed',
-      reasons: [{ code: 'InvalidMessageStructure', message: expect.stringMatching(/^Not sent: template "no_such_template" \(en_US\) does not exist in that language or is not approved by Meta/) }],
+      reasons: [
+        {
+          code: 'InvalidMessageStructure',
+          message: expect.stringMatching(
+            /^Not sent: template "no_such_template" \(en_US\) does not exist in that language or is not approved by Meta/,
+          ),
+        },
+      ],
     });
     expect(receiptOf(tenant, short.id)).toMatchObject({
       status: 'Failed',
-      reasons: [{ code: 'InvalidMessageStructure', message: expect.stringContaining('template "order_update" (en_US) needs a different number of parameters') }],
+      reasons: [
+        {
+          code: 'InvalidMessageStructure',
+          message: expect.stringContaining('template "order_update" (en_US) needs a different number of parameters'),
+        },
+      ],
     });
     expect((await listFailures(env, tenant.id)).map((f) => f.externalId).sort()).toEqual([missing.id, short.id].sort());
   });

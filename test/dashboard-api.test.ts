@@ -7,7 +7,16 @@ import { exports } from 'cloudflare:workers';
 import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import {
+  agentMessage,
+  postGenesys,
+  postWebhook,
+  seedTenant,
+  statusWebhook,
+  uniqueWamid,
+  webhookFor,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
 
@@ -16,7 +25,11 @@ const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
 async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
   const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, { method, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }),
+    new Request(`https://bridge.test${path}`, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
   );
   return { status: res.status, json: (await res.json().catch(() => null)) as any };
 }
@@ -31,11 +44,20 @@ async function conversationWithTraffic(tenant: SeededTenant, waId: string) {
     await postWebhook(webhook, { secret: tenant.whatsapp.appSecret });
   }
   await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(2), WAIT);
-  const reply = agentMessage(tenant, waId, { text: 'It comes in blue too', conversationId: net.genesys.conversationsByCustomer.get(`+${waId}`) });
+  const reply = agentMessage(tenant, waId, {
+    text: 'It comes in blue too',
+    conversationId: net.genesys.conversationsByCustomer.get(`+${waId}`),
+  });
   await postGenesys(tenant, reply);
   await vi.waitFor(() => expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toHaveLength(1), WAIT);
-  await postWebhook(statusWebhook(tenant, net.meta.sentTo(tenant.whatsapp.phoneNumberId)[0]!.wamid, waId, 'delivered'), { secret: tenant.whatsapp.appSecret });
-  await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']), WAIT);
+  await postWebhook(
+    statusWebhook(tenant, net.meta.sentTo(tenant.whatsapp.phoneNumberId)[0]!.wamid, waId, 'delivered'),
+    { secret: tenant.whatsapp.appSecret },
+  );
+  await vi.waitFor(
+    () => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']),
+    WAIT,
+  );
   return reply;
 }
 
@@ -46,12 +68,22 @@ describe('conversations, timeline and metrics', () => {
     await conversationWithTraffic(tenant, waId);
 
     const list = await api('GET', `/api/tenants/${tenant.id}/conversations`);
-    expect(list.json.items).toMatchObject([{ waId, contactName: 'Sheena Nelson', messagesIn: 2, messagesOut: 1, genesysConversationId: net.genesys.conversationsByCustomer.get(`+${waId}`) }]);
+    expect(list.json.items).toMatchObject([
+      {
+        waId,
+        contactName: 'Sheena Nelson',
+        messagesIn: 2,
+        messagesOut: 1,
+        genesysConversationId: net.genesys.conversationsByCustomer.get(`+${waId}`),
+      },
+    ]);
     expect(list.json.items[0].windowClosesAt).toBeGreaterThan(Date.now());
 
     const timeline = await api('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
     expect(timeline.status).toBe(200);
-    expect(timeline.json.entries.map((e: any) => [e.direction, e.type, e.text, e.state, e.receipt, e.hasMedia])).toEqual([
+    expect(
+      timeline.json.entries.map((e: any) => [e.direction, e.type, e.text, e.state, e.receipt, e.hasMedia]),
+    ).toEqual([
       ['inbound', 'text', 'Does it come in another color?', 'delivered', undefined, false],
       ['inbound', 'image', 'Taj Mahal', 'delivered', undefined, true],
       ['outbound', 'text', 'It comes in blue too', 'sent', 'Delivered', false],
@@ -59,7 +91,9 @@ describe('conversations, timeline and metrics', () => {
     // another tenant cannot read it
     const other = await seedTenant(net);
     const key = (await api('POST', `/api/tenants/${other.id}/api-keys`, OPERATOR, { name: 'k' })).json.key;
-    expect((await api('GET', `/api/tenants/${tenant.id}/conversations/${waId}`, { 'x-api-key': key })).status).toBe(404);
+    expect((await api('GET', `/api/tenants/${tenant.id}/conversations/${waId}`, { 'x-api-key': key })).status).toBe(
+      404,
+    );
     expect((await api('GET', `/api/tenants/${tenant.id}/conversations`, { 'x-api-key': key })).status).toBe(404);
   });
 
@@ -67,7 +101,11 @@ describe('conversations, timeline and metrics', () => {
     const tenant = await seedTenant(net);
     await conversationWithTraffic(tenant, '447700800002');
     await postGenesys(tenant, agentMessage(tenant, '447700800099', { text: 'no window here' }));
-    await vi.waitFor(async () => expect((await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1).failed).toBe(1), WAIT);
+    await vi.waitFor(
+      async () =>
+        expect((await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1).failed).toBe(1),
+      WAIT,
+    );
     const { json } = await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`);
     expect(json.hours).toHaveLength(3);
     expect(json.hours.at(-1)).toMatchObject({ inbound: 2, outbound: 1, failed: 1 });
@@ -79,7 +117,16 @@ describe('conversations, timeline and metrics', () => {
 describe('the agent widget', () => {
   async function openWidget(tenant: SeededTenant, waId: string, orgId = 'org-default') {
     const agentToken = net.genesys.issueAgentToken(orgId, { id: 'agent-1', name: 'Alex Agent' });
-    return api('POST', '/api/widget/session', {}, { tenant: tenant.slug, conversationId: net.genesys.conversationsByCustomer.get(`+${waId}`) ?? crypto.randomUUID(), accessToken: agentToken });
+    return api(
+      'POST',
+      '/api/widget/session',
+      {},
+      {
+        tenant: tenant.slug,
+        conversationId: net.genesys.conversationsByCustomer.get(`+${waId}`) ?? crypto.randomUUID(),
+        accessToken: agentToken,
+      },
+    );
   }
 
   it("verifies the agent with Genesys, then shows the customer's name, number, window and history with media", async () => {
@@ -94,7 +141,11 @@ describe('the agent widget', () => {
     expect(view.status).toBe(200);
     expect(view.json.customer).toEqual({ name: 'Sheena Nelson', waId });
     expect(view.json.window).toMatchObject({ open: true, closesAt: expect.any(Number) });
-    expect(view.json.history.map((h: any) => h.text)).toEqual(['Does it come in another color?', 'Taj Mahal', 'It comes in blue too']);
+    expect(view.json.history.map((h: any) => h.text)).toEqual([
+      'Does it come in another color?',
+      'Taj Mahal',
+      'It comes in blue too',
+    ]);
     const photo = view.json.history[1].media;
     expect(photo.url).toMatch(/^https:\/\/bridge\.test\/media\//);
     const bytes = await exports.default.fetch(photo.url);
@@ -107,14 +158,32 @@ describe('the agent widget', () => {
     await conversationWithTraffic(tenant, waId);
     const { token } = (await openWidget(tenant, waId)).json;
     const templates = await api('GET', '/api/widget/templates', { authorization: `Bearer ${token}` });
-    expect(templates.json.items).toContainEqual({ name: 'order_update', language: 'en_US', body: 'Hi {{1}}, your order {{2}} is on its way', parameters: 2 });
-    const sent = await api('POST', '/api/widget/template', { authorization: `Bearer ${token}` }, { name: 'order_update', language: 'en_US', parameters: ['Sheena', 'A-7'] });
+    expect(templates.json.items).toContainEqual({
+      name: 'order_update',
+      language: 'en_US',
+      body: 'Hi {{1}}, your order {{2}} is on its way',
+      parameters: 2,
+    });
+    const sent = await api(
+      'POST',
+      '/api/widget/template',
+      { authorization: `Bearer ${token}` },
+      { name: 'order_update', language: 'en_US', parameters: ['Sheena', 'A-7'] },
+    );
     expect(sent.status).toBe(202);
     await vi.waitFor(() => expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toHaveLength(2), WAIT);
     expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)[1]!.body.template).toEqual({
       name: 'order_update',
       language: { code: 'en_US' },
-      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Sheena' }, { type: 'text', text: 'A-7' }] }],
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Sheena' },
+            { type: 'text', text: 'A-7' },
+          ],
+        },
+      ],
     });
     const audit = await api('GET', `/api/tenants/${tenant.id}/audit`);
     expect(audit.json.items[0]).toMatchObject({ actor: 'agent:agent-1', action: 'widget.template.send' });
@@ -126,7 +195,16 @@ describe('the agent widget', () => {
     await conversationWithTraffic(tenant, waId);
     expect((await openWidget(tenant, waId, 'some-other-org')).status).toBe(403);
     expect((await openWidget(tenant, '447700800777')).status).toBe(404);
-    expect((await api('POST', '/api/widget/session', {}, { tenant: tenant.slug, conversationId: crypto.randomUUID(), accessToken: 'forged' })).status).toBe(401);
+    expect(
+      (
+        await api(
+          'POST',
+          '/api/widget/session',
+          {},
+          { tenant: tenant.slug, conversationId: crypto.randomUUID(), accessToken: 'forged' },
+        )
+      ).status,
+    ).toBe(401);
     expect((await api('POST', '/api/widget/session', {}, { tenant: tenant.slug })).status).toBe(400);
     expect((await api('GET', '/api/widget/conversation', {})).status).toBe(401);
     expect((await api('GET', '/api/widget/conversation', { authorization: 'Bearer nope' })).status).toBe(401);

@@ -9,13 +9,28 @@ import { listDeadLetters } from '../workers/db/records.repo';
 import textFixture from './fixtures/meta/text.json';
 import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, metaSignature, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import {
+  agentMessage,
+  metaSignature,
+  postGenesys,
+  postWebhook,
+  seedTenant,
+  statusWebhook,
+  uniqueWamid,
+  webhookFor,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
 
 const WAIT = { timeout: 30_000, interval: 100 };
 
-function customerText(tenant: SeededTenant, from: string, body: string, timestamp = String(Math.floor(Date.now() / 1000))) {
+function customerText(
+  tenant: SeededTenant,
+  from: string,
+  body: string,
+  timestamp = String(Math.floor(Date.now() / 1000)),
+) {
   const webhook = webhookFor(textFixture, tenant, { id: uniqueWamid(), from, timestamp, text: { body } }) as any;
   webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
   return webhook as Record<string, unknown>;
@@ -34,12 +49,20 @@ function deliveriesById(tenant: SeededTenant): Map<string, number> {
 describe('Genesys storms', () => {
   it('a 429 storm: 30 messages from 10 customers all arrive, each exactly once', async () => {
     const tenant = await seedTenant(net);
-    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 429, headers: { 'retry-after': '0' }, body: { status: 429 } }, 20);
-    const webhooks = Array.from({ length: 30 }, (_, i) => customerText(tenant, `4477009100${String(i % 10).padStart(2, '0')}`, `m${i}`));
+    net.genesys.script.push(
+      new RegExp(tenant.genesys.integrationId),
+      { status: 429, headers: { 'retry-after': '0' }, body: { status: 429 } },
+      20,
+    );
+    const webhooks = Array.from({ length: 30 }, (_, i) =>
+      customerText(tenant, `4477009100${String(i % 10).padStart(2, '0')}`, `m${i}`),
+    );
     await Promise.all(webhooks.map((w) => postWebhook(w, { secret: tenant.whatsapp.appSecret })));
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(30), WAIT);
     expect([...deliveriesById(tenant).values()].every((n) => n === 1)).toBe(true);
-    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 429)).toHaveLength(20);
+    expect(
+      net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 429),
+    ).toHaveLength(20);
   });
 
   it('5xx mixed with timeouts: every message is delivered once or dead-lettered, none lost, none doubled', async () => {
@@ -49,7 +72,12 @@ describe('Genesys storms', () => {
     net.genesys.script.push(route, { status: 200, hang: true }, 2);
     // one customer whose first message keeps failing past MAX_DELIVERY_ATTEMPTS (4 in tests)
     const doomed = customerText(tenant, '447700920000', 'doomed');
-    const webhooks = [doomed, ...Array.from({ length: 12 }, (_, i) => customerText(tenant, `4477009300${String(i).padStart(2, '0')}`, `ok${i}`))];
+    const webhooks = [
+      doomed,
+      ...Array.from({ length: 12 }, (_, i) =>
+        customerText(tenant, `4477009300${String(i).padStart(2, '0')}`, `ok${i}`),
+      ),
+    ];
     for (const w of webhooks) await postWebhook(w, { secret: tenant.whatsapp.appSecret });
     await vi.waitFor(async () => {
       const dead = await listDeadLetters(env, tenant.id);
@@ -62,11 +90,15 @@ describe('Genesys storms', () => {
 
   it('a token revoked mid-flight is replaced and nothing is lost', async () => {
     const tenant = await seedTenant(net);
-    const first = Array.from({ length: 10 }, (_, i) => customerText(tenant, `4477009400${String(i).padStart(2, '0')}`, `a${i}`));
+    const first = Array.from({ length: 10 }, (_, i) =>
+      customerText(tenant, `4477009400${String(i).padStart(2, '0')}`, `a${i}`),
+    );
     await Promise.all(first.map((w) => postWebhook(w, { secret: tenant.whatsapp.appSecret })));
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBeGreaterThanOrEqual(3), WAIT);
     net.genesys.revokeAllTokens();
-    const second = Array.from({ length: 10 }, (_, i) => customerText(tenant, `4477009500${String(i).padStart(2, '0')}`, `b${i}`));
+    const second = Array.from({ length: 10 }, (_, i) =>
+      customerText(tenant, `4477009500${String(i).padStart(2, '0')}`, `b${i}`),
+    );
     await Promise.all(second.map((w) => postWebhook(w, { secret: tenant.whatsapp.appSecret })));
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(20), WAIT);
     expect([...deliveriesById(tenant).values()].every((n) => n === 1)).toBe(true);
@@ -78,18 +110,30 @@ describe('restarts and duplicates', () => {
     const tenant = await seedTenant(net);
     const customer = '447700960001';
     const base = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < 5; i++) await postWebhook(customerText(tenant, customer, `r${i}`, String(base + i)), { secret: tenant.whatsapp.appSecret });
+    for (let i = 0; i < 5; i++)
+      await postWebhook(customerText(tenant, customer, `r${i}`, String(base + i)), {
+        secret: tenant.whatsapp.appSecret,
+      });
     // kill every Durable Object while messages wait in their outboxes
     await abortAllDurableObjects();
-    for (let i = 5; i < 8; i++) await postWebhook(customerText(tenant, customer, `r${i}`, String(base + i)), { secret: tenant.whatsapp.appSecret });
+    for (let i = 5; i < 8; i++)
+      await postWebhook(customerText(tenant, customer, `r${i}`, String(base + i)), {
+        secret: tenant.whatsapp.appSecret,
+      });
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(8), WAIT);
-    expect(net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.body.text)).toEqual(Array.from({ length: 8 }, (_, i) => `r${i}`));
+    expect(net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.body.text)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `r${i}`),
+    );
   });
 
   it('a duplicate storm (20 messages × 5 copies, concurrently) delivers 20', async () => {
     const tenant = await seedTenant(net);
-    const webhooks = Array.from({ length: 20 }, (_, i) => customerText(tenant, `4477009700${String(i % 4).padStart(2, '0')}`, `d${i}`));
-    await Promise.all(webhooks.flatMap((w) => Array.from({ length: 5 }, () => postWebhook(w, { secret: tenant.whatsapp.appSecret }))));
+    const webhooks = Array.from({ length: 20 }, (_, i) =>
+      customerText(tenant, `4477009700${String(i % 4).padStart(2, '0')}`, `d${i}`),
+    );
+    await Promise.all(
+      webhooks.flatMap((w) => Array.from({ length: 5 }, () => postWebhook(w, { secret: tenant.whatsapp.appSecret }))),
+    );
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(20), WAIT);
     await new Promise((r) => setTimeout(r, 1500));
     expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(20);
@@ -114,15 +158,26 @@ describe('restarts and duplicates', () => {
     for (const m of messages) await postGenesys(tenant, m);
     await vi.waitFor(() => expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toHaveLength(2), WAIT);
     const statuses = ['read', 'sent', 'delivered', 'read', 'delivered', 'sent'];
-    const posts = net.meta.sentTo(tenant.whatsapp.phoneNumberId).flatMap((m) => statuses.map((s) => statusWebhook(tenant, m.wamid, waId, s)));
+    const posts = net.meta
+      .sentTo(tenant.whatsapp.phoneNumberId)
+      .flatMap((m) => statuses.map((s) => statusWebhook(tenant, m.wamid, waId, s)));
     await Promise.all(posts.map((p) => postWebhook(p, { secret: tenant.whatsapp.appSecret })));
     await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(2), WAIT);
     await new Promise((r) => setTimeout(r, 1000));
     for (const m of messages) {
-      expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.id === m.id).map((r) => r.status)).toEqual(['Delivered']);
+      expect(
+        net.genesys
+          .receiptsFor(tenant.genesys.integrationId)
+          .filter((r) => r.id === m.id)
+          .map((r) => r.status),
+      ).toEqual(['Delivered']);
     }
     // Every receipt call was accepted: none spent the budget on a status Genesys refuses.
-    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.path.endsWith('/receipt') && r.status !== 200)).toEqual([]);
+    expect(
+      net.genesys.requests.filter(
+        (r) => r.integrationId === tenant.genesys.integrationId && r.path.endsWith('/receipt') && r.status !== 200,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -135,7 +190,9 @@ describe('hostile bodies', () => {
     const res = await postWebhook(nested, { signature: await metaSignature(nested, tenant.whatsapp.appSecret) });
     expect([400, 413]).toContain(res.status);
     const deepButSmall = `{"object":"whatsapp_business_account","entry":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    const deep = await postWebhook(deepButSmall, { signature: await metaSignature(deepButSmall, tenant.whatsapp.appSecret) });
+    const deep = await postWebhook(deepButSmall, {
+      signature: await metaSignature(deepButSmall, tenant.whatsapp.appSecret),
+    });
     expect(deep.status).toBe(400);
     await new Promise((r) => setTimeout(r, 1200));
     expect(net.genesys.callsFor(tenant.genesys.integrationId)).toEqual([]);
@@ -146,14 +203,30 @@ describe('hostile bodies', () => {
     const waId = '447700990003';
     await postWebhook(customerText(tenant, waId, 'hi'), { secret: tenant.whatsapp.appSecret });
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(1), WAIT);
-    const urls = ['http://api-downloads.mypurecloud.ie/x', 'https://127.0.0.1/x', 'https://[::1]/x', 'https://localhost/x', 'https://mypurecloud.ie.evil.com/x', 'https://user:pw@api.mypurecloud.ie/x', 'file:///etc/passwd'];
+    const urls = [
+      'http://api-downloads.mypurecloud.ie/x',
+      'https://127.0.0.1/x',
+      'https://[::1]/x',
+      'https://localhost/x',
+      'https://mypurecloud.ie.evil.com/x',
+      'https://user:pw@api.mypurecloud.ie/x',
+      'file:///etc/passwd',
+    ];
     const sentIds = [];
     for (const url of urls) {
-      const m = agentMessage(tenant, waId, { content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url, mime: 'image/png' } }] });
+      const m = agentMessage(tenant, waId, {
+        content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url, mime: 'image/png' } }],
+      });
       sentIds.push(m.id);
       await postGenesys(tenant, m);
     }
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.status === 'Failed')).toHaveLength(urls.length), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.status === 'Failed')).toHaveLength(
+          urls.length,
+        ),
+      WAIT,
+    );
     expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toEqual([]);
   });
 
@@ -162,7 +235,11 @@ describe('hostile bodies', () => {
     const waId = '447700990004';
     await postWebhook(customerText(tenant, waId, 'hi'), { secret: tenant.whatsapp.appSecret });
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(1), WAIT);
-    net.meta.script.push(new RegExp(`/messages/${tenant.whatsapp.phoneNumberId}$`), { status: 503, body: FakeMeta.error(131000, 'Service unavailable') }, 6);
+    net.meta.script.push(
+      new RegExp(`/messages/${tenant.whatsapp.phoneNumberId}$`),
+      { status: 503, body: FakeMeta.error(131000, 'Service unavailable') },
+      6,
+    );
     const messages = Array.from({ length: 5 }, (_, i) => agentMessage(tenant, waId, { text: `o${i}` }));
     for (const m of messages) await postGenesys(tenant, m);
     await vi.waitFor(async () => {
@@ -178,7 +255,10 @@ describe('observability', () => {
   it('/health checks D1, KV, the queues and the Durable Objects', async () => {
     const res = await exports.default.fetch('https://bridge.test/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, checks: { d1: { ok: true }, kv: { ok: true }, queues: { ok: true }, durableObjects: { ok: true } } });
+    expect(await res.json()).toMatchObject({
+      ok: true,
+      checks: { d1: { ok: true }, kv: { ok: true }, queues: { ok: true }, durableObjects: { ok: true } },
+    });
   });
 
   it('each delivery writes a per-tenant data point to Analytics Engine', async () => {

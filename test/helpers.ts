@@ -17,7 +17,10 @@ function uniqueDigits(): string {
 }
 
 /** Creates a tenant with fresh ids and registers its Genesys OAuth client with the fake. */
-export async function seedTenant(net: FakeNetwork | undefined, overrides: Partial<NewTenant> = {}): Promise<SeededTenant> {
+export async function seedTenant(
+  net: FakeNetwork | undefined,
+  overrides: Partial<NewTenant> = {},
+): Promise<SeededTenant> {
   const n = uniqueDigits();
   const input: NewTenant = {
     name: `Tenant ${n}`,
@@ -43,7 +46,11 @@ export async function seedTenant(net: FakeNetwork | undefined, overrides: Partia
   };
   const id = await createTenant(env, input);
   net?.genesys.registerClient(input.genesys.clientId, input.genesys.clientSecret);
-  net?.genesys.integrations.set(input.genesys.integrationId, { name: input.name, webhookUrl: `https://bridge.test/webhooks/genesys/${id}`, secret: input.genesys.outboundWebhookSecret });
+  net?.genesys.integrations.set(input.genesys.integrationId, {
+    name: input.name,
+    webhookUrl: `https://bridge.test/webhooks/genesys/${id}`,
+    secret: input.genesys.outboundWebhookSecret,
+  });
   net?.meta.phoneNumbers.set(input.whatsapp.phoneNumberId, input.whatsapp.accessToken);
   return { id, ...input };
 }
@@ -54,8 +61,16 @@ export async function metaSignature(body: string | Uint8Array, appSecret: string
 }
 
 /** A Meta fixture re-addressed to a tenant's phone number, with optional message overrides. */
-export function webhookFor(fixture: unknown, tenant: SeededTenant, message: Record<string, unknown> = {}): Record<string, unknown> {
-  const copy = structuredClone(fixture) as { entry: Array<{ changes: Array<{ value: { metadata: { phone_number_id: string }; messages?: Array<Record<string, unknown>> } }> }> };
+export function webhookFor(
+  fixture: unknown,
+  tenant: SeededTenant,
+  message: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const copy = structuredClone(fixture) as {
+    entry: Array<{
+      changes: Array<{ value: { metadata: { phone_number_id: string }; messages?: Array<Record<string, unknown>> } }>;
+    }>;
+  };
   for (const entry of copy.entry) {
     for (const change of entry.changes) {
       change.value.metadata.phone_number_id = tenant.whatsapp.phoneNumberId;
@@ -71,8 +86,11 @@ export async function postWebhook(
 ): Promise<Response> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-  if (options.signature !== null) headers['x-hub-signature-256'] = options.signature ?? (await metaSignature(raw, options.secret ?? ''));
-  return exports.default.fetch(new Request(`https://${options.host ?? 'bridge.test'}/webhooks/whatsapp`, { method: 'POST', headers, body: raw }));
+  if (options.signature !== null)
+    headers['x-hub-signature-256'] = options.signature ?? (await metaSignature(raw, options.secret ?? ''));
+  return exports.default.fetch(
+    new Request(`https://${options.host ?? 'bridge.test'}/webhooks/whatsapp`, { method: 'POST', headers, body: raw }),
+  );
 }
 
 export function uniqueWamid(): string {
@@ -84,16 +102,29 @@ export async function genesysSignature(body: string, secret: string): Promise<st
   return `sha256=${toBase64(await hmacSha256(secret, new TextEncoder().encode(body) as Uint8Array<ArrayBuffer>))}`;
 }
 
-export async function postGenesys(tenant: SeededTenant, message: unknown, options: { secret?: string; signature?: string } = {}): Promise<Response> {
+export async function postGenesys(
+  tenant: SeededTenant,
+  message: unknown,
+  options: { secret?: string; signature?: string } = {},
+): Promise<Response> {
   const raw = JSON.stringify(message);
-  const signature = options.signature ?? (await genesysSignature(raw, options.secret ?? tenant.genesys.outboundWebhookSecret));
+  const signature =
+    options.signature ?? (await genesysSignature(raw, options.secret ?? tenant.genesys.outboundWebhookSecret));
   return exports.default.fetch(
-    new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw }),
+    new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body: raw,
+    }),
   );
 }
 
 /** An agent's message as Genesys posts it to the outbound webhook. */
-export function agentMessage(tenant: SeededTenant, waId: string, fields: Record<string, unknown> = {}): Record<string, any> {
+export function agentMessage(
+  tenant: SeededTenant,
+  waId: string,
+  fields: Record<string, unknown> = {},
+): Record<string, any> {
   const id = crypto.randomUUID().replaceAll('-', '');
   return {
     id,
@@ -115,7 +146,13 @@ export function agentMessage(tenant: SeededTenant, waId: string, fields: Record<
 }
 
 /** A WhatsApp status webhook for a message we sent, signed like Meta does. */
-export function statusWebhook(tenant: SeededTenant, wamid: string, waId: string, status: string, errors?: unknown[]): Record<string, unknown> {
+export function statusWebhook(
+  tenant: SeededTenant,
+  wamid: string,
+  waId: string,
+  status: string,
+  errors?: unknown[],
+): Record<string, unknown> {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -127,7 +164,15 @@ export function statusWebhook(tenant: SeededTenant, wamid: string, waId: string,
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: tenant.whatsapp.phoneNumberId },
-              statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: waId, ...(errors ? { errors } : {}) }],
+              statuses: [
+                {
+                  id: wamid,
+                  status,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  recipient_id: waId,
+                  ...(errors ? { errors } : {}),
+                },
+              ],
             },
           },
         ],
@@ -144,20 +189,39 @@ export function newCustomer(): string {
 }
 
 /** The customer writes now, which opens the 24-hour window; resolves once Genesys has it. Answers the wamid. */
-export async function customerWrites(net: FakeNetwork, tenant: SeededTenant, waId: string, text = 'hello'): Promise<string> {
+export async function customerWrites(
+  net: FakeNetwork,
+  tenant: SeededTenant,
+  waId: string,
+  text = 'hello',
+): Promise<string> {
   const wamid = uniqueWamid();
-  const webhook = webhookFor(textFixture, tenant, { id: wamid, from: waId, timestamp: String(Math.floor(Date.now() / 1000)), text: { body: text } }) as any;
+  const webhook = webhookFor(textFixture, tenant, {
+    id: wamid,
+    from: waId,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    text: { body: text },
+  }) as any;
   webhook.entry[0].changes[0].value.contacts[0].wa_id = waId;
   expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
   await vi.waitFor(
-    () => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => (c.body.channel as { messageId: string }).messageId === wamid)).toBe(true),
+    () =>
+      expect(
+        net.genesys
+          .callsFor(tenant.genesys.integrationId)
+          .some((c) => (c.body.channel as { messageId: string }).messageId === wamid),
+      ).toBe(true),
     { timeout: 15_000, interval: 50 },
   );
   return wamid;
 }
 
 /** The agent sends a message (Genesys signs and posts it); answers the message as posted. */
-export async function agentSays(tenant: SeededTenant, waId: string, fields: Record<string, unknown>): Promise<Record<string, any>> {
+export async function agentSays(
+  tenant: SeededTenant,
+  waId: string,
+  fields: Record<string, unknown>,
+): Promise<Record<string, any>> {
   const message = agentMessage(tenant, waId, fields);
   expect((await postGenesys(tenant, message)).status).toBe(200);
   return message;

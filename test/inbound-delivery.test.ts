@@ -19,12 +19,17 @@ const net = useFakeNetwork();
 
 const WAIT = { timeout: 15_000, interval: 50 };
 
-function textFrom(tenant: SeededTenant, options: { from?: string; id?: string; timestamp?: string; body?: string } = {}) {
+function textFrom(
+  tenant: SeededTenant,
+  options: { from?: string; id?: string; timestamp?: string; body?: string } = {},
+) {
   const message: Record<string, unknown> = { id: options.id ?? uniqueWamid() };
   if (options.from) message.from = options.from;
   if (options.timestamp) message.timestamp = options.timestamp;
   if (options.body) message.text = { body: options.body };
-  const webhook = webhookFor(textFixture, tenant, message) as { entry: Array<{ changes: Array<{ value: { contacts: Array<{ wa_id: string }> } }> }> };
+  const webhook = webhookFor(textFixture, tenant, message) as {
+    entry: Array<{ changes: Array<{ value: { contacts: Array<{ wa_id: string }> } }> }>;
+  };
   if (options.from) webhook.entry[0]!.changes[0]!.value.contacts[0]!.wa_id = options.from;
   return webhook;
 }
@@ -48,31 +53,44 @@ describe('delivery', () => {
     const [call] = net.genesys.callsFor(tenant.genesys.integrationId);
     expect(call!.endpoint).toBe('message');
     expect(call!.body).toEqual({
-      channel: { messageId: wamid, from: { id: '+16505551234', idType: 'Phone', nickname: 'Sheena Nelson' }, time: '2025-06-08T20:59:43.000Z' },
+      channel: {
+        messageId: wamid,
+        from: { id: '+16505551234', idType: 'Phone', nickname: 'Sheena Nelson' },
+        time: '2025-06-08T20:59:43.000Z',
+      },
       text: 'Does it come in another color?',
     });
     expect(net.unhandled).toEqual([]);
 
     const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
     expect(await stub.lookup(wamid)).toMatchObject({ state: 'delivered', genesysId: call!.id });
-    expect(await stub.serviceWindow(Date.parse('2025-06-08T21:00:00Z'))).toMatchObject({ open: true, lastCustomerMessageAt: 1749416383000 });
+    expect(await stub.serviceWindow(Date.parse('2025-06-08T21:00:00Z'))).toMatchObject({
+      open: true,
+      lastCustomerMessageAt: 1749416383000,
+    });
     expect(await stub.serviceWindow(Date.parse('2025-06-09T21:00:00Z'))).toMatchObject({ open: false });
   });
 
   it('every documented message type is accepted by Genesys (strictly validated by the fake)', async () => {
     const tenant = await seedTenant(net);
-    const fixtures = import.meta.glob<{ default: { entry: Array<{ changes: Array<{ field: string; value: { messages?: unknown[] } }> }> } }>(
-      ['./fixtures/meta/*.json', './fixtures/meta/nonofficial/*.json'],
-      { eager: true },
+    const fixtures = import.meta.glob<{
+      default: { entry: Array<{ changes: Array<{ field: string; value: { messages?: unknown[] } }> }> };
+    }>(['./fixtures/meta/*.json', './fixtures/meta/nonofficial/*.json'], { eager: true });
+    const withMessages = Object.entries(fixtures).filter(
+      ([, f]) => f.default.entry?.[0]?.changes?.[0]?.value?.messages,
     );
-    const withMessages = Object.entries(fixtures).filter(([, f]) => f.default.entry?.[0]?.changes?.[0]?.value?.messages);
     expect(withMessages).toHaveLength(19);
     for (const [, fixture] of withMessages) {
       const res = await send(tenant, webhookFor(fixture.default, tenant, { id: uniqueWamid() }));
       expect(res.status).toBe(200);
     }
-    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(withMessages.length), WAIT);
-    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status !== 200)).toEqual([]);
+    await vi.waitFor(
+      () => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(withMessages.length),
+      WAIT,
+    );
+    expect(
+      net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status !== 200),
+    ).toEqual([]);
     // The unsupported type is delivered as a note and also recorded for the operator.
     expect((await listFailures(env, tenant.id)).map((f) => f.code)).toEqual(['unsupported_message']);
   });
@@ -126,7 +144,9 @@ describe('delivery', () => {
     await vi.waitFor(() => expect([...texts(a), ...texts(b)]).toHaveLength(2), WAIT);
     expect(texts(a)).toEqual(['a1']);
     expect(texts(b)).toEqual(['b1']);
-    expect(net.genesys.callsFor(a.genesys.integrationId)[0]!.token).not.toBe(net.genesys.callsFor(b.genesys.integrationId)[0]!.token);
+    expect(net.genesys.callsFor(a.genesys.integrationId)[0]!.token).not.toBe(
+      net.genesys.callsFor(b.genesys.integrationId)[0]!.token,
+    );
   });
 });
 
@@ -145,7 +165,12 @@ describe('Genesys tokens', () => {
     expect(answers.every((r) => r.status === 200)).toBe(true);
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(51), WAIT);
     expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId) - before).toBe(1);
-    const tokens = new Set(net.genesys.callsFor(tenant.genesys.integrationId).slice(1).map((c) => c.token));
+    const tokens = new Set(
+      net.genesys
+        .callsFor(tenant.genesys.integrationId)
+        .slice(1)
+        .map((c) => c.token),
+    );
     expect(tokens.size).toBe(1);
   });
 
@@ -156,10 +181,16 @@ describe('Genesys tokens', () => {
     const before = net.genesys.tokenRequestsFor(tenant.genesys.clientId);
     net.genesys.revokeAllTokens();
 
-    await Promise.all(Array.from({ length: 20 }, (_, i) => send(tenant, textFrom(tenant, { from: `1555300${String(i + 1).padStart(4, '0')}` }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(tenant, textFrom(tenant, { from: `1555300${String(i + 1).padStart(4, '0')}` })),
+      ),
+    );
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(21), WAIT);
     expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId) - before).toBe(1);
-    expect(net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 401).length).toBeGreaterThanOrEqual(1);
+    expect(
+      net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 401).length,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('the gate hands out 300 permits a minute, then says how long to wait', async () => {
@@ -178,12 +209,19 @@ describe('Genesys tokens', () => {
 describe('upstream failures', () => {
   it('429 with Retry-After waits as asked, then delivers', async () => {
     const tenant = await seedTenant(net);
-    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 429, headers: { 'retry-after': '1' }, body: { status: 429, code: 'too.many.requests' } });
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { status: 429, code: 'too.many.requests' },
+    });
     const wamid = uniqueWamid();
     const sentAt = Date.now();
     await send(tenant, textFrom(tenant, { id: wamid }));
     const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
-    await vi.waitFor(async () => expect(await stub.lookup(wamid)).toMatchObject({ attempts: 1, state: 'pending' }), WAIT);
+    await vi.waitFor(
+      async () => expect(await stub.lookup(wamid)).toMatchObject({ attempts: 1, state: 'pending' }),
+      WAIT,
+    );
     const pending = await stub.lookup(wamid);
     expect(pending!.nextAttemptAt - sentAt).toBeGreaterThanOrEqual(1000);
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
@@ -192,18 +230,31 @@ describe('upstream failures', () => {
 
   it('a message that keeps failing with 5xx is dead-lettered with its error, and replay delivers it', async () => {
     const tenant = await seedTenant(net);
-    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 503, body: { status: 503, code: 'service.unavailable' } }, 4);
+    net.genesys.script.push(
+      new RegExp(tenant.genesys.integrationId),
+      { status: 503, body: { status: 503, code: 'service.unavailable' } },
+      4,
+    );
     const wamid = uniqueWamid();
     await send(tenant, textFrom(tenant, { id: wamid, body: 'please help' }));
 
     await vi.waitFor(async () => expect(await listDeadLetters(env, tenant.id)).toHaveLength(1), WAIT);
     const [dead] = await listDeadLetters(env, tenant.id);
-    expect(dead).toMatchObject({ tenantId: tenant.id, queue: 'inbound', externalId: wamid, errorCode: 'genesys_503', attempts: 4 });
+    expect(dead).toMatchObject({
+      tenantId: tenant.id,
+      queue: 'inbound',
+      externalId: wamid,
+      errorCode: 'genesys_503',
+      attempts: 4,
+    });
     expect(dead!.payload).toContain('please help');
     expect(texts(tenant)).toEqual([]);
 
     const replay = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, { method: 'POST', headers: { authorization: 'Bearer test-operator-token' } }),
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-operator-token' },
+      }),
     );
     expect(replay.status).toBe(202);
     await vi.waitFor(() => expect(texts(tenant)).toEqual(['please help']), WAIT);
@@ -212,7 +263,10 @@ describe('upstream failures', () => {
 
   it('a permanent 4xx is recorded as failed and does not block the next message', async () => {
     const tenant = await seedTenant(net);
-    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 400, body: { status: 400, code: 'invalid.property', message: 'bad' } });
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), {
+      status: 400,
+      body: { status: 400, code: 'invalid.property', message: 'bad' },
+    });
     const first = uniqueWamid();
     await send(tenant, textFrom(tenant, { id: first, timestamp: '1750000001', body: 'one' }));
     await send(tenant, textFrom(tenant, { timestamp: '1750000002', body: 'two' }));
@@ -228,14 +282,23 @@ describe('upstream failures', () => {
     await send(tenant, textFrom(tenant, { id: wamid, body: 'slow' }));
     await vi.waitFor(() => expect(texts(tenant)).toEqual(['slow']), WAIT);
     // the first attempt hung until UPSTREAM_TIMEOUT_MS, the second went through
-    expect(await env.CONVERSATION.getByName(`${tenant.id}:16505551234`).lookup(wamid)).toMatchObject({ state: 'delivered', attempts: 2 });
+    expect(await env.CONVERSATION.getByName(`${tenant.id}:16505551234`).lookup(wamid)).toMatchObject({
+      state: 'delivered',
+      attempts: 2,
+    });
   });
 
   it("Meta's app-level errors and delivery statuses are kept, not dropped", async () => {
     const tenant = await seedTenant(net);
     expect((await send(tenant, webhookFor(errorsFixture, tenant))).status).toBe(200);
     expect((await send(tenant, webhookFor(statusFixture, tenant))).status).toBe(200);
-    await vi.waitFor(async () => expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'whatsapp_error', detail: '130429: Rate limit hit' }]), WAIT);
+    await vi.waitFor(
+      async () =>
+        expect(await listFailures(env, tenant.id)).toMatchObject([
+          { code: 'whatsapp_error', detail: '130429: Rate limit hit' },
+        ]),
+      WAIT,
+    );
   });
 });
 
@@ -246,7 +309,9 @@ describe('media', () => {
     net.meta.addMedia('1003383421387256', bytes, 'image/jpeg', tenant.whatsapp.accessToken);
     await send(tenant, webhookFor(imageFixture, tenant, { id: uniqueWamid() }));
     await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
-    const attachment = (net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>)[0]!.attachment;
+    const attachment = (
+      net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>
+    )[0]!.attachment;
     expect(attachment.url).toMatch(/^https:\/\/bridge\.test\/media\/[\w-]+\.[\w-]+\.[\w-]+$/);
 
     const media = await exports.default.fetch(attachment.url);
@@ -254,7 +319,7 @@ describe('media', () => {
     expect(media.headers.get('content-type')).toBe('image/jpeg');
     expect(new Uint8Array(await media.arrayBuffer())).toEqual(bytes);
 
-    const tampered = await exports.default.fetch(attachment.url.slice(0, -3) + 'abc');
+    const tampered = await exports.default.fetch(`${attachment.url.slice(0, -3)}abc`);
     expect(tampered.status).toBe(401);
     expect(await tampered.json()).toMatchObject({ error: { code: 'invalid_media_token' } });
   });
@@ -263,7 +328,9 @@ describe('media', () => {
     const tenant = await seedTenant(net);
     await send(tenant, webhookFor(imageFixture, tenant, { id: uniqueWamid() }));
     await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
-    const { url } = (net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>)[0]!.attachment;
+    const { url } = (
+      net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>
+    )[0]!.attachment;
     const res = await exports.default.fetch(url);
     expect(res.status).toBe(404);
   });
@@ -276,6 +343,8 @@ describe('unsupported content', () => {
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
     // The agent reads plain words; the operator's record keeps WhatsApp's code.
     expect(texts(tenant)[0]).toContain('which WhatsApp does not pass on to businesses');
-    expect(await listFailures(env, tenant.id)).toMatchObject([{ code: 'unsupported_message', detail: expect.stringContaining('Message type unknown (131051)') }]);
+    expect(await listFailures(env, tenant.id)).toMatchObject([
+      { code: 'unsupported_message', detail: expect.stringContaining('Message type unknown (131051)') },
+    ]);
   });
 });

@@ -15,7 +15,19 @@ import failedStatus from './fixtures/meta/status_failed_131049.json';
 import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, agentSays, customerWrites as helperCustomerWrites, newCustomer, postGenesys, postWebhook, seedTenant, statusWebhook, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import {
+  agentMessage,
+  agentSays,
+  customerWrites as helperCustomerWrites,
+  newCustomer,
+  postGenesys,
+  postWebhook,
+  seedTenant,
+  statusWebhook,
+  uniqueWamid,
+  webhookFor,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
 
@@ -26,7 +38,8 @@ function sent(tenant: SeededTenant) {
   return net.meta.sentTo(tenant.whatsapp.phoneNumberId);
 }
 
-const customerWrites = (tenant: SeededTenant, waId: string, text?: string) => helperCustomerWrites(net, tenant, waId, text);
+const customerWrites = (tenant: SeededTenant, waId: string, text?: string) =>
+  helperCustomerWrites(net, tenant, waId, text);
 
 describe('the Genesys outbound webhook', () => {
   it("verifies Genesys' base64 signature (derived test vector)", async () => {
@@ -39,7 +52,12 @@ describe('the Genesys outbound webhook', () => {
     const message = agentMessage(tenant, newCustomer(), { text: 'hi' });
     expect((await postGenesys(tenant, message, { secret: 'not-the-secret' })).status).toBe(401);
     expect((await postGenesys(tenant, message, { signature: `sha256=${'ab'.repeat(32)}` })).status).toBe(401);
-    const missing = await exports.default.fetch(new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, { method: 'POST', body: JSON.stringify(message) }));
+    const missing = await exports.default.fetch(
+      new Request(`https://bridge.test/webhooks/genesys/${tenant.id}`, {
+        method: 'POST',
+        body: JSON.stringify(message),
+      }),
+    );
     expect(missing.status).toBe(401);
     expect((await postGenesys({ ...tenant, id: crypto.randomUUID() }, message)).status).toBe(404);
     const invalid = await postGenesys(tenant, { id: 'x', type: 'Text' });
@@ -54,13 +72,28 @@ describe('the Genesys outbound webhook', () => {
     const waId = newCustomer();
     await customerWrites(tenant, waId);
     const rotated = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ outboundWebhookSecret: 'the-new-secret-0123456789' }) }),
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys`, {
+        method: 'PUT',
+        headers: { ...OPERATOR, 'content-type': 'application/json' },
+        body: JSON.stringify({ outboundWebhookSecret: 'the-new-secret-0123456789' }),
+      }),
     );
     expect(rotated.status).toBe(200);
     expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'old secret' }))).status).toBe(200);
-    expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'new secret' }), { secret: 'the-new-secret-0123456789' })).status).toBe(200);
-    expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'x' }), { secret: 'some-other-secret' })).status).toBe(401);
-    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text?.body)).toEqual(['old secret', 'new secret']), WAIT);
+    expect(
+      (
+        await postGenesys(tenant, agentMessage(tenant, waId, { text: 'new secret' }), {
+          secret: 'the-new-secret-0123456789',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await postGenesys(tenant, agentMessage(tenant, waId, { text: 'x' }), { secret: 'some-other-secret' })).status,
+    ).toBe(401);
+    await vi.waitFor(
+      () => expect(sent(tenant).map((m) => m.body.text?.body)).toEqual(['old secret', 'new secret']),
+      WAIT,
+    );
   });
 });
 
@@ -73,7 +106,13 @@ describe('agent messages reach WhatsApp', () => {
     await postGenesys(tenant, message);
     await postGenesys(tenant, message);
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
-    expect(sent(tenant)[0]!.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: waId, type: 'text', text: { body: 'See https://example.com/track', preview_url: true } });
+    expect(sent(tenant)[0]!.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: waId,
+      type: 'text',
+      text: { body: 'See https://example.com/track', preview_url: true },
+    });
     await new Promise((r) => setTimeout(r, 1200));
     expect(sent(tenant)).toHaveLength(1);
   });
@@ -95,13 +134,35 @@ describe('agent messages reach WhatsApp', () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
-    const image = { ...structuredClone(agentImage), id: crypto.randomUUID(), channel: { ...agentImage.channel, to: { id: `+${waId}`, idType: 'Opaque' } }, text: 'Here is the label' };
+    const image = {
+      ...structuredClone(agentImage),
+      id: crypto.randomUUID(),
+      channel: { ...agentImage.channel, to: { id: `+${waId}`, idType: 'Opaque' } },
+      text: 'Here is the label',
+    };
     await postGenesys(tenant, image);
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
-    expect(sent(tenant)[0]!.body).toMatchObject({ type: 'image', image: { link: agentImage.content[0]!.attachment.url, caption: 'Here is the label' } });
+    expect(sent(tenant)[0]!.body).toMatchObject({
+      type: 'image',
+      image: { link: agentImage.content[0]!.attachment.url, caption: 'Here is the label' },
+    });
 
-    const evil = await agentSays(tenant, waId, { content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url: 'https://169.254.169.254/latest/meta-data', mime: 'image/png' } }] });
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === evil.id)).toMatchObject({ status: 'Failed', reasons: [{ code: 'MediaTypeNotAllowed' }] }), WAIT);
+    const evil = await agentSays(tenant, waId, {
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: { mediaType: 'Image', url: 'https://169.254.169.254/latest/meta-data', mime: 'image/png' },
+        },
+      ],
+    });
+    await vi.waitFor(
+      () =>
+        expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === evil.id)).toMatchObject({
+          status: 'Failed',
+          reasons: [{ code: 'MediaTypeNotAllowed' }],
+        }),
+      WAIT,
+    );
     expect(sent(tenant)).toHaveLength(1);
   });
 
@@ -109,16 +170,35 @@ describe('agent messages reach WhatsApp', () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
-    await agentSays(tenant, waId, { content: [{ contentType: 'Attachment', attachment: { mediaType: 'File', url: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc', mime: 'application/pdf', filename: 'invoice.pdf' } }] });
+    await agentSays(tenant, waId, {
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: {
+            mediaType: 'File',
+            url: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc',
+            mime: 'application/pdf',
+            filename: 'invoice.pdf',
+          },
+        },
+      ],
+    });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
-    expect(sent(tenant)[0]!.body).toMatchObject({ type: 'document', document: { link: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc', filename: 'invoice.pdf' } });
+    expect(sent(tenant)[0]!.body).toMatchObject({
+      type: 'document',
+      document: { link: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/abc', filename: 'invoice.pdf' },
+    });
   });
 
   it('quick replies become buttons (up to 3), a list (up to 10), or numbered text', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
-    const replies = (n: number) => Array.from({ length: n }, (_, i) => ({ contentType: 'QuickReply', quickReply: { text: `Option ${i + 1}`, payload: `opt-${i + 1}`, action: 'Message' } }));
+    const replies = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        contentType: 'QuickReply',
+        quickReply: { text: `Option ${i + 1}`, payload: `opt-${i + 1}`, action: 'Message' },
+      }));
     await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(3) });
     await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(5) });
     await agentSays(tenant, waId, { type: 'Structured', text: 'Pick one', content: replies(12) });
@@ -131,28 +211,49 @@ describe('agent messages reach WhatsApp', () => {
     });
     expect(list!.interactive.type).toBe('list');
     expect(list!.interactive.action.sections[0].rows).toHaveLength(5);
-    expect(numbered!.text.body).toBe(['Pick one', ...Array.from({ length: 12 }, (_, i) => `${i + 1}. Option ${i + 1}`)].join('\n'));
+    expect(numbered!.text.body).toBe(
+      ['Pick one', ...Array.from({ length: 12 }, (_, i) => `${i + 1}. Option ${i + 1}`)].join('\n'),
+    );
   });
 
   it("the customer's tap on an agent button reaches Genesys as a structured response to that agent message", async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
-    const question = await agentSays(tenant, waId, { type: 'Structured', text: 'Cancel the order?', content: [{ contentType: 'QuickReply', quickReply: { text: 'Cancel', payload: 'cancel-button' } }] });
+    const question = await agentSays(tenant, waId, {
+      type: 'Structured',
+      text: 'Cancel the order?',
+      content: [{ contentType: 'QuickReply', quickReply: { text: 'Cancel', payload: 'cancel-button' } }],
+    });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
-    const tap = webhookFor(buttonReplyFixture, tenant, { id: uniqueWamid(), from: waId, timestamp: String(Math.floor(Date.now() / 1000)), context: { from: '15550783881', id: sent(tenant)[0]!.wamid } }) as any;
+    const tap = webhookFor(buttonReplyFixture, tenant, {
+      id: uniqueWamid(),
+      from: waId,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      context: { from: '15550783881', id: sent(tenant)[0]!.wamid },
+    }) as any;
     tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
     await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
-    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => c.endpoint === 'structured')).toBe(true), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(net.genesys.callsFor(tenant.genesys.integrationId).some((c) => c.endpoint === 'structured')).toBe(true),
+      WAIT,
+    );
     const structured = net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!;
-    expect(structured.body).toMatchObject({ buttonResponse: { type: 'QuickReply', text: 'Cancel', payload: 'cancel-button' }, originatingMessageId: question.id });
+    expect(structured.body).toMatchObject({
+      buttonResponse: { type: 'QuickReply', text: 'Cancel', payload: 'cancel-button' },
+      originatingMessageId: question.id,
+    });
   });
 
   it('a reply to a customer message quotes it on WhatsApp', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     const customerWamid = await customerWrites(tenant, waId, 'where is my parcel?');
-    await agentSays(tenant, waId, { text: 'On its way', channel: { ...agentMessage(tenant, waId).channel, metadata: { replyToMessageId: customerWamid } } });
+    await agentSays(tenant, waId, {
+      text: 'On its way',
+      channel: { ...agentMessage(tenant, waId).channel, metadata: { replyToMessageId: customerWamid } },
+    });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     expect(sent(tenant)[0]!.body.context).toEqual({ message_id: customerWamid });
   });
@@ -162,12 +263,25 @@ describe('the 24-hour window', () => {
   it('free text outside the window is not sent and the agent gets a Failed receipt saying why; a template still goes', async () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer(); // never wrote: no window
-    net.meta.templates.push({ name: 'order_shipped', language: 'en_US', components: [{ type: 'BODY', text: 'Your order {{1}} has shipped' }] });
+    net.meta.templates.push({
+      name: 'order_shipped',
+      language: 'en_US',
+      components: [{ type: 'BODY', text: 'Your order {{1}} has shipped' }],
+    });
     const text = await agentSays(tenant, waId, { text: 'Are you still there?' });
     const notification = await agentSays(tenant, waId, {
       type: 'Text',
       text: 'Your order 123 has shipped',
-      content: [{ contentType: 'Notification', template: { id: 'order_shipped', language: 'en_US', body: { text: 'Your order {{1}} has shipped', parameters: [{ id: '1', text: '123' }] } } }],
+      content: [
+        {
+          contentType: 'Notification',
+          template: {
+            id: 'order_shipped',
+            language: 'en_US',
+            body: { text: 'Your order {{1}} has shipped', parameters: [{ id: '1', text: '123' }] },
+          },
+        },
+      ],
     });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     expect(sent(tenant)[0]!.body).toEqual({
@@ -175,9 +289,16 @@ describe('the 24-hour window', () => {
       recipient_type: 'individual',
       to: waId,
       type: 'template',
-      template: { name: 'order_shipped', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '123' }] }] },
+      template: {
+        name: 'order_shipped',
+        language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: '123' }] }],
+      },
     });
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === text.id)).toBeDefined(), WAIT);
+    await vi.waitFor(
+      () => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === text.id)).toBeDefined(),
+      WAIT,
+    );
     expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === text.id)).toMatchObject({
       status: 'Failed',
       isFinalReceipt: true,
@@ -200,7 +321,10 @@ describe('receipts', () => {
     for (const status of ['sent', 'read', 'delivered', 'read', 'sent']) {
       await postWebhook(statusWebhook(tenant, wamid, waId, status), { secret: tenant.whatsapp.appSecret });
     }
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']), WAIT);
+    await vi.waitFor(
+      () => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']),
+      WAIT,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const receipts = net.genesys.receiptsFor(tenant.genesys.integrationId);
     expect(receipts).toEqual([
@@ -213,21 +337,43 @@ describe('receipts', () => {
         isFinalReceipt: true,
       },
     ]);
-    const timeline = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/conversations/${waId}`, { headers: OPERATOR }));
+    const timeline = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/conversations/${waId}`, { headers: OPERATOR }),
+    );
     const entries = ((await timeline.json()) as { entries: Array<{ id: string; receipt?: string }> }).entries;
     expect(entries.find((e) => e.id === message.id)?.receipt).toBe('Read');
   });
 
-  it("the fake Genesys refuses Sent and Read receipts with 400, as the real endpoint documents", async () => {
+  it('the fake Genesys refuses Sent and Read receipts with 400, as the real endpoint documents', async () => {
     const tenant = await seedTenant(net);
-    const token = await (await net.genesys.login.fetch(new Request('https://login.genesys.fake/oauth/token', { method: 'POST', headers: { authorization: `Basic ${btoa(`${tenant.genesys.clientId}:${tenant.genesys.clientSecret}`)}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }))).json<{ access_token: string }>();
+    const token = await (
+      await net.genesys.login.fetch(
+        new Request('https://login.genesys.fake/oauth/token', {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${btoa(`${tenant.genesys.clientId}:${tenant.genesys.clientSecret}`)}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        }),
+      )
+    ).json<{ access_token: string }>();
     const post = (status: string) =>
       net.genesys.api.fetch(
-        new Request(`https://api.genesys.fake/api/v2/conversations/messages/${tenant.genesys.integrationId}/inbound/open/receipt`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ id: 'm1', channel: { to: { id: '+447700900000', idType: 'Phone' }, time: new Date().toISOString() }, status, direction: 'Outbound', isFinalReceipt: true }),
-        }),
+        new Request(
+          `https://api.genesys.fake/api/v2/conversations/messages/${tenant.genesys.integrationId}/inbound/open/receipt`,
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              id: 'm1',
+              channel: { to: { id: '+447700900000', idType: 'Phone' }, time: new Date().toISOString() },
+              status,
+              direction: 'Outbound',
+              isFinalReceipt: true,
+            }),
+          },
+        ),
       );
     expect((await post('Sent')).status).toBe(400);
     expect((await post('Read')).status).toBe(400);
@@ -241,13 +387,20 @@ describe('receipts', () => {
     const message = await agentSays(tenant, waId, { text: 'Promo!' });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     const errors = failedStatus.entry[0]!.changes[0]!.value.statuses[0]!.errors;
-    await postWebhook(statusWebhook(tenant, sent(tenant)[0]!.wamid, waId, 'failed', errors), { secret: tenant.whatsapp.appSecret });
+    await postWebhook(statusWebhook(tenant, sent(tenant)[0]!.wamid, waId, 'failed', errors), {
+      secret: tenant.whatsapp.appSecret,
+    });
     await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
     expect(net.genesys.receiptsFor(tenant.genesys.integrationId)[0]).toMatchObject({
       id: message.id,
       status: 'Failed',
       isFinalReceipt: true,
-      reasons: [{ code: 'GeneralError', message: 'WhatsApp 131049: This message was not delivered to maintain healthy ecosystem engagement.' }],
+      reasons: [
+        {
+          code: 'GeneralError',
+          message: 'WhatsApp 131049: This message was not delivered to maintain healthy ecosystem engagement.',
+        },
+      ],
     });
   });
 });
@@ -257,22 +410,44 @@ describe('typing and read marks', () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     const last = await customerWrites(tenant, waId);
-    const event = { ...structuredClone(typingEvent), id: crypto.randomUUID(), channel: { ...typingEvent.channel, to: { id: `+${waId}` } } };
+    const event = {
+      ...structuredClone(typingEvent),
+      id: crypto.randomUUID(),
+      channel: { ...typingEvent.channel, to: { id: `+${waId}` } },
+    };
     expect((await postGenesys(tenant, event)).status).toBe(200);
-    await vi.waitFor(() => expect(net.meta.reads.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId)).toEqual([{ phoneNumberId: tenant.whatsapp.phoneNumberId, messageId: last, typing: true }]), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(net.meta.reads.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId)).toEqual([
+          { phoneNumberId: tenant.whatsapp.phoneNumberId, messageId: last, typing: true },
+        ]),
+      WAIT,
+    );
   });
 
   it('customer messages are marked read when the tenant enables it, and not otherwise', async () => {
     const quiet = await seedTenant(net);
     const reading = await seedTenant(net);
-    await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${reading.id}`, { method: 'PATCH', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ markRead: true }) }));
+    await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${reading.id}`, {
+        method: 'PATCH',
+        headers: { ...OPERATOR, 'content-type': 'application/json' },
+        body: JSON.stringify({ markRead: true }),
+      }),
+    );
     for (const tenant of [quiet, reading]) {
       const waId = newCustomer();
       await customerWrites(tenant, waId);
       await agentSays(tenant, waId, { text: 'On it' });
       await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     }
-    await vi.waitFor(() => expect(net.meta.reads.filter((r) => r.phoneNumberId === reading.whatsapp.phoneNumberId)).toMatchObject([{ typing: false }]), WAIT);
+    await vi.waitFor(
+      () =>
+        expect(net.meta.reads.filter((r) => r.phoneNumberId === reading.whatsapp.phoneNumberId)).toMatchObject([
+          { typing: false },
+        ]),
+      WAIT,
+    );
     expect(net.meta.reads.filter((r) => r.phoneNumberId === quiet.whatsapp.phoneNumberId)).toEqual([]);
   });
 });
@@ -285,7 +460,9 @@ describe('WhatsApp limits and errors', () => {
     for (let i = 1; i <= 6; i++) await agentSays(tenant, waId, { text: `burst ${i}` });
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(6), WAIT);
     expect(sent(tenant).map((m) => m.body.text.body)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `burst ${i}`));
-    expect(net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status !== 200)).toEqual([]);
+    expect(
+      net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status !== 200),
+    ).toEqual([]);
   });
 
   it('131056 (pair rate) and 130429 (throughput) are retried; 131047 is not, and the agent is told', async () => {
@@ -293,16 +470,38 @@ describe('WhatsApp limits and errors', () => {
     const waId = newCustomer();
     await customerWrites(tenant, waId);
     const route = new RegExp(`/messages/${tenant.whatsapp.phoneNumberId}$`);
-    net.meta.script.push(route, { status: 400, body: FakeMeta.error(131056, '(Business Account, Consumer Account) pair rate limit hit') });
+    net.meta.script.push(route, {
+      status: 400,
+      body: FakeMeta.error(131056, '(Business Account, Consumer Account) pair rate limit hit'),
+    });
     net.meta.script.push(route, { status: 400, body: FakeMeta.error(130429, 'Rate limit hit') });
     await agentSays(tenant, waId, { text: 'retried' });
     await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['retried']), WAIT);
 
-    net.meta.script.push(route, { status: 400, body: FakeMeta.error(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed') });
+    net.meta.script.push(route, {
+      status: 400,
+      body: FakeMeta.error(
+        131047,
+        'Re-engagement message',
+        'Message failed to send because more than 24 hours have passed',
+      ),
+    });
     const refused = await agentSays(tenant, waId, { text: 'too late' });
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === refused.id)).toMatchObject({ status: 'Failed', reasons: [{ code: 'MessageNotAllowed' }] }), WAIT);
-    expect(net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 400)).toHaveLength(3);
-    expect((await listFailures(env, tenant.id)).find((f) => f.externalId === refused.id)).toMatchObject({ direction: 'outbound', code: 'MessageNotAllowed' });
+    await vi.waitFor(
+      () =>
+        expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === refused.id)).toMatchObject({
+          status: 'Failed',
+          reasons: [{ code: 'MessageNotAllowed' }],
+        }),
+      WAIT,
+    );
+    expect(
+      net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 400),
+    ).toHaveLength(3);
+    expect((await listFailures(env, tenant.id)).find((f) => f.externalId === refused.id)).toMatchObject({
+      direction: 'outbound',
+      code: 'MessageNotAllowed',
+    });
   });
 
   it('error 190 holds the number without spending attempts, shows the credential broken, and a working token sends what was held, in order', async () => {
@@ -312,30 +511,57 @@ describe('WhatsApp limits and errors', () => {
     await customerWrites(tenant, bob);
     net.meta.phoneNumbers.set(tenant.whatsapp.phoneNumberId, 'token-rotated-at-meta');
     await agentSays(tenant, alice, { text: 'first' });
-    await vi.waitFor(async () => expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('broken'), WAIT);
+    await vi.waitFor(
+      async () => expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('broken'),
+      WAIT,
+    );
     await agentSays(tenant, alice, { text: 'second' });
     await agentSays(tenant, bob, { text: 'for bob' });
-    const view = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}`, { headers: OPERATOR }));
+    const view = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}`, { headers: OPERATOR }),
+    );
     expect(await view.json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
 
     // Longer than every retry of MAX_DELIVERY_ATTEMPTS (4) with RETRY_BASE_MS (20) would take.
     await new Promise((r) => setTimeout(r, 3000));
-    const refused = net.meta.sendRequests.filter((r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 401);
+    const refused = net.meta.sendRequests.filter(
+      (r) => r.phoneNumberId === tenant.whatsapp.phoneNumberId && r.status === 401,
+    );
     expect(refused).toHaveLength(1); // the send that found out; the others waited without trying
     expect(await listDeadLetters(env, tenant.id)).toEqual([]);
     expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.status === 'Failed')).toEqual([]);
-    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toMatchObject([{ reason: 'credential', until: null }]);
+    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toMatchObject([
+      { reason: 'credential', until: null },
+    ]);
 
     // A token Meta also refuses keeps the hold.
     const put = (accessToken: string) =>
-      exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, { method: 'PUT', headers: { ...OPERATOR, 'content-type': 'application/json' }, body: JSON.stringify({ accessToken }) }));
+      exports.default.fetch(
+        new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, {
+          method: 'PUT',
+          headers: { ...OPERATOR, 'content-type': 'application/json' },
+          body: JSON.stringify({ accessToken }),
+        }),
+      );
     expect(await (await put('another-bad-token')).json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
     await new Promise((r) => setTimeout(r, 500));
     expect(sent(tenant)).toEqual([]);
 
     expect(await (await put('token-rotated-at-meta')).json()).toMatchObject({ whatsapp: { credentialStatus: 'ok' } });
-    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body).sort()).toEqual(['first', 'for bob', 'second']), WAIT);
-    expect(sent(tenant).filter((m) => m.body.to === alice).map((m) => m.body.text.body)).toEqual(['first', 'second']);
+    await vi.waitFor(
+      () =>
+        expect(
+          sent(tenant)
+            .map((m) => m.body.text.body)
+            .sort(),
+        ).toEqual(['first', 'for bob', 'second']),
+      WAIT,
+    );
+    expect(
+      sent(tenant)
+        .filter((m) => m.body.to === alice)
+        .map((m) => m.body.text.body),
+    ).toEqual(['first', 'second']);
     expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok');
     expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toEqual([]);
   });
@@ -358,10 +584,26 @@ describe('WhatsApp limits and errors', () => {
     const message = await agentSays(tenant, waId, { text: 'eventually' });
     await vi.waitFor(async () => expect(await listDeadLetters(env, tenant.id)).toHaveLength(1), WAIT);
     const [dead] = await listDeadLetters(env, tenant.id);
-    expect(dead).toMatchObject({ queue: 'outbound', externalId: message.id, errorCode: 'whatsapp_131000', attempts: 4 });
-    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === message.id)).toMatchObject({ status: 'Failed' }), WAIT);
+    expect(dead).toMatchObject({
+      queue: 'outbound',
+      externalId: message.id,
+      errorCode: 'whatsapp_131000',
+      attempts: 4,
+    });
+    await vi.waitFor(
+      () =>
+        expect(net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === message.id)).toMatchObject({
+          status: 'Failed',
+        }),
+      WAIT,
+    );
 
-    const replay = await exports.default.fetch(new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, { method: 'POST', headers: OPERATOR }));
+    const replay = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, {
+        method: 'POST',
+        headers: OPERATOR,
+      }),
+    );
     expect(replay.status).toBe(202);
     await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['eventually']), WAIT);
   });

@@ -16,7 +16,13 @@ describe('secrets at rest', () => {
       await env.DB.prepare('SELECT * FROM genesys_configs WHERE tenant_id = ?').bind(tenant.id).first(),
     ];
     const dump = JSON.stringify(rows);
-    for (const secret of [tenant.whatsapp.accessToken, tenant.whatsapp.appSecret, tenant.whatsapp.verifyToken, tenant.genesys.clientSecret, tenant.genesys.outboundWebhookSecret]) {
+    for (const secret of [
+      tenant.whatsapp.accessToken,
+      tenant.whatsapp.appSecret,
+      tenant.whatsapp.verifyToken,
+      tenant.genesys.clientSecret,
+      tenant.genesys.outboundWebhookSecret,
+    ]) {
       expect(dump).not.toContain(secret);
     }
     expect(dump).toContain('v1:');
@@ -32,8 +38,12 @@ describe('secrets at rest', () => {
   it("a ciphertext copied into another tenant's row does not decrypt", async () => {
     const a = await seedTenant(undefined);
     const b = await seedTenant(undefined);
-    const stolen = await env.DB.prepare('SELECT app_secret_enc FROM whatsapp_configs WHERE tenant_id = ?').bind(a.id).first<{ app_secret_enc: string }>();
-    await env.DB.prepare('UPDATE whatsapp_configs SET app_secret_enc = ? WHERE tenant_id = ?').bind(stolen!.app_secret_enc, b.id).run();
+    const stolen = await env.DB.prepare('SELECT app_secret_enc FROM whatsapp_configs WHERE tenant_id = ?')
+      .bind(a.id)
+      .first<{ app_secret_enc: string }>();
+    await env.DB.prepare('UPDATE whatsapp_configs SET app_secret_enc = ? WHERE tenant_id = ?')
+      .bind(stolen!.app_secret_enc, b.id)
+      .run();
     forgetTenant(b.id);
     await expect(loadTenant(env, b.id)).rejects.toThrow();
   });

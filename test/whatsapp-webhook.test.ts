@@ -42,7 +42,11 @@ async function post(
   headers: Record<string, string>,
   host = 'bridge.test',
 ): Promise<Response> {
-  return app.request(`https://${host}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw }, target.env);
+  return app.request(
+    `https://${host}/webhooks/whatsapp`,
+    { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw },
+    target.env,
+  );
 }
 
 async function signed(tenant: SeededTenant, body: unknown) {
@@ -70,11 +74,17 @@ describe("Meta's subscription handshake (GET)", () => {
   });
 
   it('refuses a wrong token with 403 and a missing parameter with 400', async () => {
-    const wrong = await exports.default.fetch('https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope');
+    const wrong = await exports.default.fetch(
+      'https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope',
+    );
     expect(wrong.status).toBe(403);
-    const missing = await exports.default.fetch('https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=x');
+    const missing = await exports.default.fetch(
+      'https://bridge.test/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=x',
+    );
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ error: { code: 'invalid_body', issues: [{ path: 'hub.challenge' }] } });
+    expect(await missing.json()).toMatchObject({
+      error: { code: 'invalid_body', issues: [{ path: 'hub.challenge' }] },
+    });
   });
 });
 
@@ -87,7 +97,15 @@ describe('X-Hub-Signature-256', () => {
 
   it('accepts the real Meta-signed webhook captured by pywa, byte for byte', async () => {
     expect(pywaRaw).toBe(pywaVector.raw_body);
-    await seedTenant(net, { whatsapp: { phoneNumberId: '277321005464405', wabaId: '264937493375603', accessToken: 'x', appSecret: pywaVector.app_secret, verifyToken: `v-${crypto.randomUUID()}` } });
+    await seedTenant(net, {
+      whatsapp: {
+        phoneNumberId: '277321005464405',
+        wabaId: '264937493375603',
+        accessToken: 'x',
+        appSecret: pywaVector.app_secret,
+        verifyToken: `v-${crypto.randomUUID()}`,
+      },
+    });
     const target = recordingEnv();
     const res = await post(target, pywaRaw, { 'x-hub-signature-256': pywaVector.x_hub_signature_256 });
     expect(res.status).toBe(200);
@@ -136,7 +154,9 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
     const tenant = await seedTenant(net);
     const huge = JSON.stringify({ ...webhookFor(textFixture, tenant), padding: 'x'.repeat(5 * 1024 * 1024) });
     const target = recordingEnv();
-    const res = await post(target, huge, { 'x-hub-signature-256': await metaSignature(huge, tenant.whatsapp.appSecret) });
+    const res = await post(target, huge, {
+      'x-hub-signature-256': await metaSignature(huge, tenant.whatsapp.appSecret),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(target.sent).toEqual([]);
@@ -154,7 +174,12 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
     });
     const res = await app.request(
       'https://bridge.test/webhooks/whatsapp',
-      { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body: stream, duplex: 'half' } as RequestInit,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit,
       target.env,
     );
     expect(res.status).toBe(413);
@@ -163,7 +188,9 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
 
   it('400 for a body that is not JSON', async () => {
     const target = recordingEnv();
-    const res = await post(target, '{"object": "whatsapp_business_account", ', { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}` });
+    const res = await post(target, '{"object": "whatsapp_business_account", ', {
+      'x-hub-signature-256': `sha256=${'a'.repeat(64)}`,
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'malformed_json' } });
     expect(target.sent).toEqual([]);
@@ -171,7 +198,10 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
 
   it('400 with field errors for a signed body that is not a WhatsApp webhook', async () => {
     const tenant = await seedTenant(net);
-    const body = webhookFor(textFixture, tenant) as { object: string; entry: Array<{ changes: Array<{ value: { messages: Array<Record<string, unknown>> } }> }> };
+    const body = webhookFor(textFixture, tenant) as {
+      object: string;
+      entry: Array<{ changes: Array<{ value: { messages: Array<Record<string, unknown>> } }> }>;
+    };
     body.object = 'page';
     delete body.entry[0]!.changes[0]!.value.messages[0]!.timestamp;
     const target = recordingEnv();
@@ -180,7 +210,9 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
     expect(res.status).toBe(400);
     const json = (await res.json()) as { error: { code: string; issues: Array<{ path: string }> } };
     expect(json.error.code).toBe('invalid_body');
-    expect(json.error.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['object', 'entry.0.changes.0.value.messages.0.timestamp']));
+    expect(json.error.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['object', 'entry.0.changes.0.value.messages.0.timestamp']),
+    );
     expect(target.sent).toEqual([]);
   });
 
@@ -191,7 +223,9 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
     const target = recordingEnv();
     const res = await post(target, raw, { 'x-hub-signature-256': await metaSignature(raw, 'whatever') });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: { code: 'unknown_tenant', message: expect.stringContaining('999000999000') } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'unknown_tenant', message: expect.stringContaining('999000999000') },
+    });
     expect(target.sent).toEqual([]);
   });
 
@@ -221,7 +255,9 @@ describe('what one webhook becomes', () => {
   it('one queue message per message, status and error, each tagged with its tenant', async () => {
     const tenant = await seedTenant(net);
     const body = webhookFor(textFixture, tenant) as { entry: Array<{ changes: unknown[] }> };
-    const second = webhookFor(textFixture, tenant, { id: uniqueWamid(), from: '447700900123' }) as { entry: Array<{ changes: unknown[] }> };
+    const second = webhookFor(textFixture, tenant, { id: uniqueWamid(), from: '447700900123' }) as {
+      entry: Array<{ changes: unknown[] }>;
+    };
     const status = webhookFor(statusFixture, tenant) as { entry: Array<{ changes: unknown[] }> };
     const errors = webhookFor(errorsFixture, tenant) as { entry: Array<{ changes: unknown[] }> };
     body.entry[0]!.changes.push(...second.entry[0]!.changes, ...status.entry[0]!.changes, ...errors.entry[0]!.changes);
@@ -229,7 +265,12 @@ describe('what one webhook becomes', () => {
     const { raw, headers } = await signed(tenant, body);
     const res = await post(target, raw, headers);
     expect(res.status).toBe(200);
-    expect(target.sent.map((m) => (m as { kind: string }).kind)).toEqual(['wa_message', 'wa_message', 'wa_status', 'wa_notice']);
+    expect(target.sent.map((m) => (m as { kind: string }).kind)).toEqual([
+      'wa_message',
+      'wa_message',
+      'wa_status',
+      'wa_notice',
+    ]);
     expect(target.sent.every((m) => (m as { tenantId: string }).tenantId === tenant.id)).toBe(true);
     expect(target.sent[1]).toMatchObject({ waId: '447700900123' });
   });

@@ -25,7 +25,11 @@ export const app = new Hono<AppEnv>()
   .route('/media', mediaRoutes)
   .use('/api/*', async function dashboardCors(c, next) {
     // The dashboard (Pages) and the agent widget call the API from their own origins.
-    return cors({ origin: (origin) => (config(c.env).DASHBOARD_ORIGINS.includes(origin) ? origin : null), allowHeaders: ['authorization', 'content-type', 'x-api-key'], maxAge: 600 })(c, next);
+    return cors({
+      origin: (origin) => (config(c.env).DASHBOARD_ORIGINS.includes(origin) ? origin : null),
+      allowHeaders: ['authorization', 'content-type', 'x-api-key'],
+      maxAge: 600,
+    })(c, next);
   })
   .route('/api/widget', widgetRoutes)
   .route('/api', adminRoutes);
@@ -35,9 +39,16 @@ app.notFound((c) => c.json(new AppError('not_found', 404, `no route for ${c.req.
 app.onError((err, c) => {
   if (err instanceof AppError) return c.json(err.toJSON(), err.status, err.headers);
   if (err instanceof HTTPException) {
-    return c.json({ error: { code: err.status === 413 ? 'payload_too_large' : 'invalid_body', message: err.message } }, err.status);
+    return c.json(
+      { error: { code: err.status === 413 ? 'payload_too_large' : 'invalid_body', message: err.message } },
+      err.status,
+    );
   }
   // Anything else is our bug: log it with the request id, tell the client nothing internal.
-  log.error('http.unhandled', { requestId: c.get('requestId'), path: c.req.path, error: err instanceof Error ? err.message : String(err) });
+  log.error('http.unhandled', {
+    requestId: c.get('requestId'),
+    path: c.req.path,
+    error: err instanceof Error ? err.message : String(err),
+  });
   return c.json(new AppError('internal_error', 500, `internal error (request ${c.get('requestId')})`).toJSON(), 500);
 });

@@ -64,11 +64,18 @@ const int = (fallback: number) =>
 
 export const Config = z.object({
   PUBLIC_BASE_URL: z.url().transform((v) => v.replace(/\/+$/, '')),
-  BASE_DOMAIN: z.string().optional().transform((v) => v?.toLowerCase() || undefined),
+  BASE_DOMAIN: z
+    .string()
+    .optional()
+    .transform((v) => v?.toLowerCase() || undefined),
   GRAPH_API_BASE: optionalUrl,
   GENESYS_API_BASE: optionalUrl,
   GENESYS_LOGIN_BASE: optionalUrl,
-  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).optional().default('v23.0'),
+  GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .optional()
+    .default('v23.0'),
   /** Webhook bodies above this are refused with 413 before being buffered. */
   MAX_WEBHOOK_BYTES: int(3 * 1024 * 1024),
   /** How long an inbound message waits for earlier-timestamped siblings before it is forwarded. */
@@ -85,7 +92,12 @@ export const Config = z.object({
   DASHBOARD_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   /**
    * Hosts whose https links agent attachments may use (comma-separated; a leading dot matches
    * subdomains). WhatsApp fetches these links itself; the bridge never does.
@@ -94,7 +106,10 @@ export const Config = z.object({
     .string()
     .optional()
     .transform((v) =>
-      (v || '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud,.us-gov-pure.cloud,.eusc-pure.cloud')
+      (
+        v ||
+        '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud,.us-gov-pure.cloud,.eusc-pure.cloud'
+      )
         .split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),

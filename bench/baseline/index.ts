@@ -18,8 +18,15 @@ export default {
   async fetch(request, env) {
     const signature = request.headers.get('x-hub-signature-256')?.slice(7) ?? '';
     const raw = await request.arrayBuffer();
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(env.APP_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-    if (signature.length !== 64 || !(await crypto.subtle.verify('HMAC', key, fromHex(signature), raw))) return new Response('forbidden', { status: 401 });
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(env.APP_SECRET),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
+    if (signature.length !== 64 || !(await crypto.subtle.verify('HMAC', key, fromHex(signature), raw)))
+      return new Response('forbidden', { status: 401 });
     await env.QUEUE.send(new TextDecoder().decode(raw));
     return new Response('ok');
   },

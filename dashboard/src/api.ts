@@ -4,7 +4,16 @@
  * typecheck rather than its users.
  */
 import type { z } from 'zod';
-import type { ApiKeyView, ConnectionCheck, ConversationView, MetricsView, TenantView, TimelineView, UserView, WebhookSetup } from '../../workers/routes/admin.schemas';
+import type {
+  ApiKeyView,
+  ConnectionCheck,
+  ConversationView,
+  MetricsView,
+  TenantView,
+  TimelineView,
+  UserView,
+  WebhookSetup,
+} from '../../workers/routes/admin.schemas';
 
 export type Tenant = z.infer<typeof TenantView>;
 export type Setup = z.infer<typeof WebhookSetup>;
@@ -14,12 +23,40 @@ export type User = z.infer<typeof UserView>;
 export type Conversation = z.infer<typeof ConversationView>;
 export type Timeline = z.infer<typeof TimelineView>;
 export type Metrics = z.infer<typeof MetricsView>;
-export interface AuditEntry { id: string; actor: string; action: string; target: string | null; detail: string; createdAt: number }
-export interface FailureRow { id: string; direction: string; externalId: string | null; code: string; detail: string; createdAt: number }
-export interface DeadLetterRow { id: string; queue: string; externalId: string | null; errorCode: string; errorDetail: string; attempts: number; replayedAt: number | null; createdAt: number }
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: string;
+  createdAt: number;
+}
+export interface FailureRow {
+  id: string;
+  direction: string;
+  externalId: string | null;
+  code: string;
+  detail: string;
+  createdAt: number;
+}
+export interface DeadLetterRow {
+  id: string;
+  queue: string;
+  externalId: string | null;
+  errorCode: string;
+  errorDetail: string;
+  attempts: number;
+  replayedAt: number | null;
+  createdAt: number;
+}
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly issues: Array<{ path: string; message: string }> = []) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: Array<{ path: string; message: string }> = [],
+  ) {
     super(message);
   }
 }
@@ -41,11 +78,22 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   const token = session.get();
   const res = await fetch(`${apiBase}/api${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
-  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; issues?: Array<{ path: string; message: string }> } };
-  if (!res.ok) throw new ApiError(res.status, json.error?.code ?? 'error', json.error?.message ?? res.statusText, json.error?.issues);
+  const json = (await res.json().catch(() => ({}))) as {
+    error?: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
+  };
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      json.error?.code ?? 'error',
+      json.error?.message ?? res.statusText,
+      json.error?.issues,
+    );
   return json as T;
 }

@@ -1,7 +1,11 @@
 /** A tiny DOM builder: text always goes in as text nodes, never as HTML. */
 type Child = Node | string | number | null | undefined | false;
 
-export function h(tag: string, attrs: Record<string, string | number | boolean | undefined | ((e: Event) => void)> = {}, ...children: Array<Child | Child[]>): HTMLElement {
+export function h(
+  tag: string,
+  attrs: Record<string, string | number | boolean | undefined | ((e: Event) => void)> = {},
+  ...children: Array<Child | Child[]>
+): HTMLElement {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -18,7 +22,11 @@ export function h(tag: string, attrs: Record<string, string | number | boolean |
 export const time = (ms: number | null | undefined) => (ms ? new Date(ms).toLocaleString() : '—');
 
 export function copyButton(text: string): HTMLElement {
-  return h('button', { class: 'small', type: 'button', onclick: () => void navigator.clipboard?.writeText(text) }, 'Copy');
+  return h(
+    'button',
+    { class: 'small', type: 'button', onclick: () => void navigator.clipboard?.writeText(text) },
+    'Copy',
+  );
 }
 
 /** Reads a form into a flat record of its named fields. */

@@ -12,9 +12,28 @@ const params = new URLSearchParams(location.search);
 const root = document.getElementById('widget')!;
 const show = (...nodes: Array<Node | string>) => root.replaceChildren(...nodes);
 
-interface HistoryEntry { id: string; direction: 'inbound' | 'outbound'; at: number; type: string; text?: string; media?: { url: string; mime: string }; state: string; receipt?: string }
-interface View { customer: { name: string | null; waId: string }; window: { open: boolean; closesAt: number | null }; history: HistoryEntry[]; agent: { name: string } }
-interface Template { name: string; language: string; body: string; parameters: number }
+interface HistoryEntry {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  at: number;
+  type: string;
+  text?: string;
+  media?: { url: string; mime: string };
+  state: string;
+  receipt?: string;
+}
+interface View {
+  customer: { name: string | null; waId: string };
+  window: { open: boolean; closesAt: number | null };
+  history: HistoryEntry[];
+  agent: { name: string };
+}
+interface Template {
+  name: string;
+  language: string;
+  body: string;
+  parameters: number;
+}
 
 async function config(): Promise<{ apiBase: string; genesysLoginBase?: string }> {
   return (await fetch('config.json')).json();
@@ -59,25 +78,49 @@ async function main() {
   const api = cfg.apiBase.replace(/\/+$/, '');
   const loginBase = cfg.genesysLoginBase ?? `https://login.${params.get('region') ?? 'mypurecloud.com'}`;
   const conversationId = params.get('gcConversationId');
-  if (!conversationId || !params.get('tenant')) return show(h('p', { class: 'error' }, 'This widget needs ?tenant=…&gcConversationId={{gcConversationId}} in its URL.'));
+  if (!conversationId || !params.get('tenant'))
+    return show(
+      h('p', { class: 'error' }, 'This widget needs ?tenant=…&gcConversationId={{gcConversationId}} in its URL.'),
+    );
   const token = agentToken(loginBase);
   if (!token) return;
 
-  const sessionRes = await fetch(`${api}/api/widget/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: params.get('tenant'), conversationId, accessToken: token }) });
+  const sessionRes = await fetch(`${api}/api/widget/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: params.get('tenant'), conversationId, accessToken: token }),
+  });
   const session = (await sessionRes.json()) as { token?: string; error?: { message: string } };
-  if (!sessionRes.ok || !session.token) return show(h('p', { class: 'error', 'data-testid': 'widget-error' }, session.error?.message ?? 'Could not verify you with Genesys.'));
+  if (!sessionRes.ok || !session.token)
+    return show(
+      h(
+        'p',
+        { class: 'error', 'data-testid': 'widget-error' },
+        session.error?.message ?? 'Could not verify you with Genesys.',
+      ),
+    );
   const auth = { authorization: `Bearer ${session.token}` };
 
   const render = async () => {
     const view = (await (await fetch(`${api}/api/widget/conversation`, { headers: auth })).json()) as View;
-    const templates = ((await (await fetch(`${api}/api/widget/templates`, { headers: auth })).json()) as { items?: Template[] }).items ?? [];
+    const templates =
+      ((await (await fetch(`${api}/api/widget/templates`, { headers: auth })).json()) as { items?: Template[] })
+        .items ?? [];
     const params = h('div', { 'data-testid': 'template-params' });
-    const select = h('select', { 'data-testid': 'template-select' }, templates.map((t, i) => h('option', { value: String(i) }, `${t.name} (${t.language})`))) as HTMLSelectElement;
+    const select = h(
+      'select',
+      { 'data-testid': 'template-select' },
+      templates.map((t, i) => h('option', { value: String(i) }, `${t.name} (${t.language})`)),
+    ) as HTMLSelectElement;
     const preview = h('p', { class: 'preview', 'data-testid': 'template-preview' });
     const pick = () => {
       const t = templates[Number(select.value)];
       preview.textContent = t?.body ?? '';
-      params.replaceChildren(...Array.from({ length: t?.parameters ?? 0 }, (_, i) => h('input', { placeholder: `{{${i + 1}}}`, 'data-testid': `template-param-${i + 1}` })));
+      params.replaceChildren(
+        ...Array.from({ length: t?.parameters ?? 0 }, (_, i) =>
+          h('input', { placeholder: `{{${i + 1}}}`, 'data-testid': `template-param-${i + 1}` }),
+        ),
+      );
     };
     select.onchange = pick;
     pick();
@@ -86,19 +129,54 @@ async function main() {
       const t = templates[Number(select.value)];
       if (!t) return;
       const values = [...params.querySelectorAll('input')].map((i) => (i as HTMLInputElement).value);
-      const res = await fetch(`${api}/api/widget/template`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: t.name, language: t.language, parameters: values }) });
-      status.textContent = res.ok ? 'Template sent.' : `Not sent: ${((await res.json()) as { error?: { message: string } }).error?.message ?? res.status}`;
+      const res = await fetch(`${api}/api/widget/template`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: t.name, language: t.language, parameters: values }),
+      });
+      status.textContent = res.ok
+        ? 'Template sent.'
+        : `Not sent: ${((await res.json()) as { error?: { message: string } }).error?.message ?? res.status}`;
       setTimeout(() => void render(), 2500);
     };
     show(
-      h('header', {}, h('strong', { 'data-testid': 'customer-name' }, view.customer.name ?? 'WhatsApp customer'), ' ', h('span', { 'data-testid': 'customer-number' }, `+${view.customer.waId}`)),
+      h(
+        'header',
+        {},
+        h('strong', { 'data-testid': 'customer-name' }, view.customer.name ?? 'WhatsApp customer'),
+        ' ',
+        h('span', { 'data-testid': 'customer-number' }, `+${view.customer.waId}`),
+      ),
       h('p', {}, '24-hour window: ', countdown(view.window.closesAt)),
       h(
         'ol',
         { class: 'history', 'data-testid': 'history' },
-        view.history.map((e) => h('li', { class: e.direction, 'data-testid': 'history-entry' }, h('small', {}, `${time(e.at)} · ${e.direction === 'inbound' ? 'customer' : 'agent'}`), e.media && e.media.mime.startsWith('image/') ? h('img', { src: e.media.url, alt: 'media', 'data-testid': 'history-image' }) : e.media ? h('a', { href: e.media.url, target: '_blank' }, 'attachment') : null, h('div', {}, e.text ?? `[${e.type}]`), h('small', {}, [e.state, e.receipt].filter(Boolean).join(' · ')))),
+        view.history.map((e) =>
+          h(
+            'li',
+            { class: e.direction, 'data-testid': 'history-entry' },
+            h('small', {}, `${time(e.at)} · ${e.direction === 'inbound' ? 'customer' : 'agent'}`),
+            e.media?.mime.startsWith('image/')
+              ? h('img', { src: e.media.url, alt: 'media', 'data-testid': 'history-image' })
+              : e.media
+                ? h('a', { href: e.media.url, target: '_blank' }, 'attachment')
+                : null,
+            h('div', {}, e.text ?? `[${e.type}]`),
+            h('small', {}, [e.state, e.receipt].filter(Boolean).join(' · ')),
+          ),
+        ),
       ),
-      h('section', { class: view.window.open ? 'card' : 'card attention' }, h('h2', {}, view.window.open ? 'Send an approved template' : 'Window closed: send an approved template'), select, preview, params, h('button', { onclick: () => void send(), 'data-testid': 'send-template' }, 'Send template'), ' ', status),
+      h(
+        'section',
+        { class: view.window.open ? 'card' : 'card attention' },
+        h('h2', {}, view.window.open ? 'Send an approved template' : 'Window closed: send an approved template'),
+        select,
+        preview,
+        params,
+        h('button', { onclick: () => void send(), 'data-testid': 'send-template' }, 'Send template'),
+        ' ',
+        status,
+      ),
     );
   };
   await render();

@@ -18,7 +18,11 @@ let page: Page;
 const T = { timeout: 30_000 };
 
 async function sim(path: string, body: unknown) {
-  const res = await fetch(`${sandbox.urls.sim}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sandbox.urls.sim}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -93,7 +97,9 @@ describe('the admin dashboard', () => {
     await page.getByTestId('credentials').waitFor(T);
     expect(await page.getByTestId('credentials').textContent()).not.toContain('sandbox-demo-app-secret');
     await page.getByTestId('test-connection').click();
-    await expect.poll(() => page.getByTestId('connection-result').textContent(), T).toMatch(/WhatsApp: OK.*Genesys: OK/s);
+    await expect
+      .poll(() => page.getByTestId('connection-result').textContent(), T)
+      .toMatch(/WhatsApp: OK.*Genesys: OK/s);
     await shot('05-tenant-overview');
   });
 
@@ -108,18 +114,31 @@ describe('the admin dashboard', () => {
   it('lists dead letters and replays one', async () => {
     await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
     await expect
-      .poll(async () => {
-        await page.reload();
-        await page.getByTestId('dead-letters').waitFor(T);
-        return page.getByTestId('replay').count();
-      }, { timeout: 60_000, interval: 1000 })
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByTestId('dead-letters').waitFor(T);
+          return page.getByTestId('replay').count();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
       .toBe(1);
     await shot('07-dead-letters');
     await page.getByTestId('replay').click();
     await page.getByTestId('dead-letters').getByText('replayed').waitFor(T);
     // the replayed message reaches the customer's phone
-    const texts = async () => ((await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone as Array<{ text?: string }>).map((p) => p.text);
-    await expect.poll(async () => (await texts()).filter((t) => t === 'Sorry about that! Let me look.' || t === 'This one hits an outage').length, T).toBe(2);
+    const texts = async () =>
+      ((await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone as Array<{ text?: string }>).map(
+        (p) => p.text,
+      );
+    await expect
+      .poll(
+        async () =>
+          (await texts()).filter((t) => t === 'Sorry about that! Let me look.' || t === 'This one hits an outage')
+            .length,
+        T,
+      )
+      .toBe(2);
   });
 
   it('charts messages, failures and latency per hour', async () => {
@@ -167,7 +186,12 @@ describe('the agent widget', () => {
     expect(await page.getByTestId('customer-name').textContent()).toBe('Demo Customer');
     expect(await page.getByTestId('customer-number').textContent()).toBe('+447700900123');
     expect(await page.getByTestId('window-countdown').textContent()).toMatch(/^open for \d\d:\d\d:\d\d$/);
-    await expect.poll(() => page.getByTestId('history-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), T).toBe(80);
+    await expect
+      .poll(
+        () => page.getByTestId('history-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
+        T,
+      )
+      .toBe(80);
     expect(await page.getByTestId('history').textContent()).toContain('Hello, I need help with my order');
 
     await page.getByTestId('template-select').selectOption({ label: 'follow_up (en_US)' });
@@ -176,7 +200,13 @@ describe('the agent widget', () => {
     await page.getByTestId('send-template').click();
     await expect.poll(() => page.getByTestId('template-status').textContent(), T).toBe('Template sent.');
     await expect
-      .poll(async () => (await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone.some((p: { template?: string }) => p.template === 'Hi Demo Customer, do you still need help with your order?'), T)
+      .poll(
+        async () =>
+          (await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone.some(
+            (p: { template?: string }) => p.template === 'Hi Demo Customer, do you still need help with your order?',
+          ),
+        T,
+      )
       .toBe(true);
   });
 });

@@ -16,7 +16,13 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ bridgePort: 8797, simPort: 8798, dashboardPort: 8799, stateDir: mkdtempSync(path.join(tmpdir(), 'sandbox-e2e-')), quiet: true });
+  sandbox = await startSandbox({
+    bridgePort: 8797,
+    simPort: 8798,
+    dashboardPort: 8799,
+    stateDir: mkdtempSync(path.join(tmpdir(), 'sandbox-e2e-')),
+    quiet: true,
+  });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
 });
@@ -33,12 +39,16 @@ const phoneMessages = () => page.getByTestId('phone-chat').getByTestId('phone-ms
 describe('the sandbox conversation', () => {
   it('crosses the bridge both ways: text, images, typing, receipts, buttons and a template', async () => {
     await page.goto(sandbox.urls.sim);
-    await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 }).toBe('connected to the bridge');
+    await expect
+      .poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 })
+      .toBe('connected to the bridge');
 
     // Customer → agent: text
     await page.getByTestId('phone-input').fill('Hi, where is my order?');
     await page.getByTestId('phone-send').click();
-    await expect.poll(() => agentMessages().filter({ hasText: 'Hi, where is my order?' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => agentMessages().filter({ hasText: 'Hi, where is my order?' }).count(), { timeout: 20_000 })
+      .toBe(1);
     await shot('1-customer-text');
 
     // Customer → agent: an image, fetched by the agent's browser through the bridge's signed media URL
@@ -46,7 +56,9 @@ describe('the sandbox conversation', () => {
     await page.getByTestId('phone-send-image').click();
     const agentImage = page.getByTestId('agent-chat').getByTestId('agent-image');
     await expect.poll(() => agentImage.count(), { timeout: 20_000 }).toBe(1);
-    await expect.poll(() => agentImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(80);
+    await expect
+      .poll(() => agentImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 })
+      .toBe(80);
     expect(await agentImage.getAttribute('src')).toContain(`${sandbox.urls.bridge}/media/`);
     await shot('2-customer-image');
 
@@ -59,15 +71,21 @@ describe('the sandbox conversation', () => {
     // API accepts, even though WhatsApp also reports read); the customer's messages turn blue.
     await page.getByTestId('agent-input').fill('Let me check that for you.');
     await page.getByTestId('agent-send').click();
-    await expect.poll(() => phoneMessages().filter({ hasText: 'Let me check that for you.' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => phoneMessages().filter({ hasText: 'Let me check that for you.' }).count(), { timeout: 20_000 })
+      .toBe(1);
     const receipt = agentMessages().filter({ hasText: 'Let me check that for you.' }).getByTestId('receipt');
     await expect.poll(() => receipt.getAttribute('data-receipt'), { timeout: 20_000 }).toBe('Delivered');
-    await expect.poll(() => page.getByTestId('phone-chat').locator('[data-ticks="read"]').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => page.getByTestId('phone-chat').locator('[data-ticks="read"]').count(), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
     await shot('4-agent-text-delivered');
 
     // Agent → customer: an image
     await page.getByTestId('agent-send-image').click();
-    await expect.poll(() => page.getByTestId('phone-chat').getByTestId('phone-image').count(), { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('phone-chat').getByTestId('phone-image').count(), { timeout: 20_000 })
+      .toBe(2);
 
     // Agent buttons → the customer taps one → the agent sees the answer
     await page.getByTestId('agent-send-buttons').click();
@@ -80,7 +98,11 @@ describe('the sandbox conversation', () => {
 
     // Agent template → rendered on the phone from the approved template
     await page.getByTestId('agent-send-template').click();
-    await expect.poll(() => phoneMessages().filter({ hasText: 'Hi Demo Customer, your order A-1042 is on its way' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => phoneMessages().filter({ hasText: 'Hi Demo Customer, your order A-1042 is on its way' }).count(), {
+        timeout: 20_000,
+      })
+      .toBe(1);
     await shot('7-template');
 
     // nothing failed along the way

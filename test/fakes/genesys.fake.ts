@@ -7,7 +7,12 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { Script, answer } from './scripted';
-import { GenesysInboundMessage as InboundMessage, GenesysReceipt as Receipt, GenesysStructuredResponse as StructuredResponse, genesysError as errorBody } from '../../workers/simulator/contracts';
+import {
+  GenesysInboundMessage as InboundMessage,
+  GenesysReceipt as Receipt,
+  GenesysStructuredResponse as StructuredResponse,
+  genesysError as errorBody,
+} from '../../workers/simulator/contracts';
 
 export interface GenesysCall {
   endpoint: 'message' | 'structured' | 'receipt';
@@ -16,7 +21,6 @@ export interface GenesysCall {
   body: Record<string, unknown>;
   id: string;
 }
-
 
 export class FakeGenesys {
   /** Accepted inbound calls, in the order Genesys received them. */
@@ -80,7 +84,8 @@ export class FakeGenesys {
     if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type' }, 400);
     const basic = c.req.header('authorization')?.match(/^Basic (.+)$/)?.[1];
     const [clientId, secret] = basic ? atob(basic).split(':') : [];
-    if (!clientId || this.clients.get(clientId) !== secret) return c.json({ error: 'invalid_client', description: 'client not found' }, 401);
+    if (!clientId || this.clients.get(clientId) !== secret)
+      return c.json({ error: 'invalid_client', description: 'client not found' }, 401);
     this.tokenRequests++;
     this.tokenRequestsByClient.set(clientId, (this.tokenRequestsByClient.get(clientId) ?? 0) + 1);
     const token = `tok-${crypto.randomUUID()}`;
@@ -97,12 +102,28 @@ export class FakeGenesys {
     .use('/api/*', async (c, next) => {
       const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
       const expiry = this.tokens.get(token);
-      if (!expiry || expiry < Date.now()) return c.json(errorBody(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+      if (!expiry || expiry < Date.now())
+        return c.json(
+          errorBody(
+            401,
+            'authentication.required',
+            'No authentication bearer token specified in authorization header.',
+          ),
+          401,
+        );
       await next();
     })
     .get('/api/v2/users/me', (c) => {
       const holder = this.holders.get(c.req.header('authorization')!.slice(7));
-      if (!holder?.user) return c.json(errorBody(400, 'bad.request', 'This request requires a user context. Client credentials cannot be used for requests to this resource.'), 400);
+      if (!holder?.user)
+        return c.json(
+          errorBody(
+            400,
+            'bad.request',
+            'This request requires a user context. Client credentials cannot be used for requests to this resource.',
+          ),
+          400,
+        );
       return c.json({ id: holder.user.id, name: holder.user.name, organization: { id: holder.orgId, name: 'Org' } });
     })
     .get('/api/v2/organizations/me', (c) => {
@@ -111,60 +132,117 @@ export class FakeGenesys {
     })
     .get('/api/v2/conversations/:id{[0-9a-f-]{36}}', (c) => {
       const known = [...this.conversationsByCustomer.values()].includes(c.req.param('id'));
-      return known ? c.json({ id: c.req.param('id'), participants: [] }) : c.json(errorBody(404, 'not.found', 'The requested resource was not found.'), 404);
+      return known
+        ? c.json({ id: c.req.param('id'), participants: [] })
+        : c.json(errorBody(404, 'not.found', 'The requested resource was not found.'), 404);
     })
     .get('/api/v2/conversations/messaging/integrations/open/:id', (c) => {
       const integration = this.integrations.get(c.req.param('id'));
       if (!integration) return c.json(errorBody(404, 'not.found', 'The requested resource was not found.'), 404);
-      return c.json({ id: c.req.param('id'), name: integration.name, outboundNotificationWebhookUrl: integration.webhookUrl, status: 'Active', createStatus: 'Completed' });
+      return c.json({
+        id: c.req.param('id'),
+        name: integration.name,
+        outboundNotificationWebhookUrl: integration.webhookUrl,
+        status: 'Active',
+        createStatus: 'Completed',
+      });
     })
     .post('/api/v2/conversations/messaging/integrations/open', async (c) => {
       const body = z
-        .object({ name: z.string().min(1), outboundNotificationWebhookUrl: z.url(), outboundNotificationWebhookSignatureSecretToken: z.string().min(1) })
+        .object({
+          name: z.string().min(1),
+          outboundNotificationWebhookUrl: z.url(),
+          outboundNotificationWebhookSignatureSecretToken: z.string().min(1),
+        })
         .safeParse(await c.req.json().catch(() => null));
       if (!body.success) return c.json(errorBody(400, 'bad.request', body.error.message), 400);
       const id = crypto.randomUUID();
-      this.integrations.set(id, { name: body.data.name, webhookUrl: body.data.outboundNotificationWebhookUrl, secret: body.data.outboundNotificationWebhookSignatureSecretToken });
-      return c.json({ id, name: body.data.name, outboundNotificationWebhookUrl: body.data.outboundNotificationWebhookUrl, outboundNotificationWebhookSignatureSecretToken: body.data.outboundNotificationWebhookSignatureSecretToken, createStatus: 'Initiated' });
+      this.integrations.set(id, {
+        name: body.data.name,
+        webhookUrl: body.data.outboundNotificationWebhookUrl,
+        secret: body.data.outboundNotificationWebhookSignatureSecretToken,
+      });
+      return c.json({
+        id,
+        name: body.data.name,
+        outboundNotificationWebhookUrl: body.data.outboundNotificationWebhookUrl,
+        outboundNotificationWebhookSignatureSecretToken: body.data.outboundNotificationWebhookSignatureSecretToken,
+        createStatus: 'Initiated',
+      });
     })
     .post('/api/v2/conversations/messages/:integrationId/inbound/open/*', async (c) => {
-    const path = c.req.path;
-    const endpoint = path.endsWith('/inbound/open/message')
-      ? 'message'
-      : path.endsWith('/inbound/open/structured/response')
-        ? 'structured'
-        : path.endsWith('/inbound/open/receipt')
-          ? 'receipt'
-          : null;
-    if (!endpoint) return c.json(errorBody(404, 'not.found', 'unknown endpoint'), 404);
-    const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
-    const expiry = this.tokens.get(token);
-    if (!expiry || expiry < Date.now()) return c.json(errorBody(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
-    const scripted = this.script.take(path);
-    if (scripted) return answer(scripted, c.req.raw.signal);
-    let json: unknown;
-    try {
-      json = await c.req.json();
-    } catch {
-      return c.json(errorBody(400, 'bad.request', 'The request could not be understood by the server due to malformed syntax.'), 400);
-    }
-    const parsed = (endpoint === 'message' ? InboundMessage : endpoint === 'structured' ? StructuredResponse : Receipt).safeParse(json);
-    if (!parsed.success) return c.json(errorBody(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
-    const id = crypto.randomUUID().replaceAll('-', '');
-    this.calls.push({ endpoint, integrationId: c.req.param('integrationId'), token, body: json as Record<string, unknown>, id });
-    const body = json as { channel: { from: { id: string }; time: string; messageId?: string }; text?: string };
-    let conversationId: string | undefined;
-    if (endpoint !== 'receipt') {
-      conversationId = this.conversationsByCustomer.get(body.channel.from.id) ?? crypto.randomUUID();
-      this.conversationsByCustomer.set(body.channel.from.id, conversationId);
-    }
-    return c.json({
-      ...(c.req.query('prefetchConversationId') === 'true' && conversationId ? { conversationId } : {}),
-      id,
-      channel: { id: c.req.param('integrationId'), platform: 'Open', type: 'Private', messageId: body.channel.messageId, to: { id: c.req.param('integrationId') }, from: body.channel.from, time: body.channel.time },
-      type: endpoint === 'message' ? 'Text' : 'Structured',
-      text: body.text,
-      direction: 'Inbound',
+      const path = c.req.path;
+      const endpoint = path.endsWith('/inbound/open/message')
+        ? 'message'
+        : path.endsWith('/inbound/open/structured/response')
+          ? 'structured'
+          : path.endsWith('/inbound/open/receipt')
+            ? 'receipt'
+            : null;
+      if (!endpoint) return c.json(errorBody(404, 'not.found', 'unknown endpoint'), 404);
+      const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1] ?? '';
+      const expiry = this.tokens.get(token);
+      if (!expiry || expiry < Date.now())
+        return c.json(
+          errorBody(
+            401,
+            'authentication.required',
+            'No authentication bearer token specified in authorization header.',
+          ),
+          401,
+        );
+      const scripted = this.script.take(path);
+      if (scripted) return answer(scripted, c.req.raw.signal);
+      let json: unknown;
+      try {
+        json = await c.req.json();
+      } catch {
+        return c.json(
+          errorBody(400, 'bad.request', 'The request could not be understood by the server due to malformed syntax.'),
+          400,
+        );
+      }
+      const parsed = (
+        endpoint === 'message' ? InboundMessage : endpoint === 'structured' ? StructuredResponse : Receipt
+      ).safeParse(json);
+      if (!parsed.success)
+        return c.json(
+          errorBody(
+            400,
+            'invalid.property',
+            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          ),
+          400,
+        );
+      const id = crypto.randomUUID().replaceAll('-', '');
+      this.calls.push({
+        endpoint,
+        integrationId: c.req.param('integrationId'),
+        token,
+        body: json as Record<string, unknown>,
+        id,
+      });
+      const body = json as { channel: { from: { id: string }; time: string; messageId?: string }; text?: string };
+      let conversationId: string | undefined;
+      if (endpoint !== 'receipt') {
+        conversationId = this.conversationsByCustomer.get(body.channel.from.id) ?? crypto.randomUUID();
+        this.conversationsByCustomer.set(body.channel.from.id, conversationId);
+      }
+      return c.json({
+        ...(c.req.query('prefetchConversationId') === 'true' && conversationId ? { conversationId } : {}),
+        id,
+        channel: {
+          id: c.req.param('integrationId'),
+          platform: 'Open',
+          type: 'Private',
+          messageId: body.channel.messageId,
+          to: { id: c.req.param('integrationId') },
+          from: body.channel.from,
+          time: body.channel.time,
+        },
+        type: endpoint === 'message' ? 'Text' : 'Structured',
+        text: body.text,
+        direction: 'Inbound',
+      });
     });
-  });
 }

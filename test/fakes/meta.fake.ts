@@ -4,7 +4,14 @@
  * and downloads, all requiring the access token of the number.
  */
 import { Hono } from 'hono';
-import { SendRequest, checkLinkedMedia, checkTemplate, graphError, type ApprovedTemplate, type WaMediaType } from '../../workers/simulator/contracts';
+import {
+  SendRequest,
+  checkLinkedMedia,
+  checkTemplate,
+  graphError,
+  type ApprovedTemplate,
+  type WaMediaType,
+} from '../../workers/simulator/contracts';
 import { Script, answer } from './scripted';
 
 export interface SentMessage {
@@ -26,7 +33,11 @@ export class FakeMeta {
   readonly sendRequests: Array<{ phoneNumberId: string; status: number }> = [];
   /** Templates approved in every account of this fake (name + language). */
   readonly templates: ApprovedTemplate[] = [
-    { name: 'order_update', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way' }] },
+    {
+      name: 'order_update',
+      language: 'en_US',
+      components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way' }],
+    },
     { name: 'follow_up', language: 'en_US', components: [{ type: 'BODY', text: 'Can we help with anything else?' }] },
   ];
   /**
@@ -54,13 +65,20 @@ export class FakeMeta {
     })
     .get('/:version/:wabaId/message_templates', (c) => {
       const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
-      if (!token || ![...this.phoneNumbers.values()].includes(token)) return c.json(graphError(190, 'Error validating access token'), 401);
-      return c.json({ data: this.templates.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })), paging: { cursors: { before: 'a', after: 'b' } } });
+      if (!token || ![...this.phoneNumbers.values()].includes(token))
+        return c.json(graphError(190, 'Error validating access token'), 401);
+      return c.json({
+        data: this.templates.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
+        paging: { cursors: { before: 'a', after: 'b' } },
+      });
     })
     .get('/download/:id', (c) => {
       const media = this.media.get(c.req.param('id'));
-      if (!media || c.req.header('authorization') !== `Bearer ${media.token}`) return c.json({ error: { message: 'Unauthorized', code: 190 } }, 401);
-      return new Response(media.bytes, { headers: { 'content-type': media.mime, 'content-length': String(media.bytes.byteLength) } });
+      if (!media || c.req.header('authorization') !== `Bearer ${media.token}`)
+        return c.json({ error: { message: 'Unauthorized', code: 190 } }, 401);
+      return new Response(media.bytes, {
+        headers: { 'content-type': media.mime, 'content-length': String(media.bytes.byteLength) },
+      });
     })
     .get('/:version/:mediaId', async (c) => {
       this.mediaRequests++;
@@ -70,12 +88,40 @@ export class FakeMeta {
       const token = c.req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
       const phoneToken = this.phoneNumbers.get(id);
       if (phoneToken !== undefined) {
-        if (token !== phoneToken) return c.json({ error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, error_subcode: 463 } }, 401);
-        return c.json({ id, display_phone_number: '+1 555-078-3881', verified_name: 'Fake Business', quality_rating: 'GREEN' });
+        if (token !== phoneToken)
+          return c.json(
+            {
+              error: {
+                message: 'Error validating access token: Session has expired',
+                type: 'OAuthException',
+                code: 190,
+                error_subcode: 463,
+              },
+            },
+            401,
+          );
+        return c.json({
+          id,
+          display_phone_number: '+1 555-078-3881',
+          verified_name: 'Fake Business',
+          quality_rating: 'GREEN',
+        });
       }
       const media = this.media.get(id);
-      if (!media) return c.json({ error: { message: `Unsupported get request. Object with ID '${id}' does not exist`, type: 'GraphMethodException', code: 100, error_subcode: 33 } }, 400);
-      if (token !== media.token) return c.json({ error: { message: 'Error validating access token', type: 'OAuthException', code: 190 } }, 401);
+      if (!media)
+        return c.json(
+          {
+            error: {
+              message: `Unsupported get request. Object with ID '${id}' does not exist`,
+              type: 'GraphMethodException',
+              code: 100,
+              error_subcode: 33,
+            },
+          },
+          400,
+        );
+      if (token !== media.token)
+        return c.json({ error: { message: 'Error validating access token', type: 'OAuthException', code: 190 } }, 401);
       return c.json({
         messaging_product: 'whatsapp',
         url: `https://graph.fake/download/${id}`,
@@ -87,10 +133,15 @@ export class FakeMeta {
     });
 
   private async send(request: Request, phoneNumberId: string): Promise<Response> {
-    const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const json = (body: unknown, status = 200) =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
     const token = request.headers.get('authorization')?.match(/^Bearer (.+)$/)?.[1];
     const expected = this.phoneNumbers.get(phoneNumberId);
-    if (!expected) return json(FakeMeta.error(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
+    if (!expected)
+      return json(
+        FakeMeta.error(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`),
+        400,
+      );
     if (token !== expected) return json(FakeMeta.error(190, 'Error validating access token: Session has expired'), 401);
     const scripted = this.script.take(`/messages/${phoneNumberId}`);
     if (scripted) return answer(scripted, request.signal);
@@ -101,7 +152,15 @@ export class FakeMeta {
       return json(FakeMeta.error(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
     }
     const parsed = SendRequest.safeParse(body);
-    if (!parsed.success) return json(FakeMeta.error(100, '(#100) Invalid parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    if (!parsed.success)
+      return json(
+        FakeMeta.error(
+          100,
+          '(#100) Invalid parameter',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        ),
+        400,
+      );
     const data = parsed.data as Record<string, any>;
     if (data.status === 'read') {
       this.reads.push({ phoneNumberId, messageId: data.message_id, typing: !!data.typing_indicator });
@@ -118,6 +177,10 @@ export class FakeMeta {
     if (mediaProblem) return json(FakeMeta.error(131053, 'Media upload error', mediaProblem), 400);
     const wamid = `wamid.FAKE${crypto.randomUUID().replaceAll('-', '')}`;
     this.sent.push({ phoneNumberId, body: data, wamid });
-    return json({ messaging_product: 'whatsapp', contacts: [{ input: data.to, wa_id: data.to }], messages: [{ id: wamid }] });
+    return json({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: data.to, wa_id: data.to }],
+      messages: [{ id: wamid }],
+    });
   }
 }

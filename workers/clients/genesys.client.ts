@@ -5,7 +5,12 @@
  */
 import type { Config } from '../env';
 import { z } from 'zod';
-import { GenesysMessageResponse, GenesysTokenResponse, type GenesysInboundRequest, type OpenInboundReceipt } from '../schemas/genesys.schema';
+import {
+  GenesysMessageResponse,
+  GenesysTokenResponse,
+  type GenesysInboundRequest,
+  type OpenInboundReceipt,
+} from '../schemas/genesys.schema';
 import { callJson } from './http';
 
 export function genesysApiBase(cfg: Config, region: string): string {
@@ -17,7 +22,10 @@ export function genesysLoginBase(cfg: Config, region: string): string {
 }
 
 /** POST https://login.{region}/oauth/token with HTTP Basic client credentials. */
-export function requestToken(cfg: Config, creds: { region: string; clientId: string; clientSecret: string }): Promise<GenesysTokenResponse> {
+export function requestToken(
+  cfg: Config,
+  creds: { region: string; clientId: string; clientSecret: string },
+): Promise<GenesysTokenResponse> {
   return callJson(
     `${genesysLoginBase(cfg, creds.region)}/oauth/token`,
     {
@@ -66,7 +74,11 @@ export const OpenIntegration = z.looseObject({
 export type OpenIntegration = z.infer<typeof OpenIntegration>;
 
 /** GET /api/v2/conversations/messaging/integrations/open/{integrationId} */
-export function getIntegration(cfg: Config, target: { region: string; token: string }, integrationId: string): Promise<OpenIntegration> {
+export function getIntegration(
+  cfg: Config,
+  target: { region: string; token: string },
+  integrationId: string,
+): Promise<OpenIntegration> {
   return callJson(
     `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(integrationId)}`,
     { headers: { authorization: `Bearer ${target.token}` } },
@@ -96,27 +108,47 @@ export function createIntegration(
 }
 
 /** POST …/{integrationId}/inbound/open/receipt: a WhatsApp delivery status of an agent's message. */
-export async function sendReceipt(cfg: Config, target: { region: string; integrationId: string; token: string }, receipt: OpenInboundReceipt): Promise<void> {
+export async function sendReceipt(
+  cfg: Config,
+  target: { region: string; integrationId: string; token: string },
+  receipt: OpenInboundReceipt,
+): Promise<void> {
   await callJson(
     `${genesysApiBase(cfg, target.region)}/api/v2/conversations/messages/${encodeURIComponent(target.integrationId)}/inbound/open/receipt`,
-    { method: 'POST', headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' }, body: JSON.stringify(receipt) },
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(receipt),
+    },
     { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: z.unknown() },
   );
 }
 
 // ===== Calls made with an agent's own token (the agent widget) or to learn the org
 
-const Me = z.looseObject({ id: z.string(), name: z.string().optional(), organization: z.looseObject({ id: z.string() }).optional() });
+const Me = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  organization: z.looseObject({ id: z.string() }).optional(),
+});
 const Organization = z.looseObject({ id: z.string(), name: z.string().optional() });
 
 /** GET /api/v2/users/me?expand=organization: who holds this token, in which org. */
 export function getMe(cfg: Config, region: string, token: string) {
-  return callJson(`${genesysApiBase(cfg, region)}/api/v2/users/me?expand=organization`, { headers: { authorization: `Bearer ${token}` } }, { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Me });
+  return callJson(
+    `${genesysApiBase(cfg, region)}/api/v2/users/me?expand=organization`,
+    { headers: { authorization: `Bearer ${token}` } },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Me },
+  );
 }
 
 /** GET /api/v2/organizations/me: the org a (client-credentials) token belongs to. */
 export function getOrganization(cfg: Config, region: string, token: string) {
-  return callJson(`${genesysApiBase(cfg, region)}/api/v2/organizations/me`, { headers: { authorization: `Bearer ${token}` } }, { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Organization });
+  return callJson(
+    `${genesysApiBase(cfg, region)}/api/v2/organizations/me`,
+    { headers: { authorization: `Bearer ${token}` } },
+    { service: 'genesys', timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, schema: Organization },
+  );
 }
 
 /** GET /api/v2/conversations/{id}: succeeds only when the token's user may see the conversation. */

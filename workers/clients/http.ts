@@ -27,11 +27,19 @@ export async function callJson<T>(url: string, init: RequestInit, options: CallO
   try {
     json = text.length > 0 ? JSON.parse(text) : {};
   } catch {
-    throw new UpstreamError({ kind: 'retryable', code: `${options.service}_bad_response`, detail: `non-JSON body: ${truncate(text)}` });
+    throw new UpstreamError({
+      kind: 'retryable',
+      code: `${options.service}_bad_response`,
+      detail: `non-JSON body: ${truncate(text)}`,
+    });
   }
   const parsed = options.schema.safeParse(json);
   if (!parsed.success) {
-    throw new UpstreamError({ kind: 'retryable', code: `${options.service}_bad_response`, detail: `unexpected body: ${truncate(text)}` });
+    throw new UpstreamError({
+      kind: 'retryable',
+      code: `${options.service}_bad_response`,
+      detail: `unexpected body: ${truncate(text)}`,
+    });
   }
   return parsed.data;
 }

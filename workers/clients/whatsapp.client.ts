@@ -59,7 +59,9 @@ export async function downloadMedia(cfg: Config, url: string, accessToken: strin
     throw new UpstreamError(classifyThrown(err, 'graph'));
   }
   if (!response.ok) {
-    throw new UpstreamError(classifyHttp(response.status, await response.text(), response.headers.get('retry-after'), 'graph'));
+    throw new UpstreamError(
+      classifyHttp(response.status, await response.text(), response.headers.get('retry-after'), 'graph'),
+    );
   }
   return response;
 }
@@ -105,7 +107,11 @@ export const WA_ERRORS = {
 const RETRYABLE_CODES = new Set<number>([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
 
 /** Classifies a Graph API error answer. The WhatsApp code is kept in `code` as `whatsapp_<code>`. */
-export function classifyGraphError(status: number, body: string, pairIntervalMs: number): UpstreamFailure & { waCode?: number } {
+export function classifyGraphError(
+  status: number,
+  body: string,
+  pairIntervalMs: number,
+): UpstreamFailure & { waCode?: number } {
   let parsed: z.infer<typeof GraphError> | undefined;
   try {
     const result = GraphError.safeParse(JSON.parse(body));
@@ -125,7 +131,13 @@ export function classifyGraphError(status: number, body: string, pairIntervalMs:
 
 const SendResponse = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
 
-async function postMessages(cfg: Config, phoneNumberId: string, accessToken: string, body: unknown, pairIntervalMs: number): Promise<unknown> {
+async function postMessages(
+  cfg: Config,
+  phoneNumberId: string,
+  accessToken: string,
+  body: unknown,
+  pairIntervalMs: number,
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${graphBase(cfg)}/${encodeURIComponent(phoneNumberId)}/messages`, {
@@ -147,19 +159,41 @@ async function postMessages(cfg: Config, phoneNumberId: string, accessToken: str
 }
 
 /** POST /{phone-number-id}/messages; answers the wamid WhatsApp gave the message. */
-export async function sendMessage(cfg: Config, phoneNumberId: string, accessToken: string, body: unknown, pairIntervalMs: number): Promise<string> {
+export async function sendMessage(
+  cfg: Config,
+  phoneNumberId: string,
+  accessToken: string,
+  body: unknown,
+  pairIntervalMs: number,
+): Promise<string> {
   const parsed = SendResponse.safeParse(await postMessages(cfg, phoneNumberId, accessToken, body, pairIntervalMs));
-  if (!parsed.success) throw new UpstreamError({ kind: 'retryable', code: 'whatsapp_bad_response', detail: 'no message id in the answer' });
+  if (!parsed.success)
+    throw new UpstreamError({
+      kind: 'retryable',
+      code: 'whatsapp_bad_response',
+      detail: 'no message id in the answer',
+    });
   return parsed.data.messages[0]!.id;
 }
 
 /** The body that marks a customer message read ("Mark messages as read"), with the typing indicator ("Typing indicators"). */
 export function readMarkBody(wamid: string, typing: boolean) {
-  return { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(typing ? { typing_indicator: { type: 'text' } } : {}) };
+  return {
+    messaging_product: 'whatsapp',
+    status: 'read',
+    message_id: wamid,
+    ...(typing ? { typing_indicator: { type: 'text' } } : {}),
+  };
 }
 
 /** Marks a customer message read, optionally showing the typing indicator (which also marks it read). */
-export async function markRead(cfg: Config, phoneNumberId: string, accessToken: string, wamid: string, typing: boolean): Promise<void> {
+export async function markRead(
+  cfg: Config,
+  phoneNumberId: string,
+  accessToken: string,
+  wamid: string,
+  typing: boolean,
+): Promise<void> {
   await postMessages(cfg, phoneNumberId, accessToken, readMarkBody(wamid, typing), 0);
 }
 

@@ -19,17 +19,30 @@ export function findUser(env: Env, id: string) {
   return getDb(env.DB).select().from(adminUsers).where(eq(adminUsers.id, id)).get();
 }
 
-export async function createUser(env: Env, user: { email: string; passwordHash: string; role: Role; tenantId: string | null }): Promise<string> {
+export async function createUser(
+  env: Env,
+  user: { email: string; passwordHash: string; role: Role; tenantId: string | null },
+): Promise<string> {
   const id = crypto.randomUUID();
-  await getDb(env.DB).insert(adminUsers).values({ id, ...user, email: user.email.toLowerCase() });
+  await getDb(env.DB)
+    .insert(adminUsers)
+    .values({ id, ...user, email: user.email.toLowerCase() });
   return id;
 }
 
 /** Users visible to a scope: all of them for the platform (null), else one tenant's. */
 export function listUsers(env: Env, tenantId: string | null) {
   const db = getDb(env.DB);
-  const columns = { id: adminUsers.id, email: adminUsers.email, role: adminUsers.role, tenantId: adminUsers.tenantId, createdAt: adminUsers.createdAt };
-  return tenantId === null ? db.select(columns).from(adminUsers).all() : db.select(columns).from(adminUsers).where(eq(adminUsers.tenantId, tenantId)).all();
+  const columns = {
+    id: adminUsers.id,
+    email: adminUsers.email,
+    role: adminUsers.role,
+    tenantId: adminUsers.tenantId,
+    createdAt: adminUsers.createdAt,
+  };
+  return tenantId === null
+    ? db.select(columns).from(adminUsers).all()
+    : db.select(columns).from(adminUsers).where(eq(adminUsers.tenantId, tenantId)).all();
 }
 
 export async function deleteUser(env: Env, id: string): Promise<void> {
@@ -42,7 +55,12 @@ export const API_KEY_PREFIX = 'wgb_';
 
 /** Creates a key and answers it in clear, once; only its hash is kept. */
 export async function createApiKey(env: Env, tenantId: string, name: string, role: 'tenant-admin' | 'viewer') {
-  const secret = API_KEY_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(32))).replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!);
+  const secret =
+    API_KEY_PREFIX +
+    toBase64(crypto.getRandomValues(new Uint8Array(32))).replace(
+      /[+/=]/g,
+      (c) => ({ '+': '-', '/': '_', '=': '' })[c]!,
+    );
   const id = crypto.randomUUID();
   const row = { id, tenantId, name, role, prefix: secret.slice(0, 12), keyHash: await sha256Hex(secret) };
   await getDb(env.DB).insert(apiKeys).values(row);
@@ -60,7 +78,14 @@ export async function findApiKey(env: Env, key: string) {
 
 export function listApiKeys(env: Env, tenantId: string) {
   return getDb(env.DB)
-    .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      role: apiKeys.role,
+      prefix: apiKeys.prefix,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+    })
     .from(apiKeys)
     .where(eq(apiKeys.tenantId, tenantId))
     .all();
@@ -78,7 +103,11 @@ export async function revokeApiKey(env: Env, tenantId: string, id: string): Prom
 // ===== Custom hostnames
 
 export async function tenantIdByHostname(env: Env, hostname: string): Promise<string | null> {
-  const row = await getDb(env.DB).select({ id: customHostnames.tenantId }).from(customHostnames).where(eq(customHostnames.hostname, hostname.toLowerCase())).get();
+  const row = await getDb(env.DB)
+    .select({ id: customHostnames.tenantId })
+    .from(customHostnames)
+    .where(eq(customHostnames.hostname, hostname.toLowerCase()))
+    .get();
   return row?.id ?? null;
 }
 
@@ -123,5 +152,11 @@ export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
 }
 
 export function listAudit(env: Env, tenantId: string, limit = 200) {
-  return getDb(env.DB).select().from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(desc(auditLog.createdAt)).limit(limit).all();
+  return getDb(env.DB)
+    .select()
+    .from(auditLog)
+    .where(eq(auditLog.tenantId, tenantId))
+    .orderBy(desc(auditLog.createdAt))
+    .limit(limit)
+    .all();
 }

@@ -55,7 +55,14 @@ export async function recordActivity(env: Env, a: Activity): Promise<void> {
       }),
     db
       .insert(metricsHourly)
-      .values({ tenantId: a.tenantId, hour: Math.floor(a.at / HOUR) * HOUR, direction: a.direction, delivered, failed: 1 - delivered, latencySumMs: Math.round(a.latencyMs ?? 0) })
+      .values({
+        tenantId: a.tenantId,
+        hour: Math.floor(a.at / HOUR) * HOUR,
+        direction: a.direction,
+        delivered,
+        failed: 1 - delivered,
+        latencySumMs: Math.round(a.latencyMs ?? 0),
+      })
       .onConflictDoUpdate({
         target: [metricsHourly.tenantId, metricsHourly.hour, metricsHourly.direction],
         set: {
@@ -68,11 +75,21 @@ export async function recordActivity(env: Env, a: Activity): Promise<void> {
 }
 
 export function listConversations(env: Env, tenantId: string, limit = 100) {
-  return getDb(env.DB).select().from(conversations).where(eq(conversations.tenantId, tenantId)).orderBy(desc(conversations.lastMessageAt)).limit(limit).all();
+  return getDb(env.DB)
+    .select()
+    .from(conversations)
+    .where(eq(conversations.tenantId, tenantId))
+    .orderBy(desc(conversations.lastMessageAt))
+    .limit(limit)
+    .all();
 }
 
 export function getConversation(env: Env, tenantId: string, waId: string) {
-  return getDb(env.DB).select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.waId, waId))).get();
+  return getDb(env.DB)
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.waId, waId)))
+    .get();
 }
 
 export function conversationByGenesysId(env: Env, tenantId: string, genesysConversationId: string) {
@@ -84,7 +101,12 @@ export function conversationByGenesysId(env: Env, tenantId: string, genesysConve
 }
 
 export function metricsSince(env: Env, tenantId: string, since: number) {
-  return getDb(env.DB).select().from(metricsHourly).where(and(eq(metricsHourly.tenantId, tenantId), gte(metricsHourly.hour, since))).orderBy(metricsHourly.hour).all();
+  return getDb(env.DB)
+    .select()
+    .from(metricsHourly)
+    .where(and(eq(metricsHourly.tenantId, tenantId), gte(metricsHourly.hour, since)))
+    .orderBy(metricsHourly.hour)
+    .all();
 }
 
 export async function setGenesysOrgId(env: Env, tenantId: string, orgId: string): Promise<void> {

@@ -8,9 +8,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const epochMs = (name: string) =>
-  integer(name, { mode: 'number' })
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+  integer(name, { mode: 'number' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 export const tenants = sqliteTable(
   'tenants',
@@ -18,7 +16,9 @@ export const tenants = sqliteTable(
     id: text('id').primaryKey(),
     slug: text('slug').notNull(),
     name: text('name').notNull(),
-    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'suspended'] })
+      .notNull()
+      .default('active'),
     /** Mark customer messages read on WhatsApp (blue ticks) once an agent answers or types. */
     markRead: integer('mark_read', { mode: 'boolean' }).notNull().default(false),
     createdAt: epochMs('created_at'),
@@ -40,12 +40,17 @@ export const whatsappConfigs = sqliteTable(
     verifyTokenEnc: text('verify_token_enc').notNull(),
     /** sha256 of the verify token, so Meta's GET handshake can find its tenant without decrypting every row. */
     verifyTokenHash: text('verify_token_hash').notNull(),
-    credentialStatus: text('credential_status', { enum: ['ok', 'broken'] }).notNull().default('ok'),
+    credentialStatus: text('credential_status', { enum: ['ok', 'broken'] })
+      .notNull()
+      .default('ok'),
     /** Messages per second this number may send (Meta's default throughput is 80). */
     messagesPerSecond: integer('messages_per_second').notNull().default(80),
     updatedAt: epochMs('updated_at'),
   },
-  (t) => [uniqueIndex('whatsapp_phone_number_uq').on(t.phoneNumberId), index('whatsapp_verify_hash_idx').on(t.verifyTokenHash)],
+  (t) => [
+    uniqueIndex('whatsapp_phone_number_uq').on(t.phoneNumberId),
+    index('whatsapp_verify_hash_idx').on(t.verifyTokenHash),
+  ],
 );
 
 export const genesysConfigs = sqliteTable('genesys_configs', {
@@ -178,7 +183,11 @@ export const conversations = sqliteTable(
     messagesIn: integer('messages_in').notNull().default(0),
     messagesOut: integer('messages_out').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.waId] }), index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt), index('conversations_genesys_idx').on(t.tenantId, t.genesysConversationId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.waId] }),
+    index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt),
+    index('conversations_genesys_idx').on(t.tenantId, t.genesysConversationId),
+  ],
 );
 
 /** Hourly per-tenant counts and latency for the dashboard's charts. */

@@ -12,8 +12,21 @@ import { genesysConfigs, tenants, whatsappConfigs } from './schema';
 export interface NewTenant {
   name: string;
   slug: string;
-  whatsapp: { phoneNumberId: string; wabaId: string; accessToken: string; appSecret: string; verifyToken: string; messagesPerSecond?: number };
-  genesys: { region: string; clientId: string; clientSecret: string; integrationId: string; outboundWebhookSecret: string };
+  whatsapp: {
+    phoneNumberId: string;
+    wabaId: string;
+    accessToken: string;
+    appSecret: string;
+    verifyToken: string;
+    messagesPerSecond?: number;
+  };
+  genesys: {
+    region: string;
+    clientId: string;
+    clientSecret: string;
+    integrationId: string;
+    outboundWebhookSecret: string;
+  };
 }
 
 export interface Tenant {
@@ -88,26 +101,45 @@ export async function setWhatsappConfig(env: Env, tenantId: string, w: NewTenant
  * Replaces the Genesys credentials. When the outbound webhook secret changes, the old one stays
  * valid for {@link SECRET_ROTATION_GRACE_MS}: Genesys may still sign with it while the change spreads.
  */
-export async function setGenesysConfig(env: Env, tenantId: string, g: NewTenant['genesys'], previous?: Tenant['genesys']): Promise<void> {
+export async function setGenesysConfig(
+  env: Env,
+  tenantId: string,
+  g: NewTenant['genesys'],
+  previous?: Tenant['genesys'],
+): Promise<void> {
   const row = await genesysRow(env, tenantId, g);
   const rotated = previous && previous.outboundWebhookSecret !== g.outboundWebhookSecret;
   const grace = rotated
     ? {
-        previousSecretEnc: await seal(env.MASTER_KEY, previous.outboundWebhookSecret, aad(tenantId, 'gc.previousSecret')),
+        previousSecretEnc: await seal(
+          env.MASTER_KEY,
+          previous.outboundWebhookSecret,
+          aad(tenantId, 'gc.previousSecret'),
+        ),
         previousSecretUntil: Date.now() + SECRET_ROTATION_GRACE_MS,
       }
     : {};
-  await getDb(env.DB).update(genesysConfigs).set({ ...row, ...grace }).where(eq(genesysConfigs.tenantId, tenantId));
+  await getDb(env.DB)
+    .update(genesysConfigs)
+    .set({ ...row, ...grace })
+    .where(eq(genesysConfigs.tenantId, tenantId));
   forgetTenant(tenantId);
 }
 
 /** Marks the WhatsApp token as refused by Meta (error 190) so operators see it. */
 export async function markWhatsappCredential(env: Env, tenantId: string, status: 'ok' | 'broken'): Promise<void> {
-  await getDb(env.DB).update(whatsappConfigs).set({ credentialStatus: status }).where(eq(whatsappConfigs.tenantId, tenantId));
+  await getDb(env.DB)
+    .update(whatsappConfigs)
+    .set({ credentialStatus: status })
+    .where(eq(whatsappConfigs.tenantId, tenantId));
   forgetTenant(tenantId);
 }
 
-export async function updateTenant(env: Env, tenantId: string, patch: { name?: string; status?: 'active' | 'suspended'; markRead?: boolean }): Promise<void> {
+export async function updateTenant(
+  env: Env,
+  tenantId: string,
+  patch: { name?: string; status?: 'active' | 'suspended'; markRead?: boolean },
+): Promise<void> {
   if (patch.name === undefined && patch.status === undefined && patch.markRead === undefined) return;
   await getDb(env.DB).update(tenants).set(patch).where(eq(tenants.id, tenantId));
   forgetTenant(tenantId);
@@ -127,7 +159,14 @@ export async function deleteTenant(env: Env, tenantId: string): Promise<void> {
 /** Tenant ids visible to a scope: every tenant for the platform (null), else just its own. */
 export async function listTenantIds(env: Env, scope: string | null): Promise<string[]> {
   const db = getDb(env.DB);
-  const rows = scope === null ? await db.select({ id: tenants.id }).from(tenants).all() : await db.select({ id: tenants.id }).from(tenants).where(inArray(tenants.id, [scope])).all();
+  const rows =
+    scope === null
+      ? await db.select({ id: tenants.id }).from(tenants).all()
+      : await db
+          .select({ id: tenants.id })
+          .from(tenants)
+          .where(inArray(tenants.id, [scope]))
+          .all();
   return rows.map((r) => r.id);
 }
 

@@ -45,7 +45,9 @@ export interface AgentAttachment {
   contentSizeBytes?: number;
 }
 
-export type MediaChoice = { ok: true; kind: WaMediaKind; filename?: string } | { ok: false; code: 'InvalidMediaContentLength'; message: string };
+export type MediaChoice =
+  | { ok: true; kind: WaMediaKind; filename?: string }
+  | { ok: false; code: 'InvalidMediaContentLength'; message: string };
 
 function mimeOf(attachment: AgentAttachment): string | undefined {
   const given = attachment.mime?.split(';')[0]?.trim().toLowerCase();
@@ -73,10 +75,15 @@ export function chooseMediaKind(attachment: AgentAttachment): MediaChoice {
   const wanted = attachment.mediaType.toLowerCase();
   if (wanted === 'image' || wanted === 'video' || wanted === 'audio') {
     const rule = NATIVE[wanted];
-    if (mime && rule.mimes.has(mime) && (size === undefined || size <= rule.maxBytes)) return { ok: true, kind: wanted };
+    if (mime && rule.mimes.has(mime) && (size === undefined || size <= rule.maxBytes))
+      return { ok: true, kind: wanted };
   }
   if (size !== undefined && size > DOCUMENT_MAX_BYTES) {
-    return { ok: false, code: 'InvalidMediaContentLength', message: `Not sent: the attachment is ${(size / MB).toFixed(1)} MB and WhatsApp takes files up to 100 MB.` };
+    return {
+      ok: false,
+      code: 'InvalidMediaContentLength',
+      message: `Not sent: the attachment is ${(size / MB).toFixed(1)} MB and WhatsApp takes files up to 100 MB.`,
+    };
   }
   return { ok: true, kind: 'document', filename: documentName(attachment, mime) };
 }

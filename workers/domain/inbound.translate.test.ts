@@ -25,7 +25,11 @@ import order from '../../test/fixtures/meta/order.json';
 import unsupported from '../../test/fixtures/meta/unsupported_131051.json';
 import system from '../../test/fixtures/meta/system_user_changed_number.json';
 
-type Fixture = { entry: Array<{ changes: Array<{ value: { messages?: unknown[]; contacts?: Array<{ profile?: { name?: string } }> } }> }> };
+type Fixture = {
+  entry: Array<{
+    changes: Array<{ value: { messages?: unknown[]; contacts?: Array<{ profile?: { name?: string } }> } }>;
+  }>;
+};
 
 function firstMessage(fixture: Fixture): { message: WaMessage; contactName?: string } {
   const value = fixture.entry[0]!.changes[0]!.value;
@@ -36,7 +40,13 @@ const MEDIA_URL = 'https://bridge.test/media/signed-token';
 
 function translate(fixture: Fixture, referenced?: ReferencedMessage): TranslateResult {
   const { message, contactName } = firstMessage(fixture);
-  return translateInbound({ message, waId: message.from, contactName, mediaUrl: mediaOf(message) ? MEDIA_URL : undefined, referenced });
+  return translateInbound({
+    message,
+    waId: message.from,
+    contactName,
+    mediaUrl: mediaOf(message) ? MEDIA_URL : undefined,
+    referenced,
+  });
 }
 
 const sheena = { id: '+16505551234', idType: 'Phone', nickname: 'Sheena Nelson' };
@@ -54,7 +64,11 @@ describe('text', () => {
       request: {
         endpoint: 'message',
         body: {
-          channel: { messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=', from: sheena, time: '2025-06-08T20:59:43.000Z' },
+          channel: {
+            messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+            from: sheena,
+            time: '2025-06-08T20:59:43.000Z',
+          },
           text: 'Does it come in another color?',
         },
       },
@@ -63,9 +77,18 @@ describe('text', () => {
 
   it('a reply quotes the message it answers when the conversation knows it', () => {
     const { message } = firstMessage(text);
-    const result = translateInbound({ message: { ...message, context: { from: '15550783881', id: 'wamid.agent' } }, waId: '16505551234', referenced: { snippet: 'Your order shipped' } });
-    expect(body(result).body).toMatchObject({ text: '[Reply to "Your order shipped"]\nDoes it come in another color?' });
-    const unknown = translateInbound({ message: { ...message, context: { from: '15550783881', id: 'wamid.older' } }, waId: '16505551234' });
+    const result = translateInbound({
+      message: { ...message, context: { from: '15550783881', id: 'wamid.agent' } },
+      waId: '16505551234',
+      referenced: { snippet: 'Your order shipped' },
+    });
+    expect(body(result).body).toMatchObject({
+      text: '[Reply to "Your order shipped"]\nDoes it come in another color?',
+    });
+    const unknown = translateInbound({
+      message: { ...message, context: { from: '15550783881', id: 'wamid.older' } },
+      waId: '16505551234',
+    });
     expect(body(unknown).body).toMatchObject({ text: '[Reply to an earlier message]\nDoes it come in another color?' });
   });
 
@@ -87,12 +110,22 @@ describe('media arrive as attachments behind our signed URL', () => {
     expect(body(translate(image))).toEqual({
       endpoint: 'message',
       body: {
-        channel: { messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=', from: sheena, time: '2025-04-11T04:08:16.000Z' },
+        channel: {
+          messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+          from: sheena,
+          time: '2025-04-11T04:08:16.000Z',
+        },
         text: 'Taj Mahal',
         content: [
           {
             contentType: 'Attachment',
-            attachment: { mediaType: 'Image', url: MEDIA_URL, mime: 'image/jpeg', filename: 'image-1003383421387256.jpg', sha256: 'SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=' },
+            attachment: {
+              mediaType: 'Image',
+              url: MEDIA_URL,
+              mime: 'image/jpeg',
+              filename: 'image-1003383421387256.jpg',
+              sha256: 'SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=',
+            },
           },
         ],
       },
@@ -102,7 +135,12 @@ describe('media arrive as attachments behind our signed URL', () => {
   it('document keeps its filename', () => {
     expect(body(translate(document)).body).toMatchObject({
       text: 'my receipt',
-      content: [{ contentType: 'Attachment', attachment: { mediaType: 'File', mime: 'application/pdf', filename: 'receipt.pdf', url: MEDIA_URL } }],
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: { mediaType: 'File', mime: 'application/pdf', filename: 'receipt.pdf', url: MEDIA_URL },
+        },
+      ],
     });
   });
 
@@ -114,8 +152,13 @@ describe('media arrive as attachments behind our signed URL', () => {
   });
 
   it('voice notes and audio files are audio, with a bare MIME type', () => {
-    expect(body(translate(audio)).body).toMatchObject({ content: [{ attachment: { mediaType: 'Audio', mime: 'audio/ogg', filename: 'voice-1908647269898587.ogg' } }] });
-    expect(body(translate(voice)).body).toMatchObject({ channel: { from: pywa }, content: [{ attachment: { mediaType: 'Audio', mime: 'audio/ogg' } }] });
+    expect(body(translate(audio)).body).toMatchObject({
+      content: [{ attachment: { mediaType: 'Audio', mime: 'audio/ogg', filename: 'voice-1908647269898587.ogg' } }],
+    });
+    expect(body(translate(voice)).body).toMatchObject({
+      channel: { from: pywa },
+      content: [{ attachment: { mediaType: 'Audio', mime: 'audio/ogg' } }],
+    });
     expect(body(translate(audioForwarded)).body).toMatchObject({
       text: '[Forwarded]',
       content: [{ attachment: { mediaType: 'Audio', filename: 'audio-1234567890987654321.ogg' } }],
@@ -131,7 +174,11 @@ describe('media arrive as attachments behind our signed URL', () => {
 
   it('a media message without a signed URL is refused, not sent half-empty', () => {
     const { message } = firstMessage(image);
-    expect(translateInbound({ message, waId: message.from })).toEqual({ ok: false, code: 'media_url_missing', detail: expect.any(String) });
+    expect(translateInbound({ message, waId: message.from })).toEqual({
+      ok: false,
+      code: 'media_url_missing',
+      detail: expect.any(String),
+    });
   });
 });
 
@@ -143,7 +190,9 @@ describe('content Genesys has no form for becomes readable text', () => {
   });
 
   it('shared contacts', () => {
-    expect(body(translate(contacts)).body).toMatchObject({ text: '👤 Shared contact:\nLucía Gómez (Google), +1 (983) 555-2319' });
+    expect(body(translate(contacts)).body).toMatchObject({
+      text: '👤 Shared contact:\nLucía Gómez (Google), +1 (983) 555-2319',
+    });
   });
 
   it('an order, with its lines and total', () => {
@@ -153,9 +202,14 @@ describe('content Genesys has no form for becomes readable text', () => {
   });
 
   it('a reaction, quoting the message when known', () => {
-    expect(body(translate(reaction, { snippet: 'We open at 9' })).body).toMatchObject({ text: 'Reacted 👍 to "We open at 9"' });
+    expect(body(translate(reaction, { snippet: 'We open at 9' })).body).toMatchObject({
+      text: 'Reacted 👍 to "We open at 9"',
+    });
     const { message } = firstMessage(reaction);
-    const removed = translateInbound({ message: { ...message, reaction: { message_id: 'wamid.x', emoji: '' } }, waId: message.from });
+    const removed = translateInbound({
+      message: { ...message, reaction: { message_id: 'wamid.x', emoji: '' } },
+      waId: message.from,
+    });
     expect(body(removed).body).toMatchObject({ text: 'Removed a reaction from an earlier message' });
   });
 
@@ -174,7 +228,9 @@ describe('content Genesys has no form for becomes readable text', () => {
       notice: { code: 'unsupported_message', detail: 'Message type unknown (131051)' },
       request: {
         endpoint: 'message',
-        body: { text: '[The customer sent a kind of message, which WhatsApp does not pass on to businesses. Ask them to send it as text or a photo if you need it.]' },
+        body: {
+          text: '[The customer sent a kind of message, which WhatsApp does not pass on to businesses. Ask them to send it as text or a photo if you need it.]',
+        },
       },
     });
   });
@@ -182,29 +238,70 @@ describe('content Genesys has no form for becomes readable text', () => {
   it('says what the customer did when Meta names it (v24 `unsupported.type`): an edit, a poll', () => {
     const { message } = firstMessage(unsupported);
     const edited = translateInbound({ message: { ...message, unsupported: { type: 'edit' } }, waId: message.from });
-    expect(edited).toMatchObject({ notice: { detail: 'Message type unknown (131051): edit' }, request: { body: { text: expect.stringMatching(/^\[The customer edited a message, which WhatsApp/) } } });
-    const poll = translateInbound({ message: { ...message, unsupported: { type: 'poll_creation' } }, waId: message.from });
+    expect(edited).toMatchObject({
+      notice: { detail: 'Message type unknown (131051): edit' },
+      request: { body: { text: expect.stringMatching(/^\[The customer edited a message, which WhatsApp/) } },
+    });
+    const poll = translateInbound({
+      message: { ...message, unsupported: { type: 'poll_creation' } },
+      waId: message.from,
+    });
     expect(poll).toMatchObject({ request: { body: { text: expect.stringContaining('The customer sent a poll') } } });
   });
 
   it('a customer opening the chat (request_welcome) is a readable note, not an error', () => {
     const { message } = firstMessage(text);
-    const result = translateInbound({ message: { from: message.from, id: message.id, timestamp: message.timestamp, type: 'request_welcome' } as WaMessage, waId: message.from });
-    expect(result).toEqual({ ok: true, request: expect.objectContaining({ body: expect.objectContaining({ text: '[The customer opened a WhatsApp chat with you]' }) }) });
+    const result = translateInbound({
+      message: {
+        from: message.from,
+        id: message.id,
+        timestamp: message.timestamp,
+        type: 'request_welcome',
+      } as WaMessage,
+      waId: message.from,
+    });
+    expect(result).toEqual({
+      ok: true,
+      request: expect.objectContaining({
+        body: expect.objectContaining({ text: '[The customer opened a WhatsApp chat with you]' }),
+      }),
+    });
   });
 
   it('a WhatsApp Flows answer (nfm_reply) shows the form fields, not raw JSON or the flow token', () => {
     const { message } = firstMessage(buttonReply);
-    const response_json = JSON.stringify({ flow_token: 'secret-token', screen_0_Full_name_0: 'Ana Lima', screen_0_Topics_1: ['billing', 'returns'], address: { city: 'Lisbon' } });
-    const result = translateInbound({ message: { ...message, context: undefined, interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json } } }, waId: message.from });
-    expect(result).toMatchObject({ ok: true, request: { endpoint: 'message', body: { text: '📝 Form reply\nFull name: Ana Lima\nTopics: billing, returns\naddress.city: Lisbon' } } });
+    const response_json = JSON.stringify({
+      flow_token: 'secret-token',
+      screen_0_Full_name_0: 'Ana Lima',
+      screen_0_Topics_1: ['billing', 'returns'],
+      address: { city: 'Lisbon' },
+    });
+    const result = translateInbound({
+      message: {
+        ...message,
+        context: undefined,
+        interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json } },
+      },
+      waId: message.from,
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      request: {
+        endpoint: 'message',
+        body: { text: '📝 Form reply\nFull name: Ana Lima\nTopics: billing, returns\naddress.city: Lisbon' },
+      },
+    });
     expect(JSON.stringify(result)).not.toContain('secret-token');
   });
 
   it('a type invented after this code is delivered as a note and flagged', () => {
     const { message } = firstMessage(text);
     const result = translateInbound({ message: { ...message, type: 'hologram', hologram: {} }, waId: message.from });
-    expect(result).toMatchObject({ ok: true, notice: { code: 'unknown_message_type' }, request: { body: { text: expect.stringContaining('hologram') } } });
+    expect(result).toMatchObject({
+      ok: true,
+      notice: { code: 'unknown_message_type' },
+      request: { body: { text: expect.stringContaining('hologram') } },
+    });
   });
 });
 
@@ -213,7 +310,11 @@ describe('buttons', () => {
     expect(body(translate(buttonReply, { genesysId: 'gc-agent-msg-1' }))).toEqual({
       endpoint: 'structured',
       body: {
-        channel: { messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTZBQzg0MzQ4QjRCM0NGNkVGOAA=', from: sheena, time: '2025-06-15T22:05:36.000Z' },
+        channel: {
+          messageId: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTZBQzg0MzQ4QjRCM0NGNkVGOAA=',
+          from: sheena,
+          time: '2025-06-15T22:05:36.000Z',
+        },
         buttonResponse: { type: 'QuickReply', text: 'Cancel', payload: 'cancel-button' },
         originatingMessageId: 'gc-agent-msg-1',
       },
@@ -228,7 +329,10 @@ describe('buttons', () => {
     expect(body(translate(listReply)).body).toMatchObject({ text: 'Priority Mail Express\nNext Day to 2 Days' });
     expect(body(translate(listReply, { genesysId: 'gc-2' }))).toMatchObject({
       endpoint: 'structured',
-      body: { buttonResponse: { type: 'QuickReply', text: 'Priority Mail Express', payload: 'priority_express' }, originatingMessageId: 'gc-2' },
+      body: {
+        buttonResponse: { type: 'QuickReply', text: 'Priority Mail Express', payload: 'priority_express' },
+        originatingMessageId: 'gc-2',
+      },
     });
   });
 
@@ -249,7 +353,11 @@ describe('messages that cannot be transformed are reported, not guessed', () => 
     ['order', { catalog_id: '1' }, 'invalid_order'],
   ])('%s without its required fields', (type, content, code) => {
     const { message } = firstMessage(text);
-    const result = translateInbound({ message: { ...message, type, [type]: content }, waId: message.from, mediaUrl: MEDIA_URL });
+    const result = translateInbound({
+      message: { ...message, type, [type]: content },
+      waId: message.from,
+      mediaUrl: MEDIA_URL,
+    });
     expect(result).toMatchObject({ ok: false, code });
   });
 });

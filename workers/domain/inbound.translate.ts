@@ -29,7 +29,9 @@ const MediaObject = z.looseObject({
 export function mediaOf(message: WaMessage): { kind: WaMediaKind; id: string; mime: string } | undefined {
   if (!(MEDIA_TYPES as readonly string[]).includes(message.type)) return undefined;
   const parsed = MediaObject.safeParse(message[message.type]);
-  return parsed.success ? { kind: message.type as WaMediaKind, id: parsed.data.id, mime: parsed.data.mime_type } : undefined;
+  return parsed.success
+    ? { kind: message.type as WaMediaKind, id: parsed.data.id, mime: parsed.data.mime_type }
+    : undefined;
 }
 
 /** What the conversation already knows about the message a customer replied or reacted to. */
@@ -77,7 +79,13 @@ const Location = z.looseObject({
   url: z.string().optional(),
 });
 const SharedContact = z.looseObject({
-  name: z.looseObject({ formatted_name: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional() }).optional(),
+  name: z
+    .looseObject({
+      formatted_name: z.string().optional(),
+      first_name: z.string().optional(),
+      last_name: z.string().optional(),
+    })
+    .optional(),
   org: z.looseObject({ company: z.string().optional(), title: z.string().optional() }).optional(),
   phones: z.array(z.looseObject({ phone: z.string().optional(), type: z.string().optional() })).optional(),
   emails: z.array(z.looseObject({ email: z.string().optional(), type: z.string().optional() })).optional(),
@@ -86,7 +94,9 @@ const Interactive = z.looseObject({
   type: z.string(),
   button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
   list_reply: z.looseObject({ id: z.string(), title: z.string(), description: z.string().optional() }).optional(),
-  nfm_reply: z.looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string().optional() }).optional(),
+  nfm_reply: z
+    .looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string().optional() })
+    .optional(),
   call_permission_reply: z.looseObject({ response: z.string().optional() }).optional(),
 });
 /** v24+: what the customer did that WhatsApp does not pass on (`unsupported.type`). */
@@ -105,11 +115,18 @@ const Order = z.looseObject({
   catalog_id: z.string().optional(),
   text: z.string().optional(),
   product_items: z.array(
-    z.looseObject({ product_retailer_id: z.string(), quantity: z.number(), item_price: z.number().optional(), currency: z.string().optional() }),
+    z.looseObject({
+      product_retailer_id: z.string(),
+      quantity: z.number(),
+      item_price: z.number().optional(),
+      currency: z.string().optional(),
+    }),
   ),
 });
 const SystemNotice = z.looseObject({ body: z.string().optional(), type: z.string().optional() });
-const Errors = z.array(z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional() }));
+const Errors = z.array(
+  z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional() }),
+);
 
 const MEDIA_GENESYS_TYPE: Record<WaMediaKind, MediaType> = {
   image: 'Image',
@@ -152,7 +169,10 @@ function quote(snippet: string | undefined): string {
 }
 
 /** Lines that put a message in context: what it replies to, whether it was forwarded, which ad or product led to it. */
-function contextLines(message: WaMessage, referenced: ReferencedMessage | undefined): { before: string[]; after: string[] } {
+function contextLines(
+  message: WaMessage,
+  referenced: ReferencedMessage | undefined,
+): { before: string[]; after: string[] } {
   const before: string[] = [];
   const after: string[] = [];
   const context = Context.safeParse(message.context);
@@ -161,7 +181,9 @@ function contextLines(message: WaMessage, referenced: ReferencedMessage | undefi
     if (c.frequently_forwarded) before.push('[Forwarded many times]');
     else if (c.forwarded) before.push('[Forwarded]');
     if (c.referred_product) {
-      before.push(`[Asking about product ${c.referred_product.product_retailer_id} from catalog ${c.referred_product.catalog_id}]`);
+      before.push(
+        `[Asking about product ${c.referred_product.product_retailer_id} from catalog ${c.referred_product.catalog_id}]`,
+      );
     } else if (c.id && message.type !== 'button' && message.type !== 'interactive') {
       before.push(`[Reply to ${quote(referenced?.snippet)}]`);
     }
@@ -170,7 +192,7 @@ function contextLines(message: WaMessage, referenced: ReferencedMessage | undefi
   if (referral.success && message.referral !== undefined) {
     const r = referral.data;
     const what = [r.headline, r.body].filter(Boolean).join(' – ');
-    const source = r.source_type === 'ad' ? 'ad' : r.source_type ?? 'link';
+    const source = r.source_type === 'ad' ? 'ad' : (r.source_type ?? 'link');
     after.push(`[Came from ${source}${what ? `: ${what}` : ''}${r.source_url ? ` (${r.source_url})` : ''}]`);
   }
   return { before, after };
@@ -193,7 +215,12 @@ function formatPrice(amount: number, currency: string | undefined): string {
   return `${Number.isInteger(amount) ? amount : amount.toFixed(2)}${currency ? ` ${currency}` : ''}`;
 }
 
-type Body = { text?: string; attachment?: GenesysAttachment; structured?: { type: 'Button' | 'QuickReply'; text: string; payload: string }; notice?: { code: string; detail: string } };
+type Body = {
+  text?: string;
+  attachment?: GenesysAttachment;
+  structured?: { type: 'Button' | 'QuickReply'; text: string; payload: string };
+  notice?: { code: string; detail: string };
+};
 type Failure = { code: string; detail: string };
 
 function bodyFor(input: TranslateInput): Body | Failure {
@@ -202,7 +229,9 @@ function bodyFor(input: TranslateInput): Body | Failure {
   switch (message.type) {
     case 'text': {
       const text = z.looseObject({ body: z.string() }).safeParse(content);
-      return text.success ? { text: text.data.body } : { code: 'invalid_text', detail: 'text message without text.body' };
+      return text.success
+        ? { text: text.data.body }
+        : { code: 'invalid_text', detail: 'text message without text.body' };
     }
     case 'image':
     case 'video':
@@ -210,7 +239,8 @@ function bodyFor(input: TranslateInput): Body | Failure {
     case 'document':
     case 'sticker': {
       const media = MediaObject.safeParse(content);
-      if (!media.success) return { code: 'invalid_media', detail: `${message.type} message without media id or mime_type` };
+      if (!media.success)
+        return { code: 'invalid_media', detail: `${message.type} message without media id or mime_type` };
       if (!input.mediaUrl) return { code: 'media_url_missing', detail: 'no signed media URL was provided' };
       const mime = bareMime(media.data.mime_type);
       const extension = EXTENSIONS[mime] ?? mime.split('/')[1] ?? 'bin';
@@ -242,13 +272,19 @@ function bodyFor(input: TranslateInput): Body | Failure {
     case 'contacts': {
       const contacts = z.array(SharedContact).min(1).safeParse(content);
       if (!contacts.success) return { code: 'invalid_contacts', detail: 'contacts message without contacts' };
-      return { text: joinText(['👤 Shared contact' + (contacts.data.length > 1 ? 's' : '') + ':', ...contacts.data.map(describeContact)]) };
+      return {
+        text: joinText([
+          `👤 Shared contact${contacts.data.length > 1 ? 's' : ''}:`,
+          ...contacts.data.map(describeContact),
+        ]),
+      };
     }
     case 'interactive': {
       const parsed = Interactive.safeParse(content);
       if (!parsed.success) return { code: 'invalid_interactive', detail: 'interactive message without a type' };
       const i = parsed.data;
-      if (i.button_reply) return { structured: { type: 'QuickReply', text: i.button_reply.title, payload: i.button_reply.id } };
+      if (i.button_reply)
+        return { structured: { type: 'QuickReply', text: i.button_reply.title, payload: i.button_reply.id } };
       if (i.list_reply) {
         return {
           structured: { type: 'QuickReply', text: i.list_reply.title, payload: i.list_reply.id },
@@ -256,7 +292,10 @@ function bodyFor(input: TranslateInput): Body | Failure {
         };
       }
       if (i.nfm_reply) return { text: formReply(i.nfm_reply) };
-      if (i.call_permission_reply) return { text: `📞 Call permission: ${i.call_permission_reply.response === 'accept' ? 'the customer accepted calls' : `the customer answered "${i.call_permission_reply.response ?? 'no'}"`}` };
+      if (i.call_permission_reply)
+        return {
+          text: `📞 Call permission: ${i.call_permission_reply.response === 'accept' ? 'the customer accepted calls' : `the customer answered "${i.call_permission_reply.response ?? 'no'}"`}`,
+        };
       return {
         text: `[Interactive reply of type "${i.type}"]`,
         notice: { code: 'unknown_interactive_type', detail: `interactive type ${i.type} has no Genesys mapping` },
@@ -265,13 +304,19 @@ function bodyFor(input: TranslateInput): Body | Failure {
     case 'button': {
       const button = TemplateButton.safeParse(content);
       if (!button.success) return { code: 'invalid_button', detail: 'button message without text' };
-      return { structured: { type: 'Button', text: button.data.text, payload: button.data.payload ?? button.data.text } };
+      return {
+        structured: { type: 'Button', text: button.data.text, payload: button.data.payload ?? button.data.text },
+      };
     }
     case 'reaction': {
       const reaction = Reaction.safeParse(content);
       if (!reaction.success) return { code: 'invalid_reaction', detail: 'reaction without message_id' };
       const emoji = reaction.data.emoji;
-      return { text: emoji ? `Reacted ${emoji} to ${quote(referenced?.snippet)}` : `Removed a reaction from ${quote(referenced?.snippet)}` };
+      return {
+        text: emoji
+          ? `Reacted ${emoji} to ${quote(referenced?.snippet)}`
+          : `Removed a reaction from ${quote(referenced?.snippet)}`,
+      };
     }
     case 'order': {
       const order = Order.safeParse(content);
@@ -283,9 +328,12 @@ function bodyFor(input: TranslateInput): Body | Failure {
         text: joinText([
           `🛒 Order${order.data.catalog_id ? ` from catalog ${order.data.catalog_id}` : ''}:`,
           ...items.map(
-            (item) => `${item.quantity} × ${item.product_retailer_id}${item.item_price !== undefined ? ` @ ${formatPrice(item.item_price, item.currency)}` : ''}`,
+            (item) =>
+              `${item.quantity} × ${item.product_retailer_id}${item.item_price !== undefined ? ` @ ${formatPrice(item.item_price, item.currency)}` : ''}`,
           ),
-          items.every((item) => item.item_price !== undefined && item.currency === currency) ? `Total: ${formatPrice(total, currency)}` : undefined,
+          items.every((item) => item.item_price !== undefined && item.currency === currency)
+            ? `Total: ${formatPrice(total, currency)}`
+            : undefined,
           order.data.text,
         ]),
       };
@@ -303,7 +351,9 @@ function bodyFor(input: TranslateInput): Body | Failure {
       const first = errors.success ? errors.data[0] : undefined;
       const reason = first ? `${first.title ?? first.message ?? 'unknown'} (${first.code})` : 'unsupported';
       const kind = UnsupportedKind.safeParse(message.unsupported);
-      const what = kind.success ? (UNSUPPORTED_WHAT[kind.data.type] ?? `sent a "${kind.data.type.replaceAll('_', ' ')}" message`) : 'sent a kind of message';
+      const what = kind.success
+        ? (UNSUPPORTED_WHAT[kind.data.type] ?? `sent a "${kind.data.type.replaceAll('_', ' ')}" message`)
+        : 'sent a kind of message';
       return {
         text: `[The customer ${what}, which WhatsApp does not pass on to businesses. Ask them to send it as text or a photo if you need it.]`,
         notice: { code: 'unsupported_message', detail: kind.success ? `${reason}: ${kind.data.type}` : reason },
@@ -322,23 +372,38 @@ function bodyFor(input: TranslateInput): Body | Failure {
 function formReply(reply: { name?: string; body?: string; response_json?: string }): string {
   let lines: string[] = [];
   try {
-    lines = flatten(JSON.parse(reply.response_json ?? '{}') as unknown, '').filter(([key]) => key !== 'flow_token').map(([key, value]) => `${humanize(key)}: ${value}`);
+    lines = flatten(JSON.parse(reply.response_json ?? '{}') as unknown, '')
+      .filter(([key]) => key !== 'flow_token')
+      .map(([key, value]) => `${humanize(key)}: ${value}`);
   } catch {
     lines = reply.response_json ? [reply.response_json] : [];
   }
   const body = reply.body && reply.body !== 'Sent' ? reply.body : undefined;
-  return joinText([`📝 Form reply${reply.name && reply.name !== 'flow' ? ` (${reply.name})` : ''}`, body, ...lines]) ?? '📝 Form reply';
+  return (
+    joinText([`📝 Form reply${reply.name && reply.name !== 'flow' ? ` (${reply.name})` : ''}`, body, ...lines]) ??
+    '📝 Form reply'
+  );
 }
 
 function flatten(value: unknown, prefix: string): Array<[string, string]> {
-  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object' || v === null) ? [[prefix, value.join(', ')]] : value.flatMap((v, i) => flatten(v, `${prefix}.${i + 1}`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+  if (Array.isArray(value))
+    return value.every((v) => typeof v !== 'object' || v === null)
+      ? [[prefix, value.join(', ')]]
+      : value.flatMap((v, i) => flatten(v, `${prefix}.${i + 1}`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
   return [[prefix, String(value)]];
 }
 
 /** Flow field names are identifiers (`screen_0_Full_name_0`); agents read words. */
 function humanize(key: string): string {
-  return key.replace(/^screen_\d+_/, '').replace(/_\d+$/, '').replaceAll('_', ' ').trim() || key;
+  return (
+    key
+      .replace(/^screen_\d+_/, '')
+      .replace(/_\d+$/, '')
+      .replaceAll('_', ' ')
+      .trim() || key
+  );
 }
 
 /** Translates one WhatsApp message into the Genesys request that delivers it. */
@@ -356,11 +421,16 @@ export function translateInbound(input: TranslateInput): TranslateResult {
   // A tap on one of the agent's buttons becomes a structured response when we know which agent
   // message it answers; otherwise Genesys has nothing to attach it to, so it arrives as text.
   if (body.structured && input.referenced?.genesysId) {
-    const restored = input.referenced.quickReplies ? restoreTap(input.referenced.quickReplies, body.structured.payload) : undefined;
+    const restored = input.referenced.quickReplies
+      ? restoreTap(input.referenced.quickReplies, body.structured.payload)
+      : undefined;
     const buttonResponse = restored ? { ...body.structured, ...restored } : body.structured;
     return {
       ok: true,
-      request: { endpoint: 'structured', body: { channel, buttonResponse, originatingMessageId: input.referenced.genesysId } },
+      request: {
+        endpoint: 'structured',
+        body: { channel, buttonResponse, originatingMessageId: input.referenced.genesysId },
+      },
       ...notice,
     };
   }

@@ -27,11 +27,16 @@ import type { GcOutboundMessage } from '../schemas/genesys.schema';
 
 // ===== Structure of Meta's examples
 
-type Shape = { kind: 'object'; keys: Map<string, Shape> } | { kind: 'array'; element: Shape | null } | { kind: 'primitive'; types: Set<string> };
+type Shape =
+  | { kind: 'object'; keys: Map<string, Shape> }
+  | { kind: 'array'; element: Shape | null }
+  | { kind: 'primitive'; types: Set<string> };
 
 function shapeOf(value: unknown): Shape {
-  if (Array.isArray(value)) return { kind: 'array', element: value.map(shapeOf).reduce<Shape | null>((a, b) => (a ? merge(a, b) : b), null) };
-  if (value !== null && typeof value === 'object') return { kind: 'object', keys: new Map(Object.entries(value).map(([k, v]) => [k, shapeOf(v)])) };
+  if (Array.isArray(value))
+    return { kind: 'array', element: value.map(shapeOf).reduce<Shape | null>((a, b) => (a ? merge(a, b) : b), null) };
+  if (value !== null && typeof value === 'object')
+    return { kind: 'object', keys: new Map(Object.entries(value).map(([k, v]) => [k, shapeOf(v)])) };
   return { kind: 'primitive', types: new Set([value === null ? 'null' : typeof value]) };
 }
 
@@ -41,21 +46,30 @@ function merge(a: Shape, b: Shape): Shape {
     for (const [k, v] of b.keys) keys.set(k, keys.has(k) ? merge(keys.get(k)!, v) : v);
     return { kind: 'object', keys };
   }
-  if (a.kind === 'array' && b.kind === 'array') return { kind: 'array', element: a.element && b.element ? merge(a.element, b.element) : (a.element ?? b.element) };
-  if (a.kind === 'primitive' && b.kind === 'primitive') return { kind: 'primitive', types: new Set([...a.types, ...b.types]) };
+  if (a.kind === 'array' && b.kind === 'array')
+    return { kind: 'array', element: a.element && b.element ? merge(a.element, b.element) : (a.element ?? b.element) };
+  if (a.kind === 'primitive' && b.kind === 'primitive')
+    return { kind: 'primitive', types: new Set([...a.types, ...b.types]) };
   throw new Error('examples disagree on a shape');
 }
 
 /** Paths (dotted, `[]` for array elements) where `value` leaves the shape: extra keys or other types. */
 function violations(value: unknown, shape: Shape, path = ''): string[] {
   const actual = shapeOf(value);
-  if (shape.kind === 'primitive') return actual.kind === 'primitive' && [...actual.types].every((t) => shape.types.has(t)) ? [] : [`${path}: ${JSON.stringify(value)}`];
+  if (shape.kind === 'primitive')
+    return actual.kind === 'primitive' && [...actual.types].every((t) => shape.types.has(t))
+      ? []
+      : [`${path}: ${JSON.stringify(value)}`];
   if (shape.kind === 'array') {
     if (!Array.isArray(value)) return [`${path}: not an array`];
     return shape.element ? value.flatMap((v) => violations(v, shape.element!, `${path}[]`)) : [];
   }
   if (actual.kind !== 'object') return [`${path}: not an object`];
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (shape.keys.has(k) ? violations(v, shape.keys.get(k)!, path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: not in Meta's example`]));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    shape.keys.has(k)
+      ? violations(v, shape.keys.get(k)!, path ? `${path}.${k}` : k)
+      : [`${path ? `${path}.` : ''}${k}: not in Meta's example`],
+  );
 }
 
 const examples = (...list: unknown[]) => list.map(shapeOf).reduce(merge);
@@ -68,7 +82,16 @@ const documented = {
   context: { message_id: 'wamid' },
   image: { link: 'https://x', caption: 'c' },
   document: { link: 'https://x', caption: 'c', filename: 'f.pdf' },
-  template: { components: [{ parameters: [{ type: 'video', video: { link: 'https://x' } }, { type: 'document', document: { link: 'https://x', filename: 'f.pdf' } }] }] },
+  template: {
+    components: [
+      {
+        parameters: [
+          { type: 'video', video: { link: 'https://x' } },
+          { type: 'document', document: { link: 'https://x', filename: 'f.pdf' } },
+        ],
+      },
+    ],
+  },
 };
 const SHAPES: Record<string, Shape> = {
   text: examples(textExample, textPreviewExample, replyTextExample),
@@ -77,7 +100,9 @@ const SHAPES: Record<string, Shape> = {
   audio: examples(audioExample, { context: documented.context }),
   document: examples(documentExample, replyDocumentExample, { document: documented.document }),
   interactive: examples(buttonsExample, listExample, { context: documented.context }),
-  template: examples(templateTextExample, templateMediaExample, templateInteractiveExample, { template: documented.template }),
+  template: examples(templateTextExample, templateMediaExample, templateInteractiveExample, {
+    template: documented.template,
+  }),
   read: examples(markReadExample, typingExample),
 };
 
@@ -97,7 +122,12 @@ function message(fields: Partial<GcOutboundMessage>): GcOutboundMessage {
 }
 
 function plan(fields: Partial<GcOutboundMessage>, replyToWamid?: string): OutboundPlan {
-  return planOutbound({ message: message(fields), to: TO, ...(replyToWamid ? { replyToWamid } : {}), allowMediaUrl: (url) => url.startsWith('https://api-downloads.') });
+  return planOutbound({
+    message: message(fields),
+    to: TO,
+    ...(replyToWamid ? { replyToWamid } : {}),
+    allowMediaUrl: (url) => url.startsWith('https://api-downloads.'),
+  });
 }
 
 function requests(fields: Partial<GcOutboundMessage>, replyToWamid?: string): WaRequest[] {
@@ -106,8 +136,14 @@ function requests(fields: Partial<GcOutboundMessage>, replyToWamid?: string): Wa
   return p.requests;
 }
 
-const attachment = (fields: Record<string, unknown>) => ({ contentType: 'Attachment', attachment: { mediaType: 'Image', url: `${FILES}/a`, ...fields } });
-const quick = (text: string, payload?: string) => ({ contentType: 'QuickReply', quickReply: { text, ...(payload !== undefined ? { payload } : {}) } });
+const attachment = (fields: Record<string, unknown>) => ({
+  contentType: 'Attachment',
+  attachment: { mediaType: 'Image', url: `${FILES}/a`, ...fields },
+});
+const quick = (text: string, payload?: string) => ({
+  contentType: 'QuickReply',
+  quickReply: { text, ...(payload !== undefined ? { payload } : {}) },
+});
 
 describe('every request has the structure of Meta’s example of its type', () => {
   const cases: Array<[string, Partial<GcOutboundMessage>, string?]> = [
@@ -117,10 +153,23 @@ describe('every request has the structure of Meta’s example of its type', () =
     ['quoted image', { content: [attachment({ mime: 'image/jpeg' })] }, 'wamid.C'],
     ['video', { text: 'tour', content: [attachment({ mediaType: 'Video', mime: 'video/mp4' })] }],
     ['audio and its text', { text: 'listen', content: [attachment({ mediaType: 'Audio', mime: 'audio/ogg' })] }],
-    ['document', { text: 'invoice', content: [attachment({ mediaType: 'File', mime: 'application/pdf', filename: 'invoice.pdf' })] }],
+    [
+      'document',
+      {
+        text: 'invoice',
+        content: [attachment({ mediaType: 'File', mime: 'application/pdf', filename: 'invoice.pdf' })],
+      },
+    ],
     ['GIF as a document', { content: [attachment({ mime: 'image/gif', filename: 'a.gif' })] }, 'wamid.C'],
     ['buttons', { type: 'Structured', text: 'Pick', content: [quick('Yes', 'y'), quick('No', 'n')] }],
-    ['list', { type: 'Structured', text: 'Pick', content: Array.from({ length: 5 }, (_, i) => quick(`A long option title ${i}`, `p${i}`)) }],
+    [
+      'list',
+      {
+        type: 'Structured',
+        text: 'Pick',
+        content: Array.from({ length: 5 }, (_, i) => quick(`A long option title ${i}`, `p${i}`)),
+      },
+    ],
     [
       'template with header media, body and buttons',
       {
@@ -130,7 +179,10 @@ describe('every request has the structure of Meta’s example of its type', () =
             template: {
               id: 'ns@t',
               language: 'en_US',
-              header: { type: 'Media', media: { mediaType: 'File', url: `${FILES}/h`, mime: 'application/pdf', filename: 'terms.pdf' } },
+              header: {
+                type: 'Media',
+                media: { mediaType: 'File', url: `${FILES}/h`, mime: 'application/pdf', filename: 'terms.pdf' },
+              },
               body: { parameters: [{ name: '1', text: 'Ana' }] },
               buttons: [
                 { type: 'QuickReply', text: 'OK', index: 0, payload: 'ok' },
@@ -155,8 +207,15 @@ describe('every request has the structure of Meta’s example of its type', () =
   });
 
   it('a request with a key Meta does not define is caught (the check can fail)', () => {
-    expect(violations({ ...(requests({ text: 'hi' })[0] as object), text: { body: 'hi', preview_url: false, markdown: true } }, SHAPES.text!)).toEqual(['text.markdown: not in Meta\'s example']);
-    expect(violations({ ...(requests({ text: 'hi' })[0] as object), to: 447700 }, SHAPES.text!)).toEqual(['to: 447700']);
+    expect(
+      violations(
+        { ...(requests({ text: 'hi' })[0] as object), text: { body: 'hi', preview_url: false, markdown: true } },
+        SHAPES.text!,
+      ),
+    ).toEqual(["text.markdown: not in Meta's example"]);
+    expect(violations({ ...(requests({ text: 'hi' })[0] as object), to: 447700 }, SHAPES.text!)).toEqual([
+      'to: 447700',
+    ]);
   });
 });
 
@@ -173,10 +232,13 @@ describe('text', () => {
 
 describe('attachments', () => {
   it('JPEG and PNG up to 5 MB are images; GIF, BMP, WebP and larger images are documents named with an extension', () => {
-    const kinds = (fields: Record<string, unknown>) => requests({ content: [attachment(fields)] }).map((r) => [r.type, (r[r.type] as { filename?: string }).filename]);
+    const kinds = (fields: Record<string, unknown>) =>
+      requests({ content: [attachment(fields)] }).map((r) => [r.type, (r[r.type] as { filename?: string }).filename]);
     expect(kinds({ mime: 'image/jpeg' })).toEqual([['image', undefined]]);
     expect(kinds({ mime: 'image/png', contentSizeBytes: 5 * 1024 * 1024 })).toEqual([['image', undefined]]);
-    expect(kinds({ mime: 'image/png', contentSizeBytes: 5 * 1024 * 1024 + 1, filename: 'big.png' })).toEqual([['document', 'big.png']]);
+    expect(kinds({ mime: 'image/png', contentSizeBytes: 5 * 1024 * 1024 + 1, filename: 'big.png' })).toEqual([
+      ['document', 'big.png'],
+    ]);
     expect(kinds({ mime: 'image/gif' })).toEqual([['document', 'image.gif']]);
     expect(kinds({ mime: 'image/bmp', filename: 'scan.bmp' })).toEqual([['document', 'scan.bmp']]);
     expect(kinds({ mime: 'image/webp' })).toEqual([['document', 'image.webp']]);
@@ -191,11 +253,18 @@ describe('attachments', () => {
     expect(kind({ mediaType: 'Audio', mime: 'audio/ogg; codecs=opus' })).toBe('audio');
     expect(kind({ mediaType: 'Audio', mime: 'audio/wav' })).toBe('document');
     expect(kind({ mediaType: 'File', mime: 'application/zip' })).toBe('document');
-    expect(plan({ content: [attachment({ mediaType: 'File', mime: 'application/zip', contentSizeBytes: 101 * 1024 * 1024 })] })).toMatchObject({ kind: 'refuse', code: 'InvalidMediaContentLength' });
+    expect(
+      plan({
+        content: [attachment({ mediaType: 'File', mime: 'application/zip', contentSizeBytes: 101 * 1024 * 1024 })],
+      }),
+    ).toMatchObject({ kind: 'refuse', code: 'InvalidMediaContentLength' });
   });
 
   it('the text rides as the first caption it fits; too long for a caption, it follows the media whole', () => {
-    const short = requests({ text: 'label', content: [attachment({ mediaType: 'Audio', mime: 'audio/mpeg' }), attachment({ mime: 'image/png' })] });
+    const short = requests({
+      text: 'label',
+      content: [attachment({ mediaType: 'Audio', mime: 'audio/mpeg' }), attachment({ mime: 'image/png' })],
+    });
     expect(short.map((r) => [r.type, (r[r.type] as { caption?: string }).caption])).toEqual([
       ['audio', undefined],
       ['image', 'label'],
@@ -204,17 +273,28 @@ describe('attachments', () => {
     const withLong = requests({ text: long, content: [attachment({ mime: 'image/png' })] });
     expect(withLong.map((r) => r.type)).toEqual(['image', 'text']);
     expect((withLong[1]!.text as { body: string }).body).toBe(long);
-    expect(requests({ text: 'only audio', content: [attachment({ mediaType: 'Audio', mime: 'audio/mpeg' })] }).map((r) => r.type)).toEqual(['audio', 'text']);
+    expect(
+      requests({ text: 'only audio', content: [attachment({ mediaType: 'Audio', mime: 'audio/mpeg' })] }).map(
+        (r) => r.type,
+      ),
+    ).toEqual(['audio', 'text']);
   });
 
   it('links to hosts the tenant does not trust are refused', () => {
-    expect(plan({ content: [attachment({ url: 'https://169.254.169.254/x', mime: 'image/png' })] })).toMatchObject({ kind: 'refuse', code: 'MediaTypeNotAllowed' });
+    expect(plan({ content: [attachment({ url: 'https://169.254.169.254/x', mime: 'image/png' })] })).toMatchObject({
+      kind: 'refuse',
+      code: 'MediaTypeNotAllowed',
+    });
   });
 });
 
 describe('quick replies', () => {
   it('ids never exceed what WhatsApp allows and stay unique; payloads that fit are kept as they are', () => {
-    const [buttons] = requests({ type: 'Structured', text: 'Pick', content: [quick('A', 'x'.repeat(300)), quick('B', 'same'), quick('C', 'same')] });
+    const [buttons] = requests({
+      type: 'Structured',
+      text: 'Pick',
+      content: [quick('A', 'x'.repeat(300)), quick('B', 'same'), quick('C', 'same')],
+    });
     const ids = (buttons!.interactive as any).action.buttons.map((b: any) => b.reply.id);
     expect(ids).toEqual(['qr-1', 'qr-2', 'qr-3']);
     const [kept] = requests({ type: 'Structured', text: 'Pick', content: [quick('A', 'track'), quick('B', 'cancel')] });
@@ -231,19 +311,34 @@ describe('quick replies', () => {
   });
 
   it('more than 10 options, or titles over 72 characters, become numbered text', () => {
-    const many = requests({ type: 'Structured', text: 'Pick', content: Array.from({ length: 11 }, (_, i) => quick(`O${i + 1}`)) });
-    expect((many[0]!.text as { body: string }).body.split('\n')).toEqual(['Pick', ...Array.from({ length: 11 }, (_, i) => `${i + 1}. O${i + 1}`)]);
+    const many = requests({
+      type: 'Structured',
+      text: 'Pick',
+      content: Array.from({ length: 11 }, (_, i) => quick(`O${i + 1}`)),
+    });
+    expect((many[0]!.text as { body: string }).body.split('\n')).toEqual([
+      'Pick',
+      ...Array.from({ length: 11 }, (_, i) => `${i + 1}. O${i + 1}`),
+    ]);
     const wordy = requests({ type: 'Structured', text: 'Pick', content: [quick('w'.repeat(80))] });
     expect(wordy[0]!.type).toBe('text');
   });
 });
 
 describe('templates', () => {
-  const notification = (template: Record<string, unknown>) => ({ content: [{ contentType: 'Notification', template }] });
+  const notification = (template: Record<string, unknown>) => ({
+    content: [{ contentType: 'Notification', template }],
+  });
 
   it('"namespace@name" sends the name; a BCP 47 language becomes WhatsApp’s underscore form', () => {
-    const p = plan(notification({ id: '0b1c2d3e_ns@order_update', language: 'es-MX', body: { parameters: [{ text: 'Ana' }] } }));
-    expect(p).toMatchObject({ kind: 'send', needsWindow: false, template: { name: 'order_update', language: 'es_MX' } });
+    const p = plan(
+      notification({ id: '0b1c2d3e_ns@order_update', language: 'es-MX', body: { parameters: [{ text: 'Ana' }] } }),
+    );
+    expect(p).toMatchObject({
+      kind: 'send',
+      needsWindow: false,
+      template: { name: 'order_update', language: 'es_MX' },
+    });
     expect((p as Extract<OutboundPlan, { kind: 'send' }>).requests[0]!.template).toEqual({
       name: 'order_update',
       language: { code: 'es_MX' },
@@ -270,8 +365,21 @@ describe('templates', () => {
   });
 
   it('no name, an empty parameter or an untrusted header link are refused before WhatsApp is called', () => {
-    expect(plan(notification({ language: 'en_US' }))).toMatchObject({ kind: 'refuse', code: 'InvalidMessageStructure' });
-    expect(plan(notification({ id: 'ns@t', body: { parameters: [{ name: '2', text: ' ' }] } }))).toMatchObject({ kind: 'refuse', message: expect.stringContaining('parameter 2') });
-    expect(plan(notification({ id: 'ns@t', header: { type: 'Media', media: { mediaType: 'Image', url: 'https://evil.example/x.png' } } }))).toMatchObject({ kind: 'refuse' });
+    expect(plan(notification({ language: 'en_US' }))).toMatchObject({
+      kind: 'refuse',
+      code: 'InvalidMessageStructure',
+    });
+    expect(plan(notification({ id: 'ns@t', body: { parameters: [{ name: '2', text: ' ' }] } }))).toMatchObject({
+      kind: 'refuse',
+      message: expect.stringContaining('parameter 2'),
+    });
+    expect(
+      plan(
+        notification({
+          id: 'ns@t',
+          header: { type: 'Media', media: { mediaType: 'Image', url: 'https://evil.example/x.png' } },
+        }),
+      ),
+    ).toMatchObject({ kind: 'refuse' });
   });
 });

@@ -78,7 +78,9 @@ function envelope(to: string, body: Record<string, unknown> & { type: string }):
 }
 
 function textRequests(to: string, text: string): WaRequest[] {
-  return splitText(text).map((part) => envelope(to, { type: 'text', text: { body: part, preview_url: /https?:\/\//i.test(part) } }));
+  return splitText(text).map((part) =>
+    envelope(to, { type: 'text', text: { body: part, preview_url: /https?:\/\//i.test(part) } }),
+  );
 }
 
 /** The first WhatsApp message of a reply quotes the customer message the agent answered. */
@@ -92,21 +94,48 @@ function quoting(requests: WaRequest[], replyTo: string | undefined): WaRequest[
  * payloads, which the conversation object restores when the customer taps. A text longer than the
  * interactive body allows goes first as text, so nothing the agent wrote is cut.
  */
-function interactive(to: string, text: string | undefined, replies: Array<{ text: string; payload?: string }>): WaRequest[] {
+function interactive(
+  to: string,
+  text: string | undefined,
+  replies: Array<{ text: string; payload?: string }>,
+): WaRequest[] {
   const layout = layoutQuickReplies(replies);
   const written = text?.trim();
   if (layout.kind === 'text') {
-    return textRequests(to, [written || 'Please choose an option:', ...layout.options.map((o) => `${o.id}. ${o.text}`)].join('\n'));
+    return textRequests(
+      to,
+      [written || 'Please choose an option:', ...layout.options.map((o) => `${o.id}. ${o.text}`)].join('\n'),
+    );
   }
   const limit = layout.kind === 'button' ? BUTTON_BODY_LIMIT : LIST_BODY_LIMIT;
   const fits = !!written && written.length <= limit;
   const before = written && !fits ? textRequests(to, written) : [];
   const body = { text: fits ? written! : 'Please choose an option:' };
   if (layout.kind === 'button') {
-    return [...before, envelope(to, { type: 'interactive', interactive: { type: 'button', body, action: { buttons: layout.options.map((o) => ({ type: 'reply', reply: { id: o.id, title: o.title } })) } } })];
+    return [
+      ...before,
+      envelope(to, {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body,
+          action: { buttons: layout.options.map((o) => ({ type: 'reply', reply: { id: o.id, title: o.title } })) },
+        },
+      }),
+    ];
   }
-  const rows = layout.options.map((o) => ({ id: o.id, title: o.title, ...(o.description ? { description: o.description } : {}) }));
-  return [...before, envelope(to, { type: 'interactive', interactive: { type: 'list', body, action: { button: 'Choose', sections: [{ title: 'Options', rows }] } } })];
+  const rows = layout.options.map((o) => ({
+    id: o.id,
+    title: o.title,
+    ...(o.description ? { description: o.description } : {}),
+  }));
+  return [
+    ...before,
+    envelope(to, {
+      type: 'interactive',
+      interactive: { type: 'list', body, action: { button: 'Choose', sections: [{ title: 'Options', rows }] } },
+    }),
+  ];
 }
 
 /** "namespace@element_name" (how Genesys names WhatsApp templates) or a bare name. */
@@ -120,7 +149,12 @@ function languageCode(language: string | undefined): string {
   return (language ?? 'en_US').replace('-', '_');
 }
 
-const HEADER_MEDIA: Record<string, 'image' | 'video' | 'document'> = { image: 'image', video: 'video', file: 'document', document: 'document' };
+const HEADER_MEDIA: Record<string, 'image' | 'video' | 'document'> = {
+  image: 'image',
+  video: 'video',
+  file: 'document',
+  document: 'document',
+};
 
 type TemplateResult = { ok: true; request: WaRequest; ref: TemplateRef } | { ok: false; message: string };
 
@@ -130,15 +164,31 @@ function template(to: string, content: GcContent, allowMediaUrl: (url: string) =
   const ref = t.name ?? t.id;
   if (!ref || !templateName(ref)) return { ok: false, message: 'Not sent: the template has no name.' };
   const name = templateName(ref);
-  const empty = [...(t.header?.parameters ?? []), ...(t.body?.parameters ?? []), ...(t.buttons ?? []).flatMap((b) => b.parameters ?? [])].find((p) => !p.text.trim());
-  if (empty) return { ok: false, message: `Not sent: template "${name}" has an empty value for parameter ${empty.name ?? empty.id ?? ''}.`.replace(' .', '.') };
+  const empty = [
+    ...(t.header?.parameters ?? []),
+    ...(t.body?.parameters ?? []),
+    ...(t.buttons ?? []).flatMap((b) => b.parameters ?? []),
+  ].find((p) => !p.text.trim());
+  if (empty)
+    return {
+      ok: false,
+      message: `Not sent: template "${name}" has an empty value for parameter ${empty.name ?? empty.id ?? ''}.`.replace(
+        ' .',
+        '.',
+      ),
+    };
   const text = (list: Array<{ text: string }> | undefined) => (list ?? []).map((p) => ({ type: 'text', text: p.text }));
   const components: Array<Record<string, unknown>> = [];
   const media = t.header?.media;
   if (media?.url) {
     const kind = HEADER_MEDIA[media.mediaType.toLowerCase()];
-    if (!kind) return { ok: false, message: `Not sent: template "${name}" has a ${media.mediaType} header, which WhatsApp templates cannot carry.` };
-    if (!allowMediaUrl(media.url)) return { ok: false, message: `Not sent: the header of template "${name}" links to a host that is not allowed.` };
+    if (!kind)
+      return {
+        ok: false,
+        message: `Not sent: template "${name}" has a ${media.mediaType} header, which WhatsApp templates cannot carry.`,
+      };
+    if (!allowMediaUrl(media.url))
+      return { ok: false, message: `Not sent: the header of template "${name}" links to a host that is not allowed.` };
     const asset = { link: media.url, ...(kind === 'document' && media.filename ? { filename: media.filename } : {}) };
     components.push({ type: 'header', parameters: [{ type: kind, [kind]: asset }] });
   } else if (t.header?.parameters?.length) {
@@ -149,7 +199,12 @@ function template(to: string, content: GcContent, allowMediaUrl: (url: string) =
     const index = String(button.index ?? position);
     const type = button.type?.toLowerCase();
     if (type === 'quickreply' && button.payload) {
-      components.push({ type: 'button', sub_type: 'quick_reply', index, parameters: [{ type: 'payload', payload: button.payload }] });
+      components.push({
+        type: 'button',
+        sub_type: 'quick_reply',
+        index,
+        parameters: [{ type: 'payload', payload: button.payload }],
+      });
     } else if (type === 'url' && button.parameters?.length) {
       components.push({ type: 'button', sub_type: 'url', index, parameters: text(button.parameters.slice(0, 1)) });
     }
@@ -158,7 +213,10 @@ function template(to: string, content: GcContent, allowMediaUrl: (url: string) =
   return {
     ok: true,
     ref: { name, language },
-    request: envelope(to, { type: 'template', template: { name, language: { code: language }, ...(components.length ? { components } : {}) } }),
+    request: envelope(to, {
+      type: 'template',
+      template: { name, language: { code: language }, ...(components.length ? { components } : {}) },
+    }),
   };
 }
 
@@ -168,12 +226,21 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
   const type = message.type.toLowerCase();
 
   if (type === 'event') {
-    const typing = message.events?.some((e) => e.eventType.toLowerCase() === 'typing' && (e.typing?.type ?? 'On').toLowerCase() === 'on');
-    return typing ? { kind: 'typing' } : { kind: 'ignore', reason: `event ${message.events?.map((e) => e.eventType).join(',') || 'none'} has no WhatsApp form` };
+    const typing = message.events?.some(
+      (e) => e.eventType.toLowerCase() === 'typing' && (e.typing?.type ?? 'On').toLowerCase() === 'on',
+    );
+    return typing
+      ? { kind: 'typing' }
+      : {
+          kind: 'ignore',
+          reason: `event ${message.events?.map((e) => e.eventType).join(',') || 'none'} has no WhatsApp form`,
+        };
   }
   if (type === 'receipt') {
     // Genesys reporting on a customer message (e.g. the agent read it).
-    return message.status?.toLowerCase() === 'read' ? { kind: 'read' } : { kind: 'ignore', reason: `receipt ${message.status ?? ''} needs no WhatsApp call` };
+    return message.status?.toLowerCase() === 'read'
+      ? { kind: 'read' }
+      : { kind: 'ignore', reason: `receipt ${message.status ?? ''} needs no WhatsApp call` };
   }
 
   const content = message.content ?? [];
@@ -181,13 +248,24 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
   if (notification) {
     const built = template(to, notification, input.allowMediaUrl);
     if (!built.ok) return { kind: 'refuse', code: 'InvalidMessageStructure', message: built.message };
-    return { kind: 'send', requests: [built.request], needsWindow: false, snippet: snippet(message.text ?? notification.template?.body?.text), template: built.ref };
+    return {
+      kind: 'send',
+      requests: [built.request],
+      needsWindow: false,
+      snippet: snippet(message.text ?? notification.template?.body?.text),
+      template: built.ref,
+    };
   }
 
   const text = message.text?.trim() ? message.text : undefined;
   const quickReplies = content.filter((c) => c.quickReply).map((c) => c.quickReply!);
   if (quickReplies.length > 0) {
-    return { kind: 'send', requests: quoting(interactive(to, text, quickReplies), replyToWamid), needsWindow: true, snippet: snippet(text) };
+    return {
+      kind: 'send',
+      requests: quoting(interactive(to, text, quickReplies), replyToWamid),
+      needsWindow: true,
+      snippet: snippet(text),
+    };
   }
 
   const requests: WaRequest[] = [];
@@ -196,7 +274,11 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
   let captionUsed = !text || text.length > CAPTION_LIMIT;
   for (const attachment of content.filter((c) => c.attachment).map((c) => c.attachment!)) {
     if (!attachment.url || !input.allowMediaUrl(attachment.url)) {
-      return { kind: 'refuse', code: 'MediaTypeNotAllowed', message: 'Not sent: the attachment link is not an https URL of an allowed host.' };
+      return {
+        kind: 'refuse',
+        code: 'MediaTypeNotAllowed',
+        message: 'Not sent: the attachment link is not an https URL of an allowed host.',
+      };
     }
     const choice = chooseMediaKind(attachment);
     if (!choice.ok) return { kind: 'refuse', code: choice.code, message: choice.message };
@@ -205,14 +287,23 @@ export function planOutbound(input: OutboundInput): OutboundPlan {
     requests.push(
       envelope(to, {
         type: choice.kind,
-        [choice.kind]: { link: attachment.url, ...(caption ? { caption } : {}), ...(choice.filename ? { filename: choice.filename } : {}) },
+        [choice.kind]: {
+          link: attachment.url,
+          ...(caption ? { caption } : {}),
+          ...(choice.filename ? { filename: choice.filename } : {}),
+        },
       }),
     );
   }
-  if (text && !requests.some((r) => (r[r.type] as { caption?: string }).caption !== undefined)) requests.push(...textRequests(to, text));
+  if (text && !requests.some((r) => (r[r.type] as { caption?: string }).caption !== undefined))
+    requests.push(...textRequests(to, text));
   if (requests.length === 0) {
     const kinds = content.map((c) => c.contentType).join(', ');
-    return { kind: 'refuse', code: 'UnsupportedMessage', message: kinds ? `Not sent: WhatsApp has no form for ${kinds}.` : 'Not sent: the message has no text or content.' };
+    return {
+      kind: 'refuse',
+      code: 'UnsupportedMessage',
+      message: kinds ? `Not sent: WhatsApp has no form for ${kinds}.` : 'Not sent: the message has no text or content.',
+    };
   }
   return { kind: 'send', requests: quoting(requests, replyToWamid), needsWindow: true, snippet: snippet(text) };
 }

@@ -32,7 +32,9 @@ export interface LaidOutOption {
   payload: string;
 }
 
-export type QuickReplyLayout = { kind: 'button' | 'list'; options: LaidOutOption[] } | { kind: 'text'; options: LaidOutOption[] };
+export type QuickReplyLayout =
+  | { kind: 'button' | 'list'; options: LaidOutOption[] }
+  | { kind: 'text'; options: LaidOutOption[] };
 
 function shorten(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -45,22 +47,31 @@ function assignIds(replies: QuickReply[], limit: number): string[] {
   const counts = new Map<string, number>();
   for (const w of wanted) counts.set(w, (counts.get(w) ?? 0) + 1);
   const reserved = new Set(replies.map((_, i) => stand(i)));
-  return wanted.map((w, i) => (w.length <= limit && counts.get(w) === 1 && !reserved.has(w) && w.trim() === w ? w : stand(i)));
+  return wanted.map((w, i) =>
+    w.length <= limit && counts.get(w) === 1 && !reserved.has(w) && w.trim() === w ? w : stand(i),
+  );
 }
 
 /** Buttons when WhatsApp can show them, else a list, else numbered text the customer can answer. */
 export function layoutQuickReplies(replies: QuickReply[]): QuickReplyLayout {
   const titles = replies.map((r) => r.text.trim());
   const uniqueTitles = new Set(titles).size === titles.length;
-  const options = (ids: string[]) => replies.map((r, i) => ({ id: ids[i]!, title: titles[i]!, text: r.text, payload: r.payload || r.text }));
-  if (replies.length <= MAX_BUTTONS && uniqueTitles && titles.every((t) => t.length > 0 && t.length <= BUTTON_TITLE_LIMIT)) {
+  const options = (ids: string[]) =>
+    replies.map((r, i) => ({ id: ids[i]!, title: titles[i]!, text: r.text, payload: r.payload || r.text }));
+  if (
+    replies.length <= MAX_BUTTONS &&
+    uniqueTitles &&
+    titles.every((t) => t.length > 0 && t.length <= BUTTON_TITLE_LIMIT)
+  ) {
     return { kind: 'button', options: options(assignIds(replies, BUTTON_ID_LIMIT)) };
   }
   if (replies.length <= MAX_ROWS && titles.every((t) => t.length > 0 && t.length <= ROW_DESCRIPTION_LIMIT)) {
     return {
       kind: 'list',
       options: options(assignIds(replies, ROW_ID_LIMIT)).map((o) =>
-        o.title.length <= ROW_TITLE_LIMIT ? o : { ...o, title: shorten(o.title, ROW_TITLE_LIMIT), description: o.title },
+        o.title.length <= ROW_TITLE_LIMIT
+          ? o
+          : { ...o, title: shorten(o.title, ROW_TITLE_LIMIT), description: o.title },
       ),
     };
   }

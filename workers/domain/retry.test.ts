@@ -48,8 +48,18 @@ describe('backoff', () => {
 describe('after a failure', () => {
   it('a permanent one fails at once; a retryable one retries until the last attempt, then is dead-lettered', () => {
     expect(nextStep({ kind: 'permanent', code: 'x', detail: '' }, 0, 4, 100)).toEqual({ kind: 'fail' });
-    expect(nextStep({ kind: 'retryable', code: 'x', detail: '', retryAfterMs: 2000 }, 0, 4, 100)).toEqual({ kind: 'retry', attempts: 1, delayMs: 2000 });
-    expect(nextStep({ kind: 'unauthorized', code: 'x', detail: '' }, 2, 4, 100)).toMatchObject({ kind: 'retry', attempts: 3 });
-    expect(nextStep({ kind: 'retryable', code: 'x', detail: '' }, 3, 4, 100)).toEqual({ kind: 'dead_letter', attempts: 4 });
+    expect(nextStep({ kind: 'retryable', code: 'x', detail: '', retryAfterMs: 2000 }, 0, 4, 100)).toEqual({
+      kind: 'retry',
+      attempts: 1,
+      delayMs: 2000,
+    });
+    expect(nextStep({ kind: 'unauthorized', code: 'x', detail: '' }, 2, 4, 100)).toMatchObject({
+      kind: 'retry',
+      attempts: 3,
+    });
+    expect(nextStep({ kind: 'retryable', code: 'x', detail: '' }, 3, 4, 100)).toEqual({
+      kind: 'dead_letter',
+      attempts: 4,
+    });
   });
 });

@@ -19,7 +19,12 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 }
 
 /** Maps an HTTP answer from Meta or Genesys onto retry semantics. */
-export function classifyHttp(status: number, body: string, retryAfter: string | null, service: string): UpstreamFailure {
+export function classifyHttp(
+  status: number,
+  body: string,
+  retryAfter: string | null,
+  service: string,
+): UpstreamFailure {
   const detail = `${service} answered ${status}: ${truncate(body)}`;
   if (status === 401) return { kind: 'unauthorized', code: `${service}_unauthorized`, detail };
   if (status === 429 || status === 408 || status >= 500) {
@@ -43,18 +48,36 @@ export function classifyThrown(err: unknown, service: string): UpstreamFailure {
  * a random delay in [0, min(cap, base·2^attempt)], so retries of many conversations spread out.
  * A server's Retry-After is obeyed as given (capped), since retrying earlier only earns another 429.
  */
-export function backoffMs(attempt: number, baseMs: number, retryAfterMs?: number, capMs = 5 * 60_000, random = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  baseMs: number,
+  retryAfterMs?: number,
+  capMs = 5 * 60_000,
+  random = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, capMs);
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
 
 /** What to do with a message after an upstream failure; shared by every delivery lane. */
-export type NextStep = { kind: 'fail' } | { kind: 'dead_letter'; attempts: number } | { kind: 'retry'; attempts: number; delayMs: number };
+export type NextStep =
+  | { kind: 'fail' }
+  | { kind: 'dead_letter'; attempts: number }
+  | { kind: 'retry'; attempts: number; delayMs: number };
 
-export function nextStep(failure: UpstreamFailure, previousAttempts: number, maxAttempts: number, baseMs: number): NextStep {
+export function nextStep(
+  failure: UpstreamFailure,
+  previousAttempts: number,
+  maxAttempts: number,
+  baseMs: number,
+): NextStep {
   if (failure.kind === 'permanent') return { kind: 'fail' };
   const attempts = previousAttempts + 1;
   if (attempts >= maxAttempts) return { kind: 'dead_letter', attempts };
-  return { kind: 'retry', attempts, delayMs: backoffMs(attempts, baseMs, failure.kind === 'retryable' ? failure.retryAfterMs : undefined) };
+  return {
+    kind: 'retry',
+    attempts,
+    delayMs: backoffMs(attempts, baseMs, failure.kind === 'retryable' ? failure.retryAfterMs : undefined),
+  };
 }

@@ -13,7 +13,8 @@ describe('why an agent message failed, in plain words', () => {
   });
 
   it('window, destination, opt-out, media and limits map to the Genesys receipt codes', () => {
-    const code = (waCode: number | undefined, retryable = false) => explainSendFailure({ ...(waCode ? { waCode } : {}), detail: 'd', retryable }).code;
+    const code = (waCode: number | undefined, retryable = false) =>
+      explainSendFailure({ ...(waCode ? { waCode } : {}), detail: 'd', retryable }).code;
     expect(code(131047)).toBe('MessageNotAllowed');
     expect(code(131026)).toBe('InvalidDestination');
     expect(code(131050)).toBe('RecipientOptedOut');

@@ -28,28 +28,50 @@ function templateLabel(template: TemplateRef | undefined): string {
 }
 
 /** The reason an agent's Failed receipt carries. */
-export function explainSendFailure(failure: SendFailure, template?: TemplateRef): { code: GenesysReasonCode; message: string } {
+export function explainSendFailure(
+  failure: SendFailure,
+  template?: TemplateRef,
+): { code: GenesysReasonCode; message: string } {
   const said = `(WhatsApp ${failure.detail})`;
   switch (failure.waCode) {
     case 131047:
-      return { code: 'MessageNotAllowed', message: `Not delivered: the customer's 24-hour window is closed; send an approved template. ${said}` };
+      return {
+        code: 'MessageNotAllowed',
+        message: `Not delivered: the customer's 24-hour window is closed; send an approved template. ${said}`,
+      };
     case 131026:
-      return { code: 'InvalidDestination', message: `Not delivered: WhatsApp cannot deliver to this number (not on WhatsApp, or an outdated app). ${said}` };
+      return {
+        code: 'InvalidDestination',
+        message: `Not delivered: WhatsApp cannot deliver to this number (not on WhatsApp, or an outdated app). ${said}`,
+      };
     case 131050:
       return { code: 'RecipientOptedOut', message: `Not delivered: the customer has stopped these messages. ${said}` };
     case 131052:
     case 131053:
       return { code: 'MediaTypeNotAllowed', message: `Not delivered: WhatsApp could not use the attachment. ${said}` };
     case 132000:
-      return { code: 'InvalidMessageStructure', message: `Not sent: ${templateLabel(template)} needs a different number of parameters than were filled in. ${said}` };
+      return {
+        code: 'InvalidMessageStructure',
+        message: `Not sent: ${templateLabel(template)} needs a different number of parameters than were filled in. ${said}`,
+      };
     case 132001:
-      return { code: 'InvalidMessageStructure', message: `Not sent: ${templateLabel(template)} does not exist in that language or is not approved by Meta. ${said}` };
+      return {
+        code: 'InvalidMessageStructure',
+        message: `Not sent: ${templateLabel(template)} does not exist in that language or is not approved by Meta. ${said}`,
+      };
     case 132005:
-      return { code: 'InvalidMessageStructure', message: `Not sent: ${templateLabel(template)} is too long once its parameters are filled in. ${said}` };
+      return {
+        code: 'InvalidMessageStructure',
+        message: `Not sent: ${templateLabel(template)} is too long once its parameters are filled in. ${said}`,
+      };
     case 132012:
-      return { code: 'InvalidMessageStructure', message: `Not sent: a parameter of ${templateLabel(template)} has the wrong format (for example text where the template expects an image). ${said}` };
+      return {
+        code: 'InvalidMessageStructure',
+        message: `Not sent: a parameter of ${templateLabel(template)} has the wrong format (for example text where the template expects an image). ${said}`,
+      };
   }
-  if (failure.waCode !== undefined && RATE_LIMIT_CODES.has(failure.waCode)) return { code: 'RateLimited', message: `Not sent: WhatsApp's sending limit was reached. ${said}` };
+  if (failure.waCode !== undefined && RATE_LIMIT_CODES.has(failure.waCode))
+    return { code: 'RateLimited', message: `Not sent: WhatsApp's sending limit was reached. ${said}` };
   if (failure.retryable) return { code: 'ServerError', message: `Not sent: WhatsApp was unavailable. ${said}` };
   return { code: 'GeneralError', message: `WhatsApp ${failure.detail}` };
 }

@@ -14,7 +14,11 @@ export function refill(bucket: Bucket | undefined, now: number, capacity: number
 }
 
 /** Takes `count` tokens, or says how long until they are there. */
-export function take(bucket: Bucket, count: number, intervalMs: number): { ok: true; bucket: Bucket } | { ok: false; waitMs: number } {
+export function take(
+  bucket: Bucket,
+  count: number,
+  intervalMs: number,
+): { ok: true; bucket: Bucket } | { ok: false; waitMs: number } {
   if (bucket.tokens >= count) return { ok: true, bucket: { tokens: bucket.tokens - count, at: bucket.at } };
   return { ok: false, waitMs: Math.ceil((count - bucket.tokens) * intervalMs) };
 }

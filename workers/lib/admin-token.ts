@@ -17,7 +17,11 @@ export type Role = z.infer<typeof Role>;
 const SessionClaims = z.object({ sub: z.string().min(1), role: Role, tid: z.string().min(1).nullable() });
 export type SessionClaims = z.infer<typeof SessionClaims>;
 
-export async function issueSession(masterKey: string, claims: SessionClaims, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+export async function issueSession(
+  masterKey: string,
+  claims: SessionClaims,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(now / 1000);
   const token = await new SignJWT({ role: claims.role, tid: claims.tid })
     .setProtectedHeader({ alg: 'HS256' })
@@ -32,7 +36,11 @@ export async function issueSession(masterKey: string, claims: SessionClaims, now
 
 export async function verifySession(masterKey: string, token: string): Promise<SessionClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, await deriveSigningKey(masterKey, LABEL), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await deriveSigningKey(masterKey, LABEL), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
     const claims = SessionClaims.safeParse(payload);
     return claims.success ? claims.data : null;
   } catch {

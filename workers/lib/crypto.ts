@@ -90,7 +90,7 @@ function masterKey(masterKeyB64: string): Promise<CryptoKey> {
   let key = keyCache.get(masterKeyB64);
   if (!key) {
     const raw = fromBase64(masterKeyB64);
-    if (!raw || raw.length !== 32) throw new Error('MASTER_KEY must be 32 bytes of base64');
+    if (raw?.length !== 32) throw new Error('MASTER_KEY must be 32 bytes of base64');
     key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
     keyCache.set(masterKeyB64, key);
   }
@@ -127,5 +127,11 @@ export async function unseal(masterKeyB64: string, sealed: string, context: stri
 export async function deriveSigningKey(masterKeyB64: string, label: string): Promise<Uint8Array<ArrayBuffer>> {
   const raw = fromBase64(masterKeyB64);
   if (!raw) throw new Error('MASTER_KEY must be base64');
-  return new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), utf8(label)));
+  return new Uint8Array(
+    await crypto.subtle.sign(
+      'HMAC',
+      await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+      utf8(label),
+    ),
+  );
 }

@@ -17,5 +17,7 @@ export function isAllowedMediaUrl(raw: string, allowedHosts: readonly string[]):
   const host = url.hostname.toLowerCase();
   // IPv4/IPv6 literals and single-label names (localhost, intranet) are never allowed.
   if (/^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('[') || !host.includes('.')) return false;
-  return allowedHosts.some((allowed) => (allowed.startsWith('.') ? host.endsWith(allowed) || host === allowed.slice(1) : host === allowed));
+  return allowedHosts.some((allowed) =>
+    allowed.startsWith('.') ? host.endsWith(allowed) || host === allowed.slice(1) : host === allowed,
+  );
 }

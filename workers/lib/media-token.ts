@@ -14,7 +14,12 @@ const LABEL = 'media-url:v1';
 const MediaClaims = z.object({ tid: z.string().min(1), mid: z.string().min(1), mime: z.string().min(1) });
 export type MediaClaims = z.infer<typeof MediaClaims>;
 
-export async function signMediaToken(masterKey: string, claims: MediaClaims, ttlSeconds: number, now = Date.now()): Promise<string> {
+export async function signMediaToken(
+  masterKey: string,
+  claims: MediaClaims,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setAudience(AUDIENCE)
@@ -26,7 +31,10 @@ export async function signMediaToken(masterKey: string, claims: MediaClaims, ttl
 /** Null for anything but a genuine, unexpired token: callers answer one 401 whatever the reason. */
 export async function verifyMediaToken(masterKey: string, token: string): Promise<MediaClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, await deriveSigningKey(masterKey, LABEL), { audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await deriveSigningKey(masterKey, LABEL), {
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
     const claims = MediaClaims.safeParse(payload);
     return claims.success ? claims.data : null;
   } catch {

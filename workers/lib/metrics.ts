@@ -9,9 +9,19 @@ import type { Env } from '../env';
 
 export type Outcome = 'delivered' | 'failed' | 'dead_lettered' | 'retried';
 
-export function recordOutcome(env: Env, tenantId: string, direction: 'inbound' | 'outbound', outcome: Outcome, latencyMs = 0): void {
+export function recordOutcome(
+  env: Env,
+  tenantId: string,
+  direction: 'inbound' | 'outbound',
+  outcome: Outcome,
+  latencyMs = 0,
+): void {
   try {
-    env.METRICS?.writeDataPoint({ indexes: [tenantId], blobs: [direction, outcome], doubles: [Math.max(0, latencyMs)] });
+    env.METRICS?.writeDataPoint({
+      indexes: [tenantId],
+      blobs: [direction, outcome],
+      doubles: [Math.max(0, latencyMs)],
+    });
   } catch {
     /* Analytics Engine unavailable: the structured log line carries the same facts */
   }

@@ -8,7 +8,11 @@ import { UpstreamError } from '../domain/errors';
 import { markWhatsappCredential, type Tenant } from '../db/tenants.repo';
 import { log } from './log';
 
-export async function settleWhatsappCredential(env: Env, tenant: Tenant, previousPhoneNumberId: string): Promise<'ok' | 'broken'> {
+export async function settleWhatsappCredential(
+  env: Env,
+  tenant: Tenant,
+  previousPhoneNumberId: string,
+): Promise<'ok' | 'broken'> {
   const gate = env.TENANT_GATE.getByName(tenant.id);
   try {
     await getPhoneNumber(config(env), tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken);
@@ -19,10 +23,14 @@ export async function settleWhatsappCredential(env: Env, tenant: Tenant, previou
       return 'broken';
     }
     // Graph unreachable or another answer: let the sends find out; a 190 holds them again.
-    log.warn('whatsapp.credential_unchecked', { tenantId: tenant.id, code: err instanceof UpstreamError ? err.failure.code : 'error' });
+    log.warn('whatsapp.credential_unchecked', {
+      tenantId: tenant.id,
+      code: err instanceof UpstreamError ? err.failure.code : 'error',
+    });
   }
   await markWhatsappCredential(env, tenant.id, 'ok');
   await gate.releaseWhatsapp(tenant.whatsapp.phoneNumberId, 'credential');
-  if (previousPhoneNumberId !== tenant.whatsapp.phoneNumberId) await gate.releaseWhatsapp(previousPhoneNumberId, 'credential');
+  if (previousPhoneNumberId !== tenant.whatsapp.phoneNumberId)
+    await gate.releaseWhatsapp(previousPhoneNumberId, 'credential');
   return 'ok';
 }

@@ -35,14 +35,19 @@ export function actorOf(p: Principal): string {
   return p.kind === 'operator' ? 'operator' : `${p.kind}:${p.id}`;
 }
 
-async function authenticate(env: Env, authorization: string | undefined, apiKey: string | undefined): Promise<Principal | null> {
+async function authenticate(
+  env: Env,
+  authorization: string | undefined,
+  apiKey: string | undefined,
+): Promise<Principal | null> {
   if (apiKey) {
     const key = await findApiKey(env, apiKey);
     return key ? { kind: 'apikey', id: key.id, role: key.role, tenantId: key.tenantId } : null;
   }
   const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
   if (!bearer) return null;
-  if (env.ADMIN_API_TOKEN && timingSafeEqual(bearer, env.ADMIN_API_TOKEN)) return { kind: 'operator', role: 'platform-admin', tenantId: null };
+  if (env.ADMIN_API_TOKEN && timingSafeEqual(bearer, env.ADMIN_API_TOKEN))
+    return { kind: 'operator', role: 'platform-admin', tenantId: null };
   const claims = await verifySession(env.MASTER_KEY, bearer);
   if (!claims) return null;
   // A deleted user's session ends with the user, not 15 minutes later.
@@ -54,7 +59,8 @@ async function authenticate(env: Env, authorization: string | undefined, apiKey:
 export const adminAuth = () =>
   createMiddleware<AdminEnv>(async function adminAuth(c, next) {
     const principal = await authenticate(c.env, c.req.header('authorization'), c.req.header('x-api-key'));
-    if (!principal) throw new AppError('unauthorized', 401, 'a valid Authorization: Bearer token or X-API-Key is required');
+    if (!principal)
+      throw new AppError('unauthorized', 401, 'a valid Authorization: Bearer token or X-API-Key is required');
 
     const hostTenant = await tenantIdForHost(c.env, new URL(c.req.url).host);
     if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
@@ -75,5 +81,6 @@ export function assertTenant(scope: string | null, tenantId: string): void {
 
 /** 403 unless the caller's role is at least `minimum`. */
 export function assertRole(principal: Principal, minimum: Role): void {
-  if (RANK[principal.role] < RANK[minimum]) throw new AppError('forbidden', 403, `this action needs the ${minimum} role`);
+  if (RANK[principal.role] < RANK[minimum])
+    throw new AppError('forbidden', 403, `this action needs the ${minimum} role`);
 }

@@ -10,6 +10,8 @@ const PERIOD_SECONDS = 60;
 export async function enforceTenantBudget(limiter: RateLimit, key: string): Promise<void> {
   const { success } = await limiter.limit({ key });
   if (!success) {
-    throw new AppError('rate_limited', 429, 'too many requests for this tenant; retry later', undefined, { 'retry-after': String(PERIOD_SECONDS) });
+    throw new AppError('rate_limited', 429, 'too many requests for this tenant; retry later', undefined, {
+      'retry-after': String(PERIOD_SECONDS),
+    });
   }
 }

@@ -8,7 +8,11 @@ import { recordDeadLetter } from '../db/records.repo';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
 
 /** `queue` is the queue the dead letters came from: `inbound` or `outbound`. */
-export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, queue: 'inbound' | 'outbound'): Promise<void> {
+export async function handleDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  queue: 'inbound' | 'outbound',
+): Promise<void> {
   for (const msg of batch.messages) {
     const wrapped = DeadLetterMessage.safeParse(msg.body);
     if (wrapped.success) {
@@ -25,7 +29,11 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env, 
     } else {
       const item = ReplayableItem.safeParse(msg.body);
       const tenantId = item.success ? item.data.tenantId : 'unknown';
-      const externalId = !item.success ? undefined : item.data.kind === 'wa_message' || item.data.kind === 'gc_message' ? item.data.message.id : undefined;
+      const externalId = !item.success
+        ? undefined
+        : item.data.kind === 'wa_message' || item.data.kind === 'gc_message'
+          ? item.data.message.id
+          : undefined;
       await recordDeadLetter(env, msg.id, {
         tenantId,
         queue,

@@ -11,15 +11,23 @@ import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
 import { conversationName } from '../domain/conversation-name';
 
-
 export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const groups = new Map<string, Array<{ msg: Message<unknown>; body: InboundQueueMessage }>>();
   for (const msg of batch.messages) {
     const parsed = InboundQueueMessage.safeParse(msg.body);
     if (!parsed.success) {
       // Written by an older or broken producer: keep it for an operator, do not loop on it.
-      const tenantId = typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string' ? (msg.body as { tenantId: string }).tenantId : 'unknown';
-      await recordFailure(env, { tenantId, direction: 'inbound', code: 'invalid_queue_message', detail: parsed.error.message.slice(0, 300), payload: msg.body });
+      const tenantId =
+        typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string'
+          ? (msg.body as { tenantId: string }).tenantId
+          : 'unknown';
+      await recordFailure(env, {
+        tenantId,
+        direction: 'inbound',
+        code: 'invalid_queue_message',
+        detail: parsed.error.message.slice(0, 300),
+        payload: msg.body,
+      });
       msg.ack();
       continue;
     }
@@ -30,7 +38,9 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
         tenantId: body.tenantId,
         direction: 'inbound',
         code: body.errors ? 'whatsapp_error' : 'unhandled_webhook_field',
-        detail: first ? `${first.code}: ${first.title ?? first.message ?? ''}` : `field "${body.field}" is not acted on`,
+        detail: first
+          ? `${first.code}: ${first.title ?? first.message ?? ''}`
+          : `field "${body.field}" is not acted on`,
         payload: body,
       });
       msg.ack();
@@ -53,7 +63,10 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
         for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
         for (const { msg } of group) msg.ack();
       } catch (err) {
-        log.error('queue.inbound.conversation_unavailable', { conversation: name.split(':')[0], error: err instanceof Error ? err.message : String(err) });
+        log.error('queue.inbound.conversation_unavailable', {
+          conversation: name.split(':')[0],
+          error: err instanceof Error ? err.message : String(err),
+        });
         for (const { msg } of group) {
           msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
         }

@@ -16,8 +16,17 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
     const parsed = OutboundQueueMessage.safeParse(msg.body);
     const waId = parsed.success ? parsed.data.message.channel.to.id.replace(/\D/g, '') : '';
     if (!parsed.success || !waId) {
-      const tenantId = typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string' ? (msg.body as { tenantId: string }).tenantId : 'unknown';
-      await recordFailure(env, { tenantId, direction: 'outbound', code: 'invalid_queue_message', detail: parsed.success ? 'no customer number in channel.to.id' : parsed.error.message.slice(0, 300), payload: msg.body });
+      const tenantId =
+        typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string'
+          ? (msg.body as { tenantId: string }).tenantId
+          : 'unknown';
+      await recordFailure(env, {
+        tenantId,
+        direction: 'outbound',
+        code: 'invalid_queue_message',
+        detail: parsed.success ? 'no customer number in channel.to.id' : parsed.error.message.slice(0, 300),
+        payload: msg.body,
+      });
       msg.ack();
       continue;
     }
@@ -32,8 +41,12 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
         await env.CONVERSATION.getByName(name).enqueueOutbound(group.map((g) => g.body));
         for (const { msg } of group) msg.ack();
       } catch (err) {
-        log.error('queue.outbound.conversation_unavailable', { tenantId: name.split(':')[0], error: err instanceof Error ? err.message : String(err) });
-        for (const { msg } of group) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
+        log.error('queue.outbound.conversation_unavailable', {
+          tenantId: name.split(':')[0],
+          error: err instanceof Error ? err.message : String(err),
+        });
+        for (const { msg } of group)
+          msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
       }
     }),
   );

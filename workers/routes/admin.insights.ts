@@ -10,10 +10,15 @@ import { conversationName } from '../domain/conversation-name';
 import { SERVICE_WINDOW_MS } from '../../durable-objects/conversation.do';
 import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schemas';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
-function conversationView(row: NonNullable<Awaited<ReturnType<typeof getConversation>>>): z.infer<typeof ConversationView> {
+function conversationView(
+  row: NonNullable<Awaited<ReturnType<typeof getConversation>>>,
+): z.infer<typeof ConversationView> {
   return {
     waId: row.waId,
     contactName: row.contactName,
@@ -28,7 +33,18 @@ function conversationView(row: NonNullable<Awaited<ReturnType<typeof getConversa
 
 export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
   api.openapi(
-    createRoute({ method: 'get', path: '/tenants/{tenantId}/conversations', tags: ['conversations'], summary: 'Conversations, most recent first', request: { params: TenantParam }, responses: { 200: json(z.object({ items: z.array(ConversationView) }), 'Conversations'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') } }),
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/conversations',
+      tags: ['conversations'],
+      summary: 'Conversations, most recent first',
+      request: { params: TenantParam },
+      responses: {
+        200: json(z.object({ items: z.array(ConversationView) }), 'Conversations'),
+        401: json(ErrorBody, 'Unauthorized'),
+        404: json(ErrorBody, 'Not found'),
+      },
+    }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       assertTenant(c.get('scope'), tenantId);
@@ -43,7 +59,11 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       tags: ['conversations'],
       summary: 'One conversation with every message in both directions and its delivery state',
       request: { params: TenantParam.extend({ waId: z.string().regex(/^\d{6,15}$/) }) },
-      responses: { 200: json(TimelineView, 'Timeline'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') },
+      responses: {
+        200: json(TimelineView, 'Timeline'),
+        401: json(ErrorBody, 'Unauthorized'),
+        404: json(ErrorBody, 'Not found'),
+      },
     }),
     async (c) => {
       const { tenantId, waId } = c.req.valid('param');
@@ -51,7 +71,13 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       const row = await getConversation(c.env, tenantId, waId);
       if (!row) throw new AppError('not_found', 404, 'not found');
       const entries = await c.env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
-      return c.json({ conversation: conversationView(row), entries: entries.map(({ media, ...e }) => ({ ...e, hasMedia: !!media })) }, 200);
+      return c.json(
+        {
+          conversation: conversationView(row),
+          entries: entries.map(({ media, ...e }) => ({ ...e, hasMedia: !!media })),
+        },
+        200,
+      );
     },
   );
 
@@ -61,8 +87,22 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       path: '/tenants/{tenantId}/metrics',
       tags: ['conversations'],
       summary: 'Messages in/out, failures and average latency per hour',
-      request: { params: TenantParam, query: z.object({ hours: z.coerce.number().int().min(1).max(24 * 30).default(24) }) },
-      responses: { 200: json(MetricsView, 'Hourly series'), 401: json(ErrorBody, 'Unauthorized'), 404: json(ErrorBody, 'Not found') },
+      request: {
+        params: TenantParam,
+        query: z.object({
+          hours: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
+        }),
+      },
+      responses: {
+        200: json(MetricsView, 'Hourly series'),
+        401: json(ErrorBody, 'Unauthorized'),
+        404: json(ErrorBody, 'Not found'),
+      },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');

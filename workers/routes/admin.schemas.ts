@@ -16,7 +16,10 @@ export const ErrorBody = z
 
 const slug = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes; it becomes <slug>.<base domain>')
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lowercase letters, digits and dashes; it becomes <slug>.<base domain>',
+  )
   .openapi({ example: 'acme' });
 
 const secret = (example: string) => z.string().min(8, 'at least 8 characters').max(4096).openapi({ example });
@@ -24,17 +27,29 @@ const secret = (example: string) => z.string().min(8, 'at least 8 characters').m
 /** A Genesys Cloud region domain (regions.json in the Genesys SDK), e.g. mypurecloud.com or euw2.pure.cloud. */
 const region = z
   .string()
-  .regex(/^(?:[a-z0-9-]+\.)*(?:mypurecloud\.(?:com|ie|de|jp|com\.au)|pure\.cloud|us-gov-pure\.cloud|eusc-pure\.cloud)$/, 'a Genesys Cloud domain such as mypurecloud.com or euw2.pure.cloud')
+  .regex(
+    /^(?:[a-z0-9-]+\.)*(?:mypurecloud\.(?:com|ie|de|jp|com\.au)|pure\.cloud|us-gov-pure\.cloud|eusc-pure\.cloud)$/,
+    'a Genesys Cloud domain such as mypurecloud.com or euw2.pure.cloud',
+  )
   .openapi({ example: 'mypurecloud.ie' });
 
 export const WhatsappInput = z
   .object({
-    phoneNumberId: z.string().regex(/^\d{5,20}$/, 'digits only (Meta phone number id)').openapi({ example: '106540352242922' }),
+    phoneNumberId: z
+      .string()
+      .regex(/^\d{5,20}$/, 'digits only (Meta phone number id)')
+      .openapi({ example: '106540352242922' }),
     wabaId: z.string().regex(/^\d{5,20}$/, 'digits only (WhatsApp Business Account id)'),
     accessToken: secret('EAAG…'),
     appSecret: secret('app secret from the Meta app dashboard'),
     verifyToken: z.string().min(8).max(200),
-    messagesPerSecond: z.number().int().min(1).max(1000).optional().openapi({ description: "The number's throughput; Meta's default is 80." }),
+    messagesPerSecond: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .openapi({ description: "The number's throughput; Meta's default is 80." }),
   })
   .openapi('WhatsappCredentials');
 
@@ -62,14 +77,19 @@ export const TenantPatch = z
   .object({
     name: z.string().min(1).max(200).optional(),
     status: z.enum(['active', 'suspended']).optional(),
-    markRead: z.boolean().optional().openapi({ description: 'Mark customer messages read on WhatsApp once an agent answers or types.' }),
+    markRead: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Mark customer messages read on WhatsApp once an agent answers or types.' }),
   })
   .openapi('TenantPatch');
 
 export const WebhookSetup = z
   .object({
     whatsapp: z.object({
-      callbackUrl: z.string().openapi({ description: 'Paste into the Meta app dashboard (WhatsApp > Configuration > Callback URL).' }),
+      callbackUrl: z
+        .string()
+        .openapi({ description: 'Paste into the Meta app dashboard (WhatsApp > Configuration > Callback URL).' }),
       tenantCallbackUrl: z.string().nullable(),
       verifyToken: z.string().openapi({ description: 'Paste as the Verify token next to the callback URL.' }),
     }),
@@ -95,7 +115,13 @@ export const TenantView = z
       credentialStatus: z.enum(['ok', 'broken']),
       messagesPerSecond: z.number(),
     }),
-    genesys: z.object({ region: z.string(), clientId: z.string(), clientSecret: Masked, integrationId: z.string(), outboundWebhookSecret: Masked }),
+    genesys: z.object({
+      region: z.string(),
+      clientId: z.string(),
+      clientSecret: Masked,
+      integrationId: z.string(),
+      outboundWebhookSecret: Masked,
+    }),
   })
   .openapi('Tenant');
 
@@ -106,9 +132,18 @@ export const ConnectionCheck = z
   })
   .openapi('ConnectionCheck');
 
-export const ApiKeyCreate = z.object({ name: z.string().min(1).max(100), role: z.enum(['tenant-admin', 'viewer']).default('viewer') }).openapi('ApiKeyCreate');
+export const ApiKeyCreate = z
+  .object({ name: z.string().min(1).max(100), role: z.enum(['tenant-admin', 'viewer']).default('viewer') })
+  .openapi('ApiKeyCreate');
 export const ApiKeyView = z
-  .object({ id: z.string(), name: z.string(), role: z.string(), prefix: z.string(), createdAt: z.number(), revokedAt: z.number().nullable() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.string(),
+    prefix: z.string(),
+    createdAt: z.number(),
+    revokedAt: z.number().nullable(),
+  })
   .openapi('ApiKey');
 
 export const UserCreate = z
@@ -119,12 +154,24 @@ export const UserCreate = z
     tenantId: z.string().nullable().default(null),
   })
   .openapi('UserCreate');
-export const UserView = z.object({ id: z.string(), email: z.string(), role: z.string(), tenantId: z.string().nullable(), createdAt: z.number() }).openapi('User');
+export const UserView = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.string(),
+    tenantId: z.string().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('User');
 
 export const Login = z.object({ email: z.email(), password: z.string().min(1).max(200) }).openapi('Login');
 
 export const HostnameCreate = z
-  .object({ hostname: z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a DNS hostname') })
+  .object({
+    hostname: z
+      .string()
+      .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a DNS hostname'),
+  })
   .openapi('HostnameCreate');
 
 export const ConversationView = z
@@ -161,6 +208,14 @@ export const TimelineView = z
 
 export const MetricsView = z
   .object({
-    hours: z.array(z.object({ hour: z.number(), inbound: z.number(), outbound: z.number(), failed: z.number(), avgLatencyMs: z.number().nullable() })),
+    hours: z.array(
+      z.object({
+        hour: z.number(),
+        inbound: z.number(),
+        outbound: z.number(),
+        failed: z.number(),
+        avgLatencyMs: z.number().nullable(),
+      }),
+    ),
   })
   .openapi('Metrics');

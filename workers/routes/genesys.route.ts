@@ -20,44 +20,46 @@ import { GcOutboundMessage } from '../schemas/genesys.schema';
 const SIGNATURE = /^sha256=([A-Za-z0-9+/]{43}=)$/;
 const TENANT_ID = /^[0-9a-f-]{36}$/i;
 
-export const genesysRoutes = new Hono<AppEnv>().post(
-  '/:tenantId',
-  webhookBodyLimit(),
-  async (c) => {
-    const tenantId = c.req.param('tenantId');
-    const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;
-    if (!tenant) throw new AppError('unknown_tenant', 404, 'no tenant at this webhook URL');
+export const genesysRoutes = new Hono<AppEnv>().post('/:tenantId', webhookBodyLimit(), async (c) => {
+  const tenantId = c.req.param('tenantId');
+  const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;
+  if (!tenant) throw new AppError('unknown_tenant', 404, 'no tenant at this webhook URL');
 
-    const header = c.req.header('x-hub-signature-256');
-    if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
-    const signature = SIGNATURE.exec(header.trim())?.[1];
-    const mac = signature ? fromBase64(signature) : null;
-    if (!mac) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<base64 HMAC-SHA256>');
-    const raw = await c.req.arrayBuffer();
-    const secrets = [tenant.genesys.outboundWebhookSecret, tenant.genesys.previousOutboundWebhookSecret].filter((s): s is string => !!s);
-    let genuine = false;
-    for (const secret of secrets) if (!genuine && (await hmacSha256Verify(secret, raw, mac))) genuine = true;
-    if (!genuine) {
-      log.warn('webhook.genesys.bad_signature', { tenantId });
-      throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
-    }
-    await enforceTenantBudget(c.env.WEBHOOK_RATE_LIMIT, tenantId);
+  const header = c.req.header('x-hub-signature-256');
+  if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
+  const signature = SIGNATURE.exec(header.trim())?.[1];
+  const mac = signature ? fromBase64(signature) : null;
+  if (!mac) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<base64 HMAC-SHA256>');
+  const raw = await c.req.arrayBuffer();
+  const secrets = [tenant.genesys.outboundWebhookSecret, tenant.genesys.previousOutboundWebhookSecret].filter(
+    (s): s is string => !!s,
+  );
+  let genuine = false;
+  for (const secret of secrets) if (!genuine && (await hmacSha256Verify(secret, raw, mac))) genuine = true;
+  if (!genuine) {
+    log.warn('webhook.genesys.bad_signature', { tenantId });
+    throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+  }
+  await enforceTenantBudget(c.env.WEBHOOK_RATE_LIMIT, tenantId);
 
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
-    } catch {
-      throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
-    }
-    const message = GcOutboundMessage.safeParse(json);
-    if (!message.success) throw new AppError('invalid_body', 400, 'not a Genesys Open Messaging message', fieldIssues(message.error.issues));
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+  } catch {
+    throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+  }
+  const message = GcOutboundMessage.safeParse(json);
+  if (!message.success)
+    throw new AppError('invalid_body', 400, 'not a Genesys Open Messaging message', fieldIssues(message.error.issues));
 
-    try {
-      await c.env.OUTBOUND_QUEUE.send({ v: 1, kind: 'gc_message', tenantId, receivedAt: Date.now(), message: message.data }, { contentType: 'json' });
-    } catch (err) {
-      log.error('webhook.genesys.enqueue_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
-      throw new AppError('enqueue_failed', 503, 'could not queue the message; retry later');
-    }
-    return c.json({ received: 1 }, 200);
-  },
-);
+  try {
+    await c.env.OUTBOUND_QUEUE.send(
+      { v: 1, kind: 'gc_message', tenantId, receivedAt: Date.now(), message: message.data },
+      { contentType: 'json' },
+    );
+  } catch (err) {
+    log.error('webhook.genesys.enqueue_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
+    throw new AppError('enqueue_failed', 503, 'could not queue the message; retry later');
+  }
+  return c.json({ received: 1 }, 200);
+});

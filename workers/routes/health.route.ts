@@ -24,13 +24,25 @@ const present = (binding: unknown, methods: string[]): Check => ({
 });
 
 export async function healthChecks(env: Env): Promise<Record<string, Check>> {
-  const [d1, kv] = await Promise.all([timed(() => env.DB.prepare('SELECT 1 AS ok').first()), timed(() => env.TOKENS.get('health:probe'))]);
+  const [d1, kv] = await Promise.all([
+    timed(() => env.DB.prepare('SELECT 1 AS ok').first()),
+    timed(() => env.TOKENS.get('health:probe')),
+  ]);
   return {
     d1,
     kv,
     // Sending a probe would have to be consumed somewhere; the binding's presence is what a deploy can get wrong.
-    queues: present(env.INBOUND_QUEUE, ['send', 'sendBatch']).ok && present(env.OUTBOUND_QUEUE, ['send']).ok && present(env.INBOUND_DLQ, ['send']).ok && present(env.OUTBOUND_DLQ, ['send']).ok ? { ok: true, ms: 0 } : { ok: false, ms: 0, error: 'a queue binding is missing' },
-    durableObjects: present(env.CONVERSATION, ['getByName']).ok && present(env.TENANT_GATE, ['getByName']).ok ? { ok: true, ms: 0 } : { ok: false, ms: 0, error: 'a Durable Object binding is missing' },
+    queues:
+      present(env.INBOUND_QUEUE, ['send', 'sendBatch']).ok &&
+      present(env.OUTBOUND_QUEUE, ['send']).ok &&
+      present(env.INBOUND_DLQ, ['send']).ok &&
+      present(env.OUTBOUND_DLQ, ['send']).ok
+        ? { ok: true, ms: 0 }
+        : { ok: false, ms: 0, error: 'a queue binding is missing' },
+    durableObjects:
+      present(env.CONVERSATION, ['getByName']).ok && present(env.TENANT_GATE, ['getByName']).ok
+        ? { ok: true, ms: 0 }
+        : { ok: false, ms: 0, error: 'a Durable Object binding is missing' },
   };
 }
 

@@ -38,6 +38,10 @@ export const mediaRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
     log.warn('media.unavailable', { tenantId: tenant.id, mediaId: claims.mid, code: detail });
     // WhatsApp keeps media for 30 days; a 404 there is final for Genesys too.
     const gone = err instanceof UpstreamError && err.failure.kind === 'permanent';
-    throw new AppError(gone ? 'not_found' : 'media_unavailable', gone ? 404 : 502, gone ? 'the media no longer exists on WhatsApp' : 'WhatsApp media could not be fetched; retry later');
+    throw new AppError(
+      gone ? 'not_found' : 'media_unavailable',
+      gone ? 404 : 502,
+      gone ? 'the media no longer exists on WhatsApp' : 'WhatsApp media could not be fetched; retry later',
+    );
   }
 });

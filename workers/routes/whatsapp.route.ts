@@ -9,7 +9,7 @@
  */
 import { Hono } from 'hono';
 import { webhookBodyLimit } from '../middleware/webhook-body-limit';
-import { config, type AppEnv, type Env } from '../env';
+import type { AppEnv, Env } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
 import { tenantIdForHost } from '../db/tenant-host.repo';
@@ -42,7 +42,13 @@ function phoneNumberIdsOf(json: unknown): string[] | null {
 export const whatsappRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const query = WaVerifyQuery.safeParse(c.req.query());
-    if (!query.success) throw new AppError('invalid_body', 400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge', fieldIssues(query.error.issues));
+    if (!query.success)
+      throw new AppError(
+        'invalid_body',
+        400,
+        'expected hub.mode=subscribe, hub.verify_token and hub.challenge',
+        fieldIssues(query.error.issues),
+      );
     const offered = query.data['hub.verify_token'];
     const hostTenant = await tenantIdForHost(c.env, new URL(c.req.url).host);
     if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
@@ -57,60 +63,65 @@ export const whatsappRoutes = new Hono<AppEnv>()
     if (!matched) throw new AppError('verification_failed', 403, 'hub.verify_token does not match this tenant');
     return c.text(query.data['hub.challenge'], 200);
   })
-  .post(
-    '/',
-    webhookBodyLimit(),
-    async (c) => {
-      const env = c.env;
-      const raw = await c.req.arrayBuffer();
+  .post('/', webhookBodyLimit(), async (c) => {
+    const env = c.env;
+    const raw = await c.req.arrayBuffer();
 
-      const header = c.req.header('x-hub-signature-256');
-      if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
-      const signatureHex = SIGNATURE.exec(header.trim())?.[1];
-      if (!signatureHex) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<64 hex digits>');
+    const header = c.req.header('x-hub-signature-256');
+    if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
+    const signatureHex = SIGNATURE.exec(header.trim())?.[1];
+    if (!signatureHex)
+      throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<64 hex digits>');
 
-      let json: unknown;
-      try {
-        json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
-      } catch {
-        throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+    } catch {
+      throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+    }
+
+    // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
+    const hostTenant = await tenantIdForHost(env, new URL(c.req.url).host);
+    if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
+    const phoneNumberIds = phoneNumberIdsOf(json);
+    if (!phoneNumberIds)
+      throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
+    const tenantByPhone = new Map<string, string>();
+    for (const phoneNumberId of phoneNumberIds) {
+      const tenantId = await tenantIdByPhoneNumberId(env, phoneNumberId);
+      if (!tenantId) throw new AppError('unknown_tenant', 404, `no tenant owns phone_number_id ${phoneNumberId}`);
+      if (hostTenant && tenantId !== hostTenant)
+        throw new AppError('tenant_mismatch', 403, `phone_number_id ${phoneNumberId} belongs to another tenant`);
+      tenantByPhone.set(phoneNumberId, tenantId);
+    }
+
+    // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
+    const signature = fromHex(signatureHex)!;
+    for (const tenantId of new Set(tenantByPhone.values())) {
+      const tenant = await loadTenant(env, tenantId);
+      if (!tenant || !(await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature))) {
+        log.warn('webhook.whatsapp.bad_signature', { tenantId });
+        throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
       }
+    }
 
-      // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
-      const hostTenant = await tenantIdForHost(env, new URL(c.req.url).host);
-      if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
-      const phoneNumberIds = phoneNumberIdsOf(json);
-      if (!phoneNumberIds) throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
-      const tenantByPhone = new Map<string, string>();
-      for (const phoneNumberId of phoneNumberIds) {
-        const tenantId = await tenantIdByPhoneNumberId(env, phoneNumberId);
-        if (!tenantId) throw new AppError('unknown_tenant', 404, `no tenant owns phone_number_id ${phoneNumberId}`);
-        if (hostTenant && tenantId !== hostTenant) throw new AppError('tenant_mismatch', 403, `phone_number_id ${phoneNumberId} belongs to another tenant`);
-        tenantByPhone.set(phoneNumberId, tenantId);
-      }
+    // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's.
+    for (const tenantId of new Set(tenantByPhone.values())) await enforceTenantBudget(env.WEBHOOK_RATE_LIMIT, tenantId);
 
-      // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
-      const signature = fromHex(signatureHex)!;
-      for (const tenantId of new Set(tenantByPhone.values())) {
-        const tenant = await loadTenant(env, tenantId);
-        if (!tenant || !(await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature))) {
-          log.warn('webhook.whatsapp.bad_signature', { tenantId });
-          throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
-        }
-      }
+    const webhook = WaWebhook.safeParse(json);
+    if (!webhook.success)
+      throw new AppError(
+        'invalid_body',
+        400,
+        'not a WhatsApp Business Account webhook',
+        fieldIssues(webhook.error.issues),
+      );
 
-      // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's.
-      for (const tenantId of new Set(tenantByPhone.values())) await enforceTenantBudget(env.WEBHOOK_RATE_LIMIT, tenantId);
-
-      const webhook = WaWebhook.safeParse(json);
-      if (!webhook.success) throw new AppError('invalid_body', 400, 'not a WhatsApp Business Account webhook', fieldIssues(webhook.error.issues));
-
-      const items = splitWebhook(webhook.data, (id) => tenantByPhone.get(id)!, Date.now());
-      await enqueue(env, items);
-      log.info('webhook.whatsapp.accepted', { items: items.length, tenants: new Set(tenantByPhone.values()).size });
-      return c.json({ received: items.length }, 200);
-    },
-  );
+    const items = splitWebhook(webhook.data, (id) => tenantByPhone.get(id)!, Date.now());
+    await enqueue(env, items);
+    log.info('webhook.whatsapp.accepted', { items: items.length, tenants: new Set(tenantByPhone.values()).size });
+    return c.json({ received: items.length }, 200);
+  });
 
 async function enqueue(env: Env, items: InboundQueueMessage[]): Promise<void> {
   const sized: Array<{ body: InboundQueueMessage; size: number }> = [];
@@ -131,7 +142,8 @@ async function enqueue(env: Env, items: InboundQueueMessage[]): Promise<void> {
     sized.push({ body, size });
   }
   try {
-    for (const chunk of chunkForQueue(sized)) await env.INBOUND_QUEUE.sendBatch(chunk.map((body) => ({ body, contentType: 'json' as const })));
+    for (const chunk of chunkForQueue(sized))
+      await env.INBOUND_QUEUE.sendBatch(chunk.map((body) => ({ body, contentType: 'json' as const })));
   } catch (err) {
     log.error('webhook.whatsapp.enqueue_failed', { error: err instanceof Error ? err.message : String(err) });
     throw new AppError('enqueue_failed', 503, 'could not queue the notification; retry later');

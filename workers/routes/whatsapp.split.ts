@@ -6,7 +6,11 @@
 import type { WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
 
-export function splitWebhook(webhook: WaWebhook, tenantOf: (phoneNumberId: string) => string, receivedAt: number): InboundQueueMessage[] {
+export function splitWebhook(
+  webhook: WaWebhook,
+  tenantOf: (phoneNumberId: string) => string,
+  receivedAt: number,
+): InboundQueueMessage[] {
   const out: InboundQueueMessage[] = [];
   for (const entry of webhook.entry) {
     for (const change of entry.changes) {
@@ -19,14 +23,17 @@ export function splitWebhook(webhook: WaWebhook, tenantOf: (phoneNumberId: strin
         continue;
       }
       for (const message of value.messages ?? []) {
-        const contact = value.contacts?.find((c) => c.wa_id === message.from) ?? (value.contacts?.length === 1 ? value.contacts[0] : undefined);
+        const contact =
+          value.contacts?.find((c) => c.wa_id === message.from) ??
+          (value.contacts?.length === 1 ? value.contacts[0] : undefined);
         const contactName = contact?.profile?.name;
         out.push({ ...base, kind: 'wa_message', waId: message.from, ...(contactName ? { contactName } : {}), message });
       }
       for (const status of value.statuses ?? []) {
         out.push({ ...base, kind: 'wa_status', waId: status.recipient_id, status });
       }
-      if (value.errors?.length) out.push({ ...base, kind: 'wa_notice', field: 'errors', errors: value.errors, value: null });
+      if (value.errors?.length)
+        out.push({ ...base, kind: 'wa_notice', field: 'errors', errors: value.errors, value: null });
     }
   }
   return out;

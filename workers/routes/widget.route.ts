@@ -14,7 +14,11 @@ import { AppError, UpstreamError, fieldIssues } from '../domain/errors';
 import { deriveSigningKey } from '../lib/crypto';
 import { signMediaToken } from '../lib/media-token';
 import { loadTenant, tenantIdBySlug, type Tenant } from '../db/tenants.repo';
-import { conversationByGenesysId, getConversation as getConversationRow, setGenesysOrgId } from '../db/conversations.repo';
+import {
+  conversationByGenesysId,
+  getConversation as getConversationRow,
+  setGenesysOrgId,
+} from '../db/conversations.repo';
 import { recordAudit } from '../db/admin.repo';
 import { getConversation, getMe, getOrganization, requestToken } from '../clients/genesys.client';
 import { listApprovedTemplates } from '../clients/whatsapp.client';
@@ -27,8 +31,16 @@ const SESSION_SECONDS = 15 * 60;
 const WidgetClaims = z.object({ sub: z.string(), tid: z.string(), wa: z.string(), name: z.string() });
 type WidgetClaims = z.infer<typeof WidgetClaims>;
 
-const SessionRequest = z.object({ tenant: z.string().min(1), conversationId: z.string().min(1), accessToken: z.string().min(1) });
-const TemplateRequest = z.object({ name: z.string().min(1).max(512), language: z.string().min(2).max(15), parameters: z.array(z.string().max(1024)).max(20).default([]) });
+const SessionRequest = z.object({
+  tenant: z.string().min(1),
+  conversationId: z.string().min(1),
+  accessToken: z.string().min(1),
+});
+const TemplateRequest = z.object({
+  name: z.string().min(1).max(512),
+  language: z.string().min(2).max(15),
+  parameters: z.array(z.string().max(1024)).max(20).default([]),
+});
 
 async function tenantOrgId(env: Env, tenant: Tenant): Promise<string> {
   if (tenant.genesys.orgId) return tenant.genesys.orgId;
@@ -42,7 +54,10 @@ async function tenantOrgId(env: Env, tenant: Tenant): Promise<string> {
 async function session(env: Env, authorization: string | undefined): Promise<{ claims: WidgetClaims; tenant: Tenant }> {
   const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
   try {
-    const { payload } = await jwtVerify(token, await deriveSigningKey(env.MASTER_KEY, LABEL), { audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await deriveSigningKey(env.MASTER_KEY, LABEL), {
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
     const claims = WidgetClaims.parse(payload);
     const tenant = await loadTenant(env, claims.tid);
     if (!tenant) throw new Error('tenant gone');
@@ -54,7 +69,8 @@ async function session(env: Env, authorization: string | undefined): Promise<{ c
 
 async function body<T extends z.ZodType>(c: { req: { json(): Promise<unknown> } }, schema: T): Promise<z.infer<T>> {
   const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
-  if (!parsed.success) throw new AppError('invalid_body', 400, 'the request does not match the schema', fieldIssues(parsed.error.issues));
+  if (!parsed.success)
+    throw new AppError('invalid_body', 400, 'the request does not match the schema', fieldIssues(parsed.error.issues));
   return parsed.data;
 }
 
@@ -70,18 +86,21 @@ export const widgetRoutes = new Hono<AppEnv>()
     try {
       agent = await getMe(cfg, region, input.accessToken);
     } catch (err) {
-      if (err instanceof UpstreamError && err.failure.kind !== 'retryable') throw new AppError('unauthorized', 401, 'Genesys did not accept the agent token');
+      if (err instanceof UpstreamError && err.failure.kind !== 'retryable')
+        throw new AppError('unauthorized', 401, 'Genesys did not accept the agent token');
       throw new AppError('upstream_failed', 502, 'Genesys could not be asked who the agent is; retry');
     }
     const orgId = await tenantOrgId(c.env, tenant);
-    if (agent.organization?.id !== orgId) throw new AppError('forbidden', 403, "the agent does not belong to this tenant's Genesys organization");
+    if (agent.organization?.id !== orgId)
+      throw new AppError('forbidden', 403, "the agent does not belong to this tenant's Genesys organization");
     try {
       await getConversation(cfg, region, input.accessToken, input.conversationId);
     } catch {
       throw new AppError('not_found', 404, 'this agent cannot see that Genesys conversation');
     }
     const conversation = await conversationByGenesysId(c.env, tenant.id, input.conversationId);
-    if (!conversation) throw new AppError('not_found', 404, 'that Genesys conversation is not a WhatsApp conversation of this tenant');
+    if (!conversation)
+      throw new AppError('not_found', 404, 'that Genesys conversation is not a WhatsApp conversation of this tenant');
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ tid: tenant.id, wa: conversation.waId, name: agent.name ?? agent.id })
       .setProtectedHeader({ alg: 'HS256' })
@@ -90,19 +109,30 @@ export const widgetRoutes = new Hono<AppEnv>()
       .setIssuedAt(now)
       .setExpirationTime(now + SESSION_SECONDS)
       .sign(await deriveSigningKey(c.env.MASTER_KEY, LABEL));
-    return c.json({ token, expiresAt: (now + SESSION_SECONDS) * 1000, agent: { id: agent.id, name: agent.name ?? null } });
+    return c.json({
+      token,
+      expiresAt: (now + SESSION_SECONDS) * 1000,
+      agent: { id: agent.id, name: agent.name ?? null },
+    });
   })
   .get('/conversation', async (c) => {
     const { claims, tenant } = await session(c.env, c.req.header('authorization'));
     const cfg = config(c.env);
     const stub = c.env.CONVERSATION.getByName(conversationName(tenant.id, claims.wa));
-    const [window, entries, row] = await Promise.all([stub.serviceWindow(), stub.timeline(), getConversationRow(c.env, tenant.id, claims.wa)]);
+    const [window, entries, row] = await Promise.all([
+      stub.serviceWindow(),
+      stub.timeline(),
+      getConversationRow(c.env, tenant.id, claims.wa),
+    ]);
     const history = await Promise.all(
       entries.map(async (e) => {
         const media = e.media
           ? 'url' in e.media
             ? { url: e.media.url, mime: e.media.mime }
-            : { url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env.MASTER_KEY, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`, mime: e.media.mime }
+            : {
+                url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env.MASTER_KEY, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`,
+                mime: e.media.mime,
+              }
           : undefined;
         return { ...e, ...(media ? { media } : {}) };
       }),
@@ -117,9 +147,15 @@ export const widgetRoutes = new Hono<AppEnv>()
   .get('/templates', async (c) => {
     const { tenant } = await session(c.env, c.req.header('authorization'));
     try {
-      return c.json({ items: await listApprovedTemplates(config(c.env), tenant.whatsapp.wabaId, tenant.whatsapp.accessToken) });
+      return c.json({
+        items: await listApprovedTemplates(config(c.env), tenant.whatsapp.wabaId, tenant.whatsapp.accessToken),
+      });
     } catch (err) {
-      throw new AppError('upstream_failed', 502, `WhatsApp did not list the templates: ${err instanceof UpstreamError ? err.failure.detail : 'error'}`);
+      throw new AppError(
+        'upstream_failed',
+        502,
+        `WhatsApp did not list the templates: ${err instanceof UpstreamError ? err.failure.detail : 'error'}`,
+      );
     }
   })
   .post('/template', async (c) => {
@@ -138,10 +174,25 @@ export const widgetRoutes = new Hono<AppEnv>()
           channel: { to: { id: `+${claims.wa}`, idType: 'Phone' }, from: { nickname: claims.name } },
           type: 'Text',
           direction: 'Outbound',
-          content: [{ contentType: 'Notification', template: { name: input.name, language: input.language, body: { parameters: input.parameters.map((text) => ({ text })) } } }],
+          content: [
+            {
+              contentType: 'Notification',
+              template: {
+                name: input.name,
+                language: input.language,
+                body: { parameters: input.parameters.map((text) => ({ text })) },
+              },
+            },
+          ],
         },
       },
     ]);
-    await recordAudit(c.env, { tenantId: tenant.id, actor: `agent:${claims.sub}`, action: 'widget.template.send', target: id, detail: { template: input.name, language: input.language } });
+    await recordAudit(c.env, {
+      tenantId: tenant.id,
+      actor: `agent:${claims.sub}`,
+      action: 'widget.template.send',
+      target: id,
+      detail: { template: input.name, language: input.language },
+    });
     return c.json({ id }, 202);
   });

@@ -71,7 +71,14 @@ const GcTemplate = z.looseObject({
   id: z.string().optional(),
   name: z.string().optional(),
   language: z.string().optional(),
-  header: z.looseObject({ type: z.string().optional(), text: z.string().optional(), media: GcAttachment.optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
+  header: z
+    .looseObject({
+      type: z.string().optional(),
+      text: z.string().optional(),
+      media: GcAttachment.optional(),
+      parameters: z.array(GcTemplateParameter).optional(),
+    })
+    .optional(),
   body: z.looseObject({ text: z.string().optional(), parameters: z.array(GcTemplateParameter).optional() }).optional(),
   buttons: z
     .array(
@@ -92,7 +99,9 @@ export const GcContent = z.looseObject({
   contentType: z.string(),
   attachment: GcAttachment.optional(),
   quickReply: GcQuickReply.optional(),
-  buttonResponse: z.looseObject({ text: z.string(), payload: z.string().optional(), type: z.string().optional() }).optional(),
+  buttonResponse: z
+    .looseObject({ text: z.string(), payload: z.string().optional(), type: z.string().optional() })
+    .optional(),
   template: GcTemplate.optional(),
 });
 export type GcContent = z.infer<typeof GcContent>;
@@ -111,7 +120,14 @@ export const GcOutboundMessage = z.looseObject({
   type: z.string().min(1),
   text: z.string().optional(),
   content: z.array(GcContent).optional(),
-  events: z.array(z.looseObject({ eventType: z.string(), typing: z.looseObject({ type: z.string(), duration: z.number().optional() }).optional() })).optional(),
+  events: z
+    .array(
+      z.looseObject({
+        eventType: z.string(),
+        typing: z.looseObject({ type: z.string(), duration: z.number().optional() }).optional(),
+      }),
+    )
+    .optional(),
   status: z.string().optional(),
   direction: z.string().optional(),
   conversationId: z.string().optional(),

@@ -23,7 +23,13 @@ export const InboundQueueMessage = z.discriminatedUnion('kind', [
   /** A delivery status of a message we sent on the agent's behalf. */
   z.object({ ...base, kind: z.literal('wa_status'), waId: z.string().min(1), status: WaStatus }),
   /** App-level errors, or a webhook field the bridge does not act on: recorded, never dropped. */
-  z.object({ ...base, kind: z.literal('wa_notice'), field: z.string(), errors: z.array(WaError).optional(), value: z.unknown() }),
+  z.object({
+    ...base,
+    kind: z.literal('wa_notice'),
+    field: z.string(),
+    errors: z.array(WaError).optional(),
+    value: z.unknown(),
+  }),
 ]);
 export type InboundQueueMessage = z.infer<typeof InboundQueueMessage>;
 

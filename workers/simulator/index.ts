@@ -14,8 +14,17 @@ export { SimulatorDO };
 
 const sim = (env: SimEnv) => env.SIM.getByName('sandbox');
 
-const CustomerAction = z.object({ kind: z.enum(['text', 'image', 'tap']), text: z.string().max(4096).optional(), replyTo: z.string().optional(), buttonId: z.string().optional(), title: z.string().optional() });
-const AgentAction = z.object({ kind: z.enum(['text', 'image', 'buttons', 'template', 'typing']), text: z.string().max(20_000).optional() });
+const CustomerAction = z.object({
+  kind: z.enum(['text', 'image', 'tap']),
+  text: z.string().max(4096).optional(),
+  replyTo: z.string().optional(),
+  buttonId: z.string().optional(),
+  title: z.string().optional(),
+});
+const AgentAction = z.object({
+  kind: z.enum(['text', 'image', 'buttons', 'template', 'typing']),
+  text: z.string().max(20_000).optional(),
+});
 
 const app = new Hono<{ Bindings: SimEnv }>()
   .get('/', (c) => c.html(SIMULATOR_PAGE))
@@ -45,24 +54,45 @@ const app = new Hono<{ Bindings: SimEnv }>()
   .post('/sim/agent', async (c) => {
     const body = AgentAction.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: body.error.message }, 400);
-    return c.json(await sim(c.env).agentSends(body.data.kind, { text: body.data.text, origin: new URL(c.req.url).origin }));
+    return c.json(
+      await sim(c.env).agentSends(body.data.kind, { text: body.data.text, origin: new URL(c.req.url).origin }),
+    );
   })
   // Meta Graph API
-  .post('/graph/:version/:phoneNumberId/messages', async (c) => sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()))
-  .get('/graph/:version/:wabaId/message_templates', async (c) => sim(c.env).templates(c.req.header('authorization') ?? null))
-  .get('/graph/download/:id', async (c) => sim(c.env).mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null))
+  .post('/graph/:version/:phoneNumberId/messages', async (c) =>
+    sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()),
+  )
+  .get('/graph/:version/:wabaId/message_templates', async (c) =>
+    sim(c.env).templates(c.req.header('authorization') ?? null),
+  )
+  .get('/graph/download/:id', async (c) =>
+    sim(c.env).mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null),
+  )
   .get('/graph/:version/:id', async (c) => {
     if (c.req.param('id') === demo.whatsapp.phoneNumberId) {
-      if (c.req.header('authorization') !== `Bearer ${demo.whatsapp.accessToken}`) return c.json({ error: { code: 190, message: 'Error validating access token' } }, 401);
-      return c.json({ id: demo.whatsapp.phoneNumberId, display_phone_number: demo.displayPhoneNumber, verified_name: demo.name });
+      if (c.req.header('authorization') !== `Bearer ${demo.whatsapp.accessToken}`)
+        return c.json({ error: { code: 190, message: 'Error validating access token' } }, 401);
+      return c.json({
+        id: demo.whatsapp.phoneNumberId,
+        display_phone_number: demo.displayPhoneNumber,
+        verified_name: demo.name,
+      });
     }
     return sim(c.env).mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin);
   })
   // Genesys Cloud
-  .post('/genesys-login/oauth/token', async (c) => sim(c.env).issueToken(c.req.header('authorization') ?? null, new TextDecoder().decode(await c.req.arrayBuffer())))
+  .post('/genesys-login/oauth/token', async (c) =>
+    sim(c.env).issueToken(c.req.header('authorization') ?? null, new TextDecoder().decode(await c.req.arrayBuffer())),
+  )
   .get('/genesys-login/oauth/authorize', async (c) => sim(c.env).authorize(new URL(c.req.url).search))
   .all('/genesys-api/*', async (c) =>
-    sim(c.env).genesysApi(c.req.path.replace(/^\/genesys-api/, ''), new URL(c.req.url).search, c.req.method, c.req.header('authorization') ?? null, await c.req.text()),
+    sim(c.env).genesysApi(
+      c.req.path.replace(/^\/genesys-api/, ''),
+      new URL(c.req.url).search,
+      c.req.method,
+      c.req.header('authorization') ?? null,
+      await c.req.text(),
+    ),
   );
 
 export default { fetch: app.fetch } satisfies ExportedHandler<SimEnv>;

@@ -9,7 +9,18 @@
  * Its state is what the two browser panes show.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { GenesysInboundMessage, GenesysReceipt, GenesysStructuredResponse, SendRequest, checkLinkedMedia, checkTemplate, genesysError, graphError, type ApprovedTemplate, type WaMediaType } from './contracts';
+import {
+  GenesysInboundMessage,
+  GenesysReceipt,
+  GenesysStructuredResponse,
+  SendRequest,
+  checkLinkedMedia,
+  checkTemplate,
+  genesysError,
+  graphError,
+  type ApprovedTemplate,
+  type WaMediaType,
+} from './contracts';
 import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
 import demo from './demo-tenant.json';
 
@@ -65,16 +76,28 @@ interface SimState {
 
 /** Templates "approved" in the demo WhatsApp account (as Graph lists them). */
 const TEMPLATES: ApprovedTemplate[] = [
-  { name: 'order_update', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way 🚚' }] },
-  { name: 'follow_up', language: 'en_US', components: [{ type: 'BODY', text: 'Hi {{1}}, do you still need help with your order?' }] },
+  {
+    name: 'order_update',
+    language: 'en_US',
+    components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way 🚚' }],
+  },
+  {
+    name: 'follow_up',
+    language: 'en_US',
+    components: [{ type: 'BODY', text: 'Hi {{1}}, do you still need help with your order?' }],
+  },
 ];
 /** Assets the simulator itself serves, so it can check them as WhatsApp checks a fetched link. */
-const HOSTED_ASSETS: Record<string, { mime: string; bytes: number }> = { '/assets/agent.png': { mime: 'image/png', bytes: 4096 } };
+const HOSTED_ASSETS: Record<string, { mime: string; bytes: number }> = {
+  '/assets/agent.png': { mime: 'image/png', bytes: 4096 },
+};
 
 const encoder = new TextEncoder();
 
 async function hmac(secret: string, body: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)));
 }
 
@@ -86,7 +109,15 @@ const unix = () => String(Math.floor(Date.now() / 1000));
 
 export class SimulatorDO extends DurableObject<SimEnv> {
   private async load(): Promise<SimState> {
-    return (await this.ctx.storage.get<SimState>('state')) ?? { phone: [], agent: [], typingUntil: 0, tokens: {}, pending: [] };
+    return (
+      (await this.ctx.storage.get<SimState>('state')) ?? {
+        phone: [],
+        agent: [],
+        typingUntil: 0,
+        tokens: {},
+        pending: [],
+      }
+    );
   }
 
   private async save(state: SimState): Promise<void> {
@@ -108,23 +139,47 @@ export class SimulatorDO extends DurableObject<SimEnv> {
 
   async reset(): Promise<void> {
     const state = await this.load();
-    await this.save({ tenantId: state.tenantId, phone: [], agent: [], typingUntil: 0, tokens: state.tokens, pending: [] });
+    await this.save({
+      tenantId: state.tenantId,
+      phone: [],
+      agent: [],
+      typingUntil: 0,
+      tokens: state.tokens,
+      pending: [],
+    });
   }
 
-  async view(): Promise<{ ready: boolean; phone: PhoneItem[]; agent: AgentItem[]; typing: boolean; customer: typeof demo.customer; business: string; widgetUrl: string | null }> {
+  async view(): Promise<{
+    ready: boolean;
+    phone: PhoneItem[];
+    agent: AgentItem[];
+    typing: boolean;
+    customer: typeof demo.customer;
+    business: string;
+    widgetUrl: string | null;
+  }> {
     const state = await this.load();
     const widgetUrl =
       this.env.DASHBOARD_URL && state.genesysConversationId
         ? `${this.env.DASHBOARD_URL}/widget.html?tenant=${demo.slug}&region=${demo.genesys.region}&clientId=${WIDGET_CLIENT_ID}&gcConversationId=${state.genesysConversationId}`
         : null;
-    return { ready: !!state.tenantId, phone: state.phone, agent: state.agent, typing: state.typingUntil > now(), customer: demo.customer, business: demo.name, widgetUrl };
+    return {
+      ready: !!state.tenantId,
+      phone: state.phone,
+      agent: state.agent,
+      typing: state.typingUntil > now(),
+      customer: demo.customer,
+      business: demo.name,
+      widgetUrl,
+    };
   }
 
   /** GET /oauth/authorize (implicit grant): the sandbox agent is always signed in. */
   async authorize(search: string): Promise<Response> {
     const query = new URLSearchParams(search);
     const redirect = query.get('redirect_uri');
-    if (query.get('response_type') !== 'token' || query.get('client_id') !== WIDGET_CLIENT_ID || !redirect) return json({ error: 'invalid_request' }, 400);
+    if (query.get('response_type') !== 'token' || query.get('client_id') !== WIDGET_CLIENT_ID || !redirect)
+      return json({ error: 'invalid_request' }, 400);
     const state = await this.load();
     const token = `sim-agent-${crypto.randomUUID()}`;
     state.tokens[token] = now() + 86_400_000;
@@ -135,7 +190,8 @@ export class SimulatorDO extends DurableObject<SimEnv> {
 
   /** GET /{waba-id}/message_templates */
   templates(authorization: string | null): Response {
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token'), 401);
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
+      return json(graphError(190, 'Error validating access token'), 401);
     return json({
       data: TEMPLATES.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
       paging: { cursors: { before: 'a', after: 'b' } },
@@ -151,19 +207,37 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       entry: [
         {
           id: demo.whatsapp.wabaId,
-          changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: demo.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: demo.whatsapp.phoneNumberId }, ...value } }],
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: {
+                  display_phone_number: demo.displayPhoneNumber.replace(/\D/g, ''),
+                  phone_number_id: demo.whatsapp.phoneNumberId,
+                },
+                ...value,
+              },
+            },
+          ],
         },
       ],
     });
     return fetch(`${this.env.BRIDGE_URL}/webhooks/whatsapp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${hex(await hmac(demo.whatsapp.appSecret, body))}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${hex(await hmac(demo.whatsapp.appSecret, body))}`,
+      },
       body,
     });
   }
 
   /** The customer sends something from the phone. */
-  async customerSends(kind: 'text' | 'image' | 'tap', input: { text?: string; replyTo?: string; buttonId?: string; title?: string }): Promise<{ status: number }> {
+  async customerSends(
+    kind: 'text' | 'image' | 'tap',
+    input: { text?: string; replyTo?: string; buttonId?: string; title?: string },
+  ): Promise<{ status: number }> {
     const state = await this.load();
     const wamid = `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`;
     const base = { from: demo.customer.waId, id: wamid, timestamp: unix() };
@@ -173,7 +247,11 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       message = { ...base, type: 'text', text: { body: input.text ?? '' } };
       item.text = input.text;
     } else if (kind === 'image') {
-      message = { ...base, type: 'image', image: { id: 'sim-customer-photo', mime_type: 'image/png', sha256: 'sim', caption: input.text || undefined } };
+      message = {
+        ...base,
+        type: 'image',
+        image: { id: 'sim-customer-photo', mime_type: 'image/png', sha256: 'sim', caption: input.text || undefined },
+      };
       item.imageUrl = '/assets/customer.png';
       item.text = input.text;
     } else {
@@ -187,7 +265,10 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     }
     state.phone.push(item);
     await this.save(state);
-    const res = await this.postWhatsappWebhook({ contacts: [{ profile: { name: demo.customer.name }, wa_id: demo.customer.waId }], messages: [message] });
+    const res = await this.postWhatsappWebhook({
+      contacts: [{ profile: { name: demo.customer.name }, wa_id: demo.customer.waId }],
+      messages: [message],
+    });
     const after = await this.load();
     const stored = after.phone.find((p) => p.id === wamid);
     if (stored && stored.ticks === 'pending') stored.ticks = res.ok ? 'delivered' : 'failed';
@@ -197,33 +278,55 @@ export class SimulatorDO extends DurableObject<SimEnv> {
 
   /** POST /{version}/{phone-number-id}/messages, as the Cloud API. */
   async graphSend(phoneNumberId: string, authorization: string | null, raw: string): Promise<Response> {
-    if (phoneNumberId !== demo.whatsapp.phoneNumberId) return json(graphError(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token: Session has expired'), 401);
-    let parsed;
+    if (phoneNumberId !== demo.whatsapp.phoneNumberId)
+      return json(graphError(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
+      return json(graphError(190, 'Error validating access token: Session has expired'), 401);
+    let parsed: ReturnType<typeof SendRequest.safeParse>;
     try {
       parsed = SendRequest.safeParse(JSON.parse(raw));
     } catch {
       return json(graphError(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
     }
-    if (!parsed.success) return json(graphError(100, '(#100) Invalid parameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
-    const body = parsed.data as Record<string, any>;
+    if (!parsed.success)
+      return json(
+        graphError(
+          100,
+          '(#100) Invalid parameter',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        ),
+        400,
+      );
+    const body = parsed.data;
     const state = await this.load();
-    if (state.outage && body.status !== 'read') {
+    if (state.outage && !('status' in body)) {
       state.outage--;
       await this.save(state);
       return json(graphError(131000, 'Something went wrong', 'simulated outage'), 500);
     }
-    if (body.status === 'read') {
+    if ('status' in body) {
       // Blue ticks on the customer's messages up to this one; typing shows for 25 s.
       const until = state.phone.findIndex((p) => p.id === body.message_id);
-      if (until < 0) return json(graphError(100, '(#100) Invalid parameter', 'message_id is not a message of this customer'), 400);
+      if (until < 0)
+        return json(graphError(100, '(#100) Invalid parameter', 'message_id is not a message of this customer'), 400);
       for (const p of state.phone.slice(0, until + 1)) if (p.from === 'customer') p.ticks = 'read';
       if (body.typing_indicator) state.typingUntil = now() + 25_000;
       await this.save(state);
       return json({ success: true });
     }
-    const linked = (body[body.type] as { link?: string } | undefined)?.link;
-    const asset = linked ? HOSTED_ASSETS[new URL(linked).pathname] : undefined;
+    const media =
+      body.type === 'image'
+        ? body.image
+        : body.type === 'video'
+          ? body.video
+          : body.type === 'audio'
+            ? body.audio
+            : body.type === 'document'
+              ? body.document
+              : body.type === 'sticker'
+                ? body.sticker
+                : undefined;
+    const asset = media?.link ? HOSTED_ASSETS[new URL(media.link).pathname] : undefined;
     const mediaProblem = asset ? checkLinkedMedia(body.type as WaMediaType, asset) : null;
     // Error code table, 131053: "Unable to upload the media used in the message."
     if (mediaProblem) return json(graphError(131053, 'Media upload error', mediaProblem), 400);
@@ -232,38 +335,43 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       if (problem) return json(graphError(problem.code, problem.message, problem.details), 400);
     }
     const item: PhoneItem = { id: `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`, from: 'business', at: now() };
-    switch (body.type) {
-      case 'text':
-        item.text = body.text.body;
-        break;
-      case 'image':
-      case 'video':
-      case 'document':
-      case 'audio':
-        item.imageUrl = body.type === 'image' ? body.image.link : undefined;
-        item.text = body[body.type].caption ?? (body.type === 'image' ? undefined : `[${body.type}] ${body[body.type].filename ?? body[body.type].link}`);
-        break;
-      case 'interactive':
-        item.text = body.interactive.body.text;
-        item.buttons =
-          body.interactive.type === 'button'
-            ? body.interactive.action.buttons.map((b: { reply: { id: string; title: string } }) => b.reply)
-            : body.interactive.action.sections.flatMap((s: { rows: Array<{ id: string; title: string }> }) => s.rows);
-        break;
-      case 'template': {
-        const text = TEMPLATES.find((t) => t.name === body.template.name)?.components.find((c) => c.type === 'BODY')?.text ?? '';
-        const params: string[] = (body.template.components ?? []).filter((c: { type: string }) => c.type === 'body').flatMap((c: { parameters: Array<{ text: string }> }) => c.parameters.map((p) => p.text));
-        item.template = text.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
-        break;
-      }
+    if (body.type === 'text') item.text = body.text.body;
+    if (media) {
+      item.imageUrl = body.type === 'image' ? media.link : undefined;
+      const { caption, filename } = media as { caption?: string; filename?: string };
+      item.text = caption ?? (body.type === 'image' ? undefined : `[${body.type}] ${filename ?? media.link}`);
+    }
+    if (body.type === 'interactive') {
+      const i = body.interactive;
+      item.text = i.body.text;
+      item.buttons =
+        i.type === 'button'
+          ? i.action.buttons.map((b) => b.reply)
+          : i.action.sections.flatMap((s) => s.rows.map((r) => ({ id: r.id, title: r.title })));
+    }
+    if (body.type === 'template') {
+      const text =
+        TEMPLATES.find((t) => t.name === body.template.name)?.components.find((c) => c.type === 'BODY')?.text ?? '';
+      const params = (body.template.components ?? []).flatMap((c) =>
+        c.type === 'body' ? c.parameters.map((p) => p.text) : [],
+      );
+      item.template = text.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
     }
     state.phone.push(item);
     state.typingUntil = 0;
     // WhatsApp reports the message sent, delivered and (the customer has the chat open) read.
-    state.pending.push({ at: now() + 300, wamid: item.id, status: 'sent' }, { at: now() + 800, wamid: item.id, status: 'delivered' }, { at: now() + 1500, wamid: item.id, status: 'read' });
+    state.pending.push(
+      { at: now() + 300, wamid: item.id, status: 'sent' },
+      { at: now() + 800, wamid: item.id, status: 'delivered' },
+      { at: now() + 1500, wamid: item.id, status: 'read' },
+    );
     await this.save(state);
     await this.ctx.storage.setAlarm(now() + 300);
-    return json({ messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: item.id }] });
+    return json({
+      messaging_product: 'whatsapp',
+      contacts: [{ input: body.to, wa_id: body.to }],
+      messages: [{ id: item.id }],
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -272,28 +380,43 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     state.pending = state.pending.filter((p) => p.at > now());
     await this.save(state);
     for (const p of due) {
-      await this.postWhatsappWebhook({ statuses: [{ id: p.wamid, status: p.status, timestamp: unix(), recipient_id: demo.customer.waId }] });
+      await this.postWhatsappWebhook({
+        statuses: [{ id: p.wamid, status: p.status, timestamp: unix(), recipient_id: demo.customer.waId }],
+      });
     }
     if (state.pending.length > 0) await this.ctx.storage.setAlarm(Math.min(...state.pending.map((p) => p.at)));
   }
 
   mediaInfo(id: string, authorization: string | null, origin: string): Response {
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return json(graphError(190, 'Error validating access token'), 401);
-    if (id !== 'sim-customer-photo') return json(graphError(100, `Unsupported get request. Object with ID '${id}' does not exist`), 400);
-    return json({ messaging_product: 'whatsapp', url: `${origin}/graph/download/${id}`, mime_type: 'image/png', sha256: 'sim', file_size: 1, id });
+    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
+      return json(graphError(190, 'Error validating access token'), 401);
+    if (id !== 'sim-customer-photo')
+      return json(graphError(100, `Unsupported get request. Object with ID '${id}' does not exist`), 400);
+    return json({
+      messaging_product: 'whatsapp',
+      url: `${origin}/graph/download/${id}`,
+      mime_type: 'image/png',
+      sha256: 'sim',
+      file_size: 1,
+      id,
+    });
   }
 
   mediaDownload(id: string, authorization: string | null): Response {
     if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return new Response('unauthorized', { status: 401 });
     if (id !== 'sim-customer-photo') return new Response('not found', { status: 404 });
-    return new Response(Uint8Array.from(atob(CUSTOMER_PHOTO_PNG), (c) => c.charCodeAt(0)), { headers: { 'content-type': 'image/png' } });
+    return new Response(
+      Uint8Array.from(atob(CUSTOMER_PHOTO_PNG), (c) => c.charCodeAt(0)),
+      { headers: { 'content-type': 'image/png' } },
+    );
   }
 
   // ===== Playing Genesys
 
   async issueToken(authorization: string | null, form: string): Promise<Response> {
     const expected = `Basic ${btoa(`${demo.genesys.clientId}:${demo.genesys.clientSecret}`)}`;
-    if (new URLSearchParams(form).get('grant_type') !== 'client_credentials') return json({ error: 'unsupported_grant_type' }, 400);
+    if (new URLSearchParams(form).get('grant_type') !== 'client_credentials')
+      return json({ error: 'unsupported_grant_type' }, 400);
     if (authorization !== expected) return json({ error: 'invalid_client', description: 'client not found' }, 401);
     const state = await this.load();
     const token = `sim-${crypto.randomUUID()}`;
@@ -308,62 +431,108 @@ export class SimulatorDO extends DurableObject<SimEnv> {
   }
 
   /** The Open Messaging inbound endpoints and the integration lookup. */
-  async genesysApi(path: string, search: string, method: string, authorization: string | null, raw: string): Promise<Response> {
+  async genesysApi(
+    path: string,
+    search: string,
+    method: string,
+    authorization: string | null,
+    raw: string,
+  ): Promise<Response> {
     const query = new URLSearchParams(search);
-    if (!(await this.authorized(authorization))) return json(genesysError(401, 'authentication.required', 'No authentication bearer token specified in authorization header.'), 401);
+    if (!(await this.authorized(authorization)))
+      return json(
+        genesysError(
+          401,
+          'authentication.required',
+          'No authentication bearer token specified in authorization header.',
+        ),
+        401,
+      );
     const token = authorization?.replace(/^Bearer /, '') ?? '';
     if (method === 'GET' && path.includes('/messaging/integrations/open/')) {
-      return json({ id: demo.genesys.integrationId, name: 'Sandbox WhatsApp', status: 'Active', createStatus: 'Completed' });
+      return json({
+        id: demo.genesys.integrationId,
+        name: 'Sandbox WhatsApp',
+        status: 'Active',
+        createStatus: 'Completed',
+      });
     }
     if (method === 'GET' && path === '/api/v2/users/me') {
-      if (!(await this.load()).agentTokens?.[token]) return json(genesysError(400, 'bad.request', 'This request requires a user context. Client credentials cannot be used for requests to this resource.'), 400);
+      if (!(await this.load()).agentTokens?.[token])
+        return json(
+          genesysError(
+            400,
+            'bad.request',
+            'This request requires a user context. Client credentials cannot be used for requests to this resource.',
+          ),
+          400,
+        );
       return json({ ...SANDBOX_AGENT, organization: { id: SANDBOX_ORG, name: demo.name } });
     }
     if (method === 'GET' && path === '/api/v2/organizations/me') return json({ id: SANDBOX_ORG, name: demo.name });
     if (method === 'GET' && path.startsWith('/api/v2/conversations/')) {
       const id = path.split('/').pop();
-      return id && id === (await this.load()).genesysConversationId ? json({ id, participants: [] }) : json(genesysError(404, 'not.found', 'The requested resource was not found.'), 404);
+      return id && id === (await this.load()).genesysConversationId
+        ? json({ id, participants: [] })
+        : json(genesysError(404, 'not.found', 'The requested resource was not found.'), 404);
     }
     const integration = path.split('/')[5];
-    if (integration !== demo.genesys.integrationId) return json(genesysError(404, 'not.found', 'integration not found'), 404);
-    let body: any;
+    if (integration !== demo.genesys.integrationId)
+      return json(genesysError(404, 'not.found', 'integration not found'), 404);
+    let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       return json(genesysError(400, 'bad.request', 'malformed JSON'), 400);
     }
-    const schema = path.endsWith('/inbound/open/message')
-      ? GenesysInboundMessage
-      : path.endsWith('/inbound/open/structured/response')
-        ? GenesysStructuredResponse
-        : path.endsWith('/inbound/open/receipt')
-          ? GenesysReceipt
-          : null;
-    if (!schema) return json(genesysError(404, 'not.found', 'unknown endpoint'), 404);
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) return json(genesysError(400, 'invalid.property', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')), 400);
+    const invalid = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) =>
+      json(
+        genesysError(400, 'invalid.property', error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
+        400,
+      );
     const state = await this.load();
     const id = crypto.randomUUID().replaceAll('-', '');
-    if (schema === GenesysReceipt) {
-      const target = state.agent.find((a) => a.id === body.id);
+    let channel: unknown;
+    if (path.endsWith('/inbound/open/receipt')) {
+      const receipt = GenesysReceipt.safeParse(body);
+      if (!receipt.success) return invalid(receipt.error);
+      const target = state.agent.find((a) => a.id === receipt.data.id);
       if (target) {
-        target.receipt = body.status;
-        target.reason = body.reasons?.[0]?.message;
+        target.receipt = receipt.data.status;
+        target.reason = receipt.data.reasons?.[0]?.message;
       }
-    } else if (schema === GenesysStructuredResponse) {
-      state.agent.push({ id, from: 'customer', buttonResponse: body.buttonResponse.text, at: now() });
+      channel = receipt.data.channel;
+    } else if (path.endsWith('/inbound/open/structured/response')) {
+      const response = GenesysStructuredResponse.safeParse(body);
+      if (!response.success) return invalid(response.error);
+      state.agent.push({ id, from: 'customer', buttonResponse: response.data.buttonResponse.text, at: now() });
+      channel = response.data.channel;
+    } else if (path.endsWith('/inbound/open/message')) {
+      const message = GenesysInboundMessage.safeParse(body);
+      if (!message.success) return invalid(message.error);
+      const image = message.data.content?.find((c) => c.attachment.mediaType === 'Image');
+      state.agent.push({ id, from: 'customer', text: message.data.text, imageUrl: image?.attachment.url, at: now() });
+      channel = message.data.channel;
     } else {
-      const image = body.content?.find((c: { attachment: { mediaType: string } }) => c.attachment.mediaType === 'Image');
-      state.agent.push({ id, from: 'customer', text: body.text, imageUrl: image?.attachment.url, at: now() });
+      return json(genesysError(404, 'not.found', 'unknown endpoint'), 404);
     }
     state.genesysConversationId ??= crypto.randomUUID();
     await this.save(state);
-    const prefetch = query.get('prefetchConversationId') === 'true' && schema === GenesysInboundMessage;
-    return json({ id, channel: body.channel, type: 'Text', direction: 'Inbound', ...(prefetch ? { conversationId: state.genesysConversationId } : {}) });
+    const prefetch = query.get('prefetchConversationId') === 'true' && path.endsWith('/inbound/open/message');
+    return json({
+      id,
+      channel,
+      type: 'Text',
+      direction: 'Inbound',
+      ...(prefetch ? { conversationId: state.genesysConversationId } : {}),
+    });
   }
 
   /** The agent sends something from the desktop: signed like Genesys, to the bridge's outbound webhook. */
-  async agentSends(kind: 'text' | 'image' | 'buttons' | 'template' | 'typing', input: { text?: string; origin: string }): Promise<{ status: number }> {
+  async agentSends(
+    kind: 'text' | 'image' | 'buttons' | 'template' | 'typing',
+    input: { text?: string; origin: string },
+  ): Promise<{ status: number }> {
     const state = await this.load();
     if (!state.tenantId) return { status: 409 };
     const id = crypto.randomUUID().replaceAll('-', '');
@@ -389,17 +558,44 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     } else if (kind === 'image') {
       message.text = item.text = input.text || 'Your shipping label';
       item.imageUrl = '/assets/agent.png';
-      message.content = [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url: `${input.origin}/assets/agent.png`, mime: 'image/png', filename: 'label.png' } }];
+      message.content = [
+        {
+          contentType: 'Attachment',
+          attachment: {
+            mediaType: 'Image',
+            url: `${input.origin}/assets/agent.png`,
+            mime: 'image/png',
+            filename: 'label.png',
+          },
+        },
+      ];
     } else if (kind === 'buttons') {
       message.type = 'Structured';
       message.text = item.text = input.text || 'What would you like to do?';
       const options = ['Track order', 'Talk to agent', 'Cancel'];
-      message.content = options.map((o) => ({ contentType: 'QuickReply', quickReply: { text: o, payload: o.toLowerCase().replaceAll(' ', '-'), action: 'Message' } }));
+      message.content = options.map((o) => ({
+        contentType: 'QuickReply',
+        quickReply: { text: o, payload: o.toLowerCase().replaceAll(' ', '-'), action: 'Message' },
+      }));
       item.text += ` [${options.join(' | ')}]`;
     } else if (kind === 'template') {
       item.text = `Template order_update (${demo.customer.name}, A-1042)`;
       // Genesys names WhatsApp templates "namespace@name".
-      message.content = [{ contentType: 'Notification', template: { id: 'sandbox_namespace@order_update', language: 'en_US', body: { parameters: [{ id: '1', text: demo.customer.name }, { id: '2', text: 'A-1042' }] } } }];
+      message.content = [
+        {
+          contentType: 'Notification',
+          template: {
+            id: 'sandbox_namespace@order_update',
+            language: 'en_US',
+            body: {
+              parameters: [
+                { id: '1', text: demo.customer.name },
+                { id: '2', text: 'A-1042' },
+              ],
+            },
+          },
+        },
+      ];
     } else {
       message.type = 'Event';
       message.events = [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }];
@@ -411,7 +607,10 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     const body = JSON.stringify(message);
     const res = await fetch(`${this.env.BRIDGE_URL}/webhooks/genesys/${state.tenantId}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${b64(await hmac(demo.genesys.outboundWebhookSecret, body))}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${b64(await hmac(demo.genesys.outboundWebhookSecret, body))}`,
+      },
       body,
     });
     return { status: res.status };
@@ -420,6 +619,9 @@ export class SimulatorDO extends DurableObject<SimEnv> {
   assetPng(name: string): Response {
     const data = name === 'agent.png' ? AGENT_PHOTO_PNG : name === 'customer.png' ? CUSTOMER_PHOTO_PNG : null;
     if (!data) return new Response('not found', { status: 404 });
-    return new Response(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)), { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } });
+    return new Response(
+      Uint8Array.from(atob(data), (c) => c.charCodeAt(0)),
+      { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } },
+    );
   }
 }
