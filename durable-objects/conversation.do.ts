@@ -26,12 +26,11 @@ import { recordActivity } from '../workers/db/conversations.repo';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { GenesysInboundRequest } from '../workers/schemas/genesys.schema';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
+import { SERVICE_WINDOW_MS } from '../workers/domain/conversation';
 import { OutboundLane } from './conversation.outbound';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 
 export const DEDUP_RETENTION_MS = 8 * 24 * 3600_000;
-/** WhatsApp's customer-service window: free-form replies are allowed this long after the customer's last message. */
-export const SERVICE_WINDOW_MS = 24 * 3600_000;
 const SNIPPET_CHARS = 80;
 
 export type WaMessageItem = Extract<InboundQueueMessage, { kind: 'wa_message' }>;

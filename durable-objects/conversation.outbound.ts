@@ -25,7 +25,7 @@ import { backoffMs, nextStep } from '../workers/domain/retry';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { planOutbound, type GenesysReasonCode, type TemplateRef } from '../workers/domain/outbound.translate';
 import { explainSendFailure } from '../workers/domain/send-failure';
-import { conversationName } from '../workers/domain/conversation-name';
+import { conversationName } from '../workers/domain/conversation';
 import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';

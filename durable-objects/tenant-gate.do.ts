@@ -208,6 +208,12 @@ export class TenantGateDO extends DurableObject<Env> {
     }
   }
 
+  /** New Genesys credentials: the cached token (memory and KV) belongs to the old ones. */
+  async forgetToken(tenantId: string): Promise<void> {
+    this.current = undefined;
+    await this.env.TOKENS.delete(tokenKvKey(tenantId));
+  }
+
   stats(): { tokenRequests: number; grantsInWindow: number } {
     return { tokenRequests: this.tokenRequests, grantsInWindow: this.grants.length };
   }

@@ -12,7 +12,7 @@ import { mediaRoutes } from './routes/media.route';
 import { genesysRoutes } from './routes/genesys.route';
 import { healthRoutes } from './routes/health.route';
 import { widgetRoutes } from './routes/widget.route';
-import { adminRoutes } from './routes/admin.route';
+import { adminRoutes } from './routes/admin/admin.route';
 
 export const app = new Hono<AppEnv>()
   .use(async function requestId(c, next) {

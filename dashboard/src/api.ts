@@ -6,6 +6,9 @@
 import type { z } from 'zod';
 import type {
   ApiKeyView,
+  AuditEntryView,
+  DeadLetterView,
+  FailureView,
   ConnectionCheck,
   ConversationView,
   MetricsView,
@@ -13,7 +16,7 @@ import type {
   TimelineView,
   UserView,
   WebhookSetup,
-} from '../../workers/routes/admin.schemas';
+} from '../../workers/routes/admin/admin.schema';
 
 export type Tenant = z.infer<typeof TenantView>;
 export type Setup = z.infer<typeof WebhookSetup>;
@@ -23,32 +26,9 @@ export type User = z.infer<typeof UserView>;
 export type Conversation = z.infer<typeof ConversationView>;
 export type Timeline = z.infer<typeof TimelineView>;
 export type Metrics = z.infer<typeof MetricsView>;
-export interface AuditEntry {
-  id: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  detail: string;
-  createdAt: number;
-}
-export interface FailureRow {
-  id: string;
-  direction: string;
-  externalId: string | null;
-  code: string;
-  detail: string;
-  createdAt: number;
-}
-export interface DeadLetterRow {
-  id: string;
-  queue: string;
-  externalId: string | null;
-  errorCode: string;
-  errorDetail: string;
-  attempts: number;
-  replayedAt: number | null;
-  createdAt: number;
-}
+export type AuditEntry = z.infer<typeof AuditEntryView>;
+export type FailureRow = z.infer<typeof FailureView>;
+export type DeadLetterRow = z.infer<typeof DeadLetterView>;
 
 export class ApiError extends Error {
   constructor(

@@ -9,7 +9,7 @@ import { recordFailure } from '../db/records.repo';
 import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
-import { conversationName } from '../domain/conversation-name';
+import { conversationName } from '../domain/conversation';
 
 export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const groups = new Map<string, Array<{ msg: Message<unknown>; body: InboundQueueMessage }>>();

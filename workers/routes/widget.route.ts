@@ -22,7 +22,7 @@ import {
 import { recordAudit } from '../db/admin.repo';
 import { getConversation, getMe, getOrganization, requestToken } from '../clients/genesys.client';
 import { listApprovedTemplates } from '../clients/whatsapp.client';
-import { conversationName } from '../domain/conversation-name';
+import { conversationName } from '../domain/conversation';
 
 const AUDIENCE = 'bridge-widget';
 const LABEL = 'widget-jwt:v1';

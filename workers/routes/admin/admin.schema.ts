@@ -219,3 +219,44 @@ export const MetricsView = z
     ),
   })
   .openapi('Metrics');
+
+export const AuditEntryView = z
+  .object({
+    id: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    target: z.string().nullable(),
+    detail: z.string(),
+    createdAt: z.number(),
+  })
+  .openapi('AuditEntry');
+
+/** A message that failed for good; `payload` is the stored JSON (customer content: tenant-scoped). */
+export const FailureView = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    externalId: z.string().nullable(),
+    code: z.string(),
+    detail: z.string(),
+    payload: z.string(),
+    createdAt: z.number(),
+  })
+  .openapi('Failure');
+
+/** A message parked after its last retry, replayable until `replayedAt`. */
+export const DeadLetterView = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    queue: z.string(),
+    externalId: z.string().nullable(),
+    errorCode: z.string(),
+    errorDetail: z.string(),
+    attempts: z.number(),
+    payload: z.string(),
+    replayedAt: z.number().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('DeadLetter');

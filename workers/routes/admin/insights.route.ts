@@ -3,18 +3,12 @@
  * for charts. Registered on the authenticated admin app; every handler checks the tenant scope.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../domain/errors';
-import { assertTenant, type AdminEnv } from '../middleware/admin-auth.middleware';
-import { getConversation, listConversations, metricsSince } from '../db/conversations.repo';
-import { conversationName } from '../domain/conversation-name';
-import { SERVICE_WINDOW_MS } from '../../durable-objects/conversation.do';
-import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schemas';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
-const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
+import { AppError } from '../../domain/errors';
+import { assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
+import { getConversation, listConversations, metricsSince } from '../../db/conversations.repo';
+import { conversationName, SERVICE_WINDOW_MS } from '../../domain/conversation';
+import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schema';
+import { json, TenantParam } from './openapi';
 
 function conversationView(
   row: NonNullable<Awaited<ReturnType<typeof getConversation>>>,

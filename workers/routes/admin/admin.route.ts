@@ -1,0 +1,65 @@
+/**
+ * The admin API (/api): one OpenAPI app assembled from a route file per resource. Described at
+ * /api/openapi.json and browsable at /api/docs.
+ *
+ * Trust rules, enforced by every route file and tested in test/admin-*.test.ts:
+ * - every handler checks the tenant against the caller's scope (tenantOr404) before any read;
+ * - credentials are write-only: responses carry masked values (tenant-view.ts);
+ * - every change writes an audit entry naming the actor, never a secret value.
+ */
+import { actorOf, adminAuth } from '../../middleware/admin-auth.middleware';
+import { enforceTenantBudget } from '../../middleware/rate-limit';
+import { registerAccessRoutes } from './access.route';
+import { authRoutes } from './auth.route';
+import { registerCredentialsRoutes } from './credentials.route';
+import docsPage from './docs.html';
+import { registerHostnamesRoutes } from './hostnames.route';
+import { registerInsightRoutes } from './insights.route';
+import { registerMessagesRoutes } from './messages.route';
+import { newAdminApp } from './openapi';
+import { registerTenantsRoutes } from './tenants.route';
+
+// ===== Everything but sign-in needs a principal
+
+const api = newAdminApp();
+api.use(adminAuth());
+api.use(async function adminBudget(c, next) {
+  const scope = c.get('scope');
+  const principal = c.get('principal');
+  // The operator token is the platform's own automation; budgets exist to keep tenants apart.
+  if (scope !== null || principal.kind !== 'operator') {
+    await enforceTenantBudget(c.env.ADMIN_RATE_LIMIT, scope ?? `platform:${actorOf(principal)}`);
+  }
+  await next();
+});
+registerTenantsRoutes(api);
+registerCredentialsRoutes(api);
+registerAccessRoutes(api);
+registerHostnamesRoutes(api);
+registerInsightRoutes(api);
+registerMessagesRoutes(api);
+
+// ===== The whole /api, with its description
+
+export const adminRoutes = newAdminApp();
+
+adminRoutes.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'WhatsApp ⇄ Genesys bridge admin API',
+    version: '1.0.0',
+    description:
+      'Authenticate with `Authorization: Bearer <operator token or session JWT>` or `X-API-Key: <tenant key>`.',
+  },
+  servers: [{ url: '/api' }],
+});
+adminRoutes.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+adminRoutes.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-API-Key',
+});
+adminRoutes.get('/docs', (c) => c.html(docsPage));
+
+// Mounted after the description routes: the auth middleware of `api` covers what follows it.
+adminRoutes.route('/', authRoutes).route('/', api);

@@ -1,0 +1,214 @@
+/**
+ * A tenant's credentials: set or rotate WhatsApp and Genesys credentials (write-only), check both
+ * connections, and create the Open Messaging integration in the tenant's Genesys org.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { config } from '../../env';
+import { AppError, UpstreamError } from '../../domain/errors';
+import { log } from '../../lib/log';
+import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import { loadTenant, setGenesysConfig, setWhatsappConfig } from '../../db/tenants.repo';
+import { recordAudit } from '../../db/admin.repo';
+import { createIntegration, getIntegration, requestToken } from '../../clients/genesys.client';
+import { getPhoneNumber } from '../../clients/whatsapp.client';
+import { settleWhatsappCredential } from '../../lib/whatsapp-credential';
+import { ConnectionCheck, ErrorBody, GenesysInput, TenantView, WhatsappInput } from './admin.schema';
+import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { randomSecret, setup, view } from './tenant-view';
+
+/** Registers the credentials routes on the authenticated admin app. */
+export function registerCredentialsRoutes(app: AdminApp): void {
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/tenants/{tenantId}/whatsapp',
+      tags: ['credentials'],
+      summary: 'Set or rotate WhatsApp credentials; omitted fields keep their value',
+      request: {
+        params: TenantParam,
+        body: { content: { 'application/json': { schema: WhatsappInput.partial() } }, required: true },
+      },
+      responses: {
+        200: json(TenantView, 'Updated, masked'),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+        409: json(ErrorBody, 'Phone number used by another tenant'),
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      const body = c.req.valid('json');
+      const { credentialStatus: _status, ...current } = tenant.whatsapp;
+      // New credentials get a fresh chance: a token Meta refused is replaced by this one.
+      try {
+        await setWhatsappConfig(c.env, tenantId, { ...current, ...body });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new AppError('conflict', 409, 'this phone number id belongs to another tenant');
+        throw err;
+      }
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'credentials.whatsapp.set',
+        target: tenantId,
+        detail: { fields: Object.keys(body) },
+      });
+      // A new token (or number) ends a hold from a refused token once Graph accepts it.
+      if (body.accessToken !== undefined || body.phoneNumberId !== undefined)
+        await settleWhatsappCredential(c.env, (await loadTenant(c.env, tenantId))!, current.phoneNumberId);
+      return c.json(view((await loadTenant(c.env, tenantId))!), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/tenants/{tenantId}/genesys',
+      tags: ['credentials'],
+      summary: 'Set or rotate Genesys credentials; omitted fields keep their value',
+      request: {
+        params: TenantParam,
+        body: { content: { 'application/json': { schema: GenesysInput.partial() } }, required: true },
+      },
+      responses: {
+        200: json(TenantView, 'Updated, masked'),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      const body = c.req.valid('json');
+      // `.partial()` keeps the integrationId default; only fields the caller sent count.
+      const sent = (await c.req.json()) as Record<string, unknown>;
+      const changes = Object.fromEntries(Object.entries(body).filter(([k, v]) => k in sent && v !== undefined));
+      await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, ...changes }, tenant.genesys);
+      // The cached token (in the gate's memory and KV) belongs to the old credentials.
+      await c.env.TENANT_GATE.getByName(tenantId).forgetToken(tenantId);
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'credentials.genesys.set',
+        target: tenantId,
+        detail: { fields: Object.keys(changes) },
+      });
+      return c.json(view((await loadTenant(c.env, tenantId))!), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tenants/{tenantId}/test-connection',
+      tags: ['credentials'],
+      summary: 'Check the WhatsApp number and the Genesys OAuth client + integration',
+      request: { params: TenantParam },
+      responses: {
+        200: json(ConnectionCheck, 'Result of both checks'),
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const tenant = await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      const cfg = config(c.env);
+      const describe = (err: unknown) =>
+        err instanceof UpstreamError ? err.failure.detail : err instanceof Error ? err.message : 'unknown error';
+      const whatsapp = await getPhoneNumber(cfg, tenant.whatsapp.phoneNumberId, tenant.whatsapp.accessToken).then(
+        (p) => ({
+          ok: true,
+          detail: `phone number ${p.display_phone_number ?? p.id}${p.verified_name ? ` (${p.verified_name})` : ''}`,
+        }),
+        (err) => ({ ok: false, detail: describe(err) }),
+      );
+      const genesys = await requestToken(cfg, tenant.genesys)
+        .then(async (token) => {
+          if (!tenant.genesys.integrationId)
+            return {
+              ok: false,
+              detail: 'OAuth client works; no Open Messaging integration yet (POST …/genesys/integration creates one)',
+            };
+          const integration = await getIntegration(
+            cfg,
+            { region: tenant.genesys.region, token: token.access_token },
+            tenant.genesys.integrationId,
+          );
+          return {
+            ok: true,
+            detail: `integration ${integration.name ?? integration.id}${integration.status ? ` (${integration.status})` : ''}`,
+          };
+        })
+        .catch((err) => ({ ok: false, detail: describe(err) }));
+      return c.json({ whatsapp, genesys }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tenants/{tenantId}/genesys/integration',
+      tags: ['credentials'],
+      summary: 'Create the Open Messaging integration in Genesys, pointing at this bridge',
+      request: {
+        params: TenantParam,
+        body: {
+          content: { 'application/json': { schema: z.object({ name: z.string().min(1).max(100).optional() }) } },
+          required: false,
+        },
+      },
+      responses: {
+        201: json(z.object({ integrationId: z.string(), outboundWebhookUrl: z.string() }), 'Created'),
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+        502: json(ErrorBody, 'Genesys refused'),
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      const cfg = config(c.env);
+      const secret = randomSecret();
+      const webhookUrl = setup(c.env, tenant).genesys.outboundWebhookUrl;
+      let integrationId: string;
+      try {
+        const token = await requestToken(cfg, tenant.genesys);
+        const created = await createIntegration(
+          cfg,
+          { region: tenant.genesys.region, token: token.access_token },
+          { name: c.req.valid('json')?.name ?? `WhatsApp ${tenant.name}`, webhookUrl, secret },
+        );
+        integrationId = created.id;
+      } catch (err) {
+        const detail = err instanceof UpstreamError ? err.failure.detail : 'unexpected error';
+        log.warn('admin.integration_failed', { tenantId, detail });
+        throw new AppError('upstream_failed', 502, `Genesys did not create the integration: ${detail}`);
+      }
+      await setGenesysConfig(
+        c.env,
+        tenantId,
+        { ...tenant.genesys, integrationId, outboundWebhookSecret: secret },
+        tenant.genesys,
+      );
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'genesys.integration.create',
+        target: integrationId,
+      });
+      return c.json({ integrationId, outboundWebhookUrl: webhookUrl }, 201);
+    },
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Custom hostnames (Cloudflare for SaaS) routed to a tenant; platform admins only.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { AppError } from '../../domain/errors';
+import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import { addHostname, listHostnames, recordAudit, removeHostname } from '../../db/admin.repo';
+import { forgetHost } from '../../db/tenant-host.repo';
+import { ErrorBody, HostnameCreate } from './admin.schema';
+import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+
+/** Registers the hostnames routes on the authenticated admin app. */
+export function registerHostnamesRoutes(app: AdminApp): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/hostnames',
+      tags: ['hostnames'],
+      summary: 'Custom hostnames of a tenant',
+      request: { params: TenantParam },
+      responses: {
+        200: json(z.object({ items: z.array(z.object({ hostname: z.string(), createdAt: z.number() })) }), 'Hostnames'),
+        401: errors[401],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantOr404(c.env, c.get('scope'), tenantId);
+      const rows = await listHostnames(c.env, tenantId);
+      return c.json({ items: rows.map((r) => ({ hostname: r.hostname, createdAt: r.createdAt })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tenants/{tenantId}/hostnames',
+      tags: ['hostnames'],
+      summary: 'Route a custom hostname (Cloudflare for SaaS) to this tenant',
+      request: {
+        params: TenantParam,
+        body: { content: { 'application/json': { schema: HostnameCreate } }, required: true },
+      },
+      responses: {
+        201: json(z.object({ hostname: z.string() }), 'Added'),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+        409: json(ErrorBody, 'Hostname taken'),
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'platform-admin');
+      const { hostname } = c.req.valid('json');
+      try {
+        await addHostname(c.env, tenantId, hostname);
+        forgetHost(hostname);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('conflict', 409, 'this hostname is already routed');
+        throw err;
+      }
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'hostname.add',
+        target: hostname.toLowerCase(),
+      });
+      return c.json({ hostname: hostname.toLowerCase() }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/tenants/{tenantId}/hostnames/{hostname}',
+      tags: ['hostnames'],
+      summary: 'Remove a custom hostname',
+      request: { params: TenantParam.extend({ hostname: z.string() }) },
+      responses: { 204: { description: 'Removed' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+    }),
+    async (c) => {
+      const { tenantId, hostname } = c.req.valid('param');
+      await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'platform-admin');
+      if (!(await removeHostname(c.env, tenantId, hostname))) throw new AppError('not_found', 404, 'not found');
+      forgetHost(hostname);
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'hostname.remove',
+        target: hostname,
+      });
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * What every admin route file shares: the OpenAPI app factory (a body that does not match its
+ * schema is a 400 with one issue per field), the error responses, the tenant path parameter, and
+ * the scoped tenant lookup every tenant route starts with.
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Env } from '../../env';
+import { AppError, fieldIssues } from '../../domain/errors';
+import { assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
+import { loadTenant, type Tenant } from '../../db/tenants.repo';
+import { ErrorBody } from './admin.schema';
+
+export function newAdminApp() {
+  return new OpenAPIHono<AdminEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new AppError(
+          'invalid_body',
+          400,
+          'the request does not match the schema',
+          fieldIssues(result.error.issues),
+        );
+      }
+    },
+  });
+}
+
+export type AdminApp = ReturnType<typeof newAdminApp>;
+
+/** A JSON response of `schema`, for route definitions. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+/** The error responses, described once. */
+export const errors = {
+  400: json(ErrorBody, 'Invalid body; `issues` lists each field'),
+  401: json(ErrorBody, 'Missing or invalid credentials'),
+  403: json(ErrorBody, 'Role too low'),
+  404: json(ErrorBody, 'No such resource for this caller'),
+  429: json(ErrorBody, 'Tenant budget spent; see Retry-After'),
+};
+
+export const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
+
+/** The tenant, when the caller's scope covers it; otherwise the same 404 as a missing one. */
+export async function tenantOr404(env: Env, scope: string | null, tenantId: string): Promise<Tenant> {
+  assertTenant(scope, tenantId);
+  const tenant = await loadTenant(env, tenantId);
+  if (!tenant) throw new AppError('not_found', 404, 'not found');
+  return tenant;
+}
+
+/** D1 reports a UNIQUE violation in the message (sometimes of the cause). */
+export function isUniqueViolation(err: unknown): boolean {
+  const text = `${err instanceof Error ? err.message : ''} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ''}`;
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
+}

@@ -1,0 +1,174 @@
+/**
+ * Tenants: list, create (platform admin, on the platform host), read, rename or suspend, delete,
+ * and the setup URLs to paste into Meta and Genesys.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { AppError } from '../../domain/errors';
+import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import {
+  createTenant,
+  deleteTenant,
+  listTenantIds,
+  loadTenant,
+  updateTenant,
+  type Tenant,
+} from '../../db/tenants.repo';
+import { recordAudit } from '../../db/admin.repo';
+import { ErrorBody, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
+import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { randomSecret, setup, view } from './tenant-view';
+
+/** Registers the tenants routes on the authenticated admin app. */
+export function registerTenantsRoutes(app: AdminApp): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants',
+      tags: ['tenants'],
+      summary: 'Tenants visible to the caller',
+      responses: { 200: json(z.object({ items: z.array(TenantView) }), 'Tenants'), 401: errors[401] },
+    }),
+    async (c) => {
+      const ids = await listTenantIds(c.env, c.get('scope'));
+      const tenants = (await Promise.all(ids.map((id) => loadTenant(c.env, id)))).filter(
+        (t): t is Tenant => t !== null,
+      );
+      return c.json({ items: tenants.map(view) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tenants',
+      tags: ['tenants'],
+      summary: 'Create a tenant with its WhatsApp and Genesys credentials (platform admin)',
+      request: { body: { content: { 'application/json': { schema: TenantCreate } }, required: true } },
+      responses: {
+        201: json(
+          z.object({ id: z.string(), tenant: TenantView, setup: WebhookSetup }),
+          'Created; `setup` holds the URLs to paste',
+        ),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        409: json(ErrorBody, 'Slug or phone number already used'),
+      },
+    }),
+    async (c) => {
+      assertRole(c.get('principal'), 'platform-admin');
+      if (c.get('scope') !== null)
+        throw new AppError('forbidden', 403, 'tenants are created on the platform host, not a tenant host');
+      const body = c.req.valid('json');
+      let id: string;
+      try {
+        id = await createTenant(c.env, {
+          name: body.name,
+          slug: body.slug,
+          whatsapp: body.whatsapp,
+          genesys: { ...body.genesys, outboundWebhookSecret: body.genesys.outboundWebhookSecret ?? randomSecret() },
+        });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new AppError('conflict', 409, 'a tenant with this slug or WhatsApp phone number already exists');
+        throw err;
+      }
+      await recordAudit(c.env, {
+        tenantId: id,
+        actor: actorOf(c.get('principal')),
+        action: 'tenant.create',
+        target: id,
+        detail: { slug: body.slug, name: body.name },
+      });
+      const tenant = (await loadTenant(c.env, id))!;
+      return c.json({ id, tenant: view(tenant), setup: setup(c.env, tenant) }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}',
+      tags: ['tenants'],
+      summary: 'One tenant, credentials masked',
+      request: { params: TenantParam },
+      responses: { 200: json(TenantView, 'Tenant'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => c.json(view(await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/tenants/{tenantId}',
+      tags: ['tenants'],
+      summary: 'Rename or suspend a tenant',
+      request: {
+        params: TenantParam,
+        body: { content: { 'application/json': { schema: TenantPatch } }, required: true },
+      },
+      responses: {
+        200: json(TenantView, 'Updated'),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      const patch = c.req.valid('json');
+      await updateTenant(c.env, tenantId, patch);
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'tenant.update',
+        target: tenantId,
+        detail: patch,
+      });
+      return c.json(view((await loadTenant(c.env, tenantId))!), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/tenants/{tenantId}',
+      tags: ['tenants'],
+      summary: 'Delete a tenant and its credentials (platform admin)',
+      request: { params: TenantParam },
+      responses: { 204: { description: 'Deleted' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantOr404(c.env, c.get('scope'), tenantId);
+      assertRole(c.get('principal'), 'platform-admin');
+      await deleteTenant(c.env, tenantId);
+      await recordAudit(c.env, {
+        tenantId,
+        actor: actorOf(c.get('principal')),
+        action: 'tenant.delete',
+        target: tenantId,
+      });
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/setup',
+      tags: ['credentials'],
+      summary: 'The Meta callback URL and verify token to paste, and the Genesys webhook URL',
+      request: { params: TenantParam },
+      responses: { 200: json(WebhookSetup, 'Setup'), 401: errors[401], 403: errors[403], 404: errors[404] },
+    }),
+    async (c) => {
+      const tenant = await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId);
+      assertRole(c.get('principal'), 'tenant-admin');
+      return c.json(setup(c.env, tenant), 200);
+    },
+  );
+}
