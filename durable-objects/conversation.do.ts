@@ -19,7 +19,7 @@ import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { nextStep } from '../workers/domain/retry';
 import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
-import { signMediaToken } from '../workers/lib/media-token';
+import { signMediaToken } from '../workers/auth/media-url';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
 import { recordActivity } from '../workers/db/conversations.repo';

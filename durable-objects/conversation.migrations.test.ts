@@ -7,7 +7,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
-describe('conversation storage migration 3 (Delivered/Failed receipts)', () => {
+describe('conversation storage migrations', () => {
   it('backfills what Genesys already got and forgets receipts it would refuse', async () => {
     const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
     await runInDurableObject(stub, async (instance, state) => {
@@ -57,7 +57,40 @@ describe('conversation storage migration 3 (Delivered/Failed receipts)', () => {
       expect(
         tasks.map((t) => (t.kind === 'receipt' ? (JSON.parse(t.payload) as { status: string }).status : t.kind)),
       ).toEqual(['Delivered', 'Failed', 'mark_read']);
-      expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(3);
+      expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(4);
+    });
+  });
+
+  it('4: templates sent from the widget by an older release carry origin "widget"', async () => {
+    const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
+    await runInDurableObject(stub, async (instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec('DELETE FROM _schema WHERE version >= 4');
+      const item = (id: string) =>
+        JSON.stringify({
+          v: 1,
+          kind: 'gc_message',
+          tenantId: 't',
+          receivedAt: 0,
+          message: { id, channel: { to: { id: '+1' } }, type: 'Text' },
+        });
+      for (const id of ['widget-1', 'genesys-1']) {
+        sql.exec(
+          "INSERT INTO outbound (genesys_id, seq, state, item, created_at, updated_at) VALUES (?, 1, 'sent', ?, 0, 0)",
+          id,
+          item(id),
+        );
+      }
+      (instance as unknown as { migrate(): void }).migrate();
+      const origins = sql
+        .exec<{ genesys_id: string; origin: string | null }>(
+          "SELECT genesys_id, json_extract(item, '$.origin') AS origin FROM outbound ORDER BY genesys_id",
+        )
+        .toArray();
+      expect(origins).toEqual([
+        { genesys_id: 'genesys-1', origin: null },
+        { genesys_id: 'widget-1', origin: 'widget' },
+      ]);
     });
   });
 });

@@ -69,4 +69,8 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     // Receipts queued by older code that Genesys would refuse with a 400.
     "DELETE FROM tasks WHERE kind = 'receipt' AND json_extract(payload, '$.status') NOT IN ('Delivered', 'Failed')",
   ],
+  [
+    // Widget-sent templates are marked by an explicit `origin` in the stored item, no longer by an id prefix.
+    "UPDATE outbound SET item = json_set(item, '$.origin', 'widget') WHERE genesys_id LIKE 'widget-%' AND item IS NOT NULL",
+  ],
 ];

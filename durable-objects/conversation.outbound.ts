@@ -26,7 +26,7 @@ import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { planOutbound, type GenesysReasonCode, type TemplateRef } from '../workers/domain/outbound.translate';
 import { explainSendFailure } from '../workers/domain/send-failure';
 import { conversationName } from '../workers/domain/conversation';
-import { isAllowedMediaUrl } from '../workers/lib/media-hosts';
+import { isAllowedMediaUrl } from '../workers/domain/media-hosts';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
 import { recordActivity } from '../workers/db/conversations.repo';
@@ -202,9 +202,10 @@ export class OutboundLane {
       status,
       genesysId,
     );
-    if (!row || row.genesys_receipt !== null || genesysId.startsWith('widget-')) return;
+    const item = row ? (JSON.parse(row.item) as OutboundQueueMessage) : undefined;
+    if (!item || row!.genesys_receipt !== null || item.origin === 'widget') return;
     // "channel.to": the original message's `to` id and idType, as Genesys' receipt examples show.
-    const to = (JSON.parse(row.item) as OutboundQueueMessage).message.channel.to;
+    const to = item.message.channel.to;
     const receipt: OpenInboundReceipt = {
       id: genesysId,
       channel: {

@@ -19,8 +19,12 @@ const devVars = Object.fromEntries(
 );
 export const OPERATOR_TOKEN = devVars.ADMIN_API_TOKEN;
 
-const DEFAULT_MEDIA_HOSTS =
-  '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud';
+// The Genesys clouds agent attachments come from (the Worker's own default), plus the simulator below.
+const DEFAULT_MEDIA_HOSTS = Object.values(
+  JSON.parse(readFileSync(path.join(root, 'workers/domain/genesys-regions.json'), 'utf8')),
+)
+  .map((domain) => `.${domain}`)
+  .join(',');
 
 function run(name, args, { quiet, cwd = root }) {
   const child = spawn(wrangler, args, {

@@ -7,6 +7,7 @@
  * are parsed once with zod into {@link Config}.
  */
 import { z } from 'zod';
+import { GENESYS_MEDIA_HOST_SUFFIXES } from './domain/genesys-regions';
 import type { ConversationDO } from '../durable-objects/conversation.do';
 import type { TenantGateDO } from '../durable-objects/tenant-gate.do';
 import type { DeadLetterMessage, InboundQueueMessage, OutboundQueueMessage } from './schemas/queue.schema';
@@ -106,10 +107,7 @@ export const Config = z.object({
     .string()
     .optional()
     .transform((v) =>
-      (
-        v ||
-        '.mypurecloud.com,.mypurecloud.ie,.mypurecloud.de,.mypurecloud.jp,.mypurecloud.com.au,.pure.cloud,.us-gov-pure.cloud,.eusc-pure.cloud'
-      )
+      (v || GENESYS_MEDIA_HOST_SUFFIXES.join(','))
         .split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),

@@ -7,7 +7,7 @@ import type { Env } from '../env';
 import { sha256Hex, toBase64 } from '../lib/crypto';
 import { getDb } from './client';
 import { adminUsers, apiKeys, auditLog, customHostnames } from './schema';
-import type { Role } from '../lib/admin-token';
+import type { Role } from '../auth/admin-session';
 
 // ===== Users
 

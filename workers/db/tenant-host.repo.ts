@@ -4,7 +4,7 @@
  * platform's own host, asked on every webhook, must not cost a D1 query each time.
  */
 import { config, type Env } from '../env';
-import { slugFromHost } from '../lib/tenant-host';
+import { slugFromHost } from '../domain/tenant-host';
 import { tenantIdByHostname } from './admin.repo';
 import { tenantIdBySlug } from './tenants.repo';
 

@@ -10,7 +10,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Env } from '../env';
 import { AppError } from '../domain/errors';
 import { timingSafeEqual } from '../lib/crypto';
-import { verifySession, type Role } from '../lib/admin-token';
+import { verifySession, type Role } from '../auth/admin-session';
 import { findApiKey, findUser } from '../db/admin.repo';
 import { tenantIdForHost } from '../db/tenant-host.repo';
 

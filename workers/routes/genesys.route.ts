@@ -8,13 +8,13 @@
  * sent reaches the agent as a Failed receipt instead of an HTTP error.
  */
 import { Hono } from 'hono';
-import { webhookBodyLimit } from '../middleware/webhook-body-limit';
+import { webhookBodyLimit } from '../middleware/webhook-body-limit.middleware';
 import type { AppEnv } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromBase64, hmacSha256Verify } from '../lib/crypto';
 import { log } from '../lib/log';
 import { loadTenant } from '../db/tenants.repo';
-import { enforceTenantBudget } from '../middleware/rate-limit';
+import { enforceTenantBudget } from '../lib/tenant-budget';
 import { GcOutboundMessage } from '../schemas/genesys.schema';
 
 const SIGNATURE = /^sha256=([A-Za-z0-9+/]{43}=)$/;

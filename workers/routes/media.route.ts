@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { config, type AppEnv } from '../env';
 import { AppError, UpstreamError } from '../domain/errors';
-import { verifyMediaToken } from '../lib/media-token';
+import { verifyMediaToken } from '../auth/media-url';
 import { log } from '../lib/log';
 import { loadTenant } from '../db/tenants.repo';
 import { downloadMedia, getMediaInfo, isTrustedMediaUrl } from '../clients/whatsapp.client';

@@ -8,7 +8,7 @@
  * a 503, so Meta retries (it does for days; the conversation object deduplicates).
  */
 import { Hono } from 'hono';
-import { webhookBodyLimit } from '../middleware/webhook-body-limit';
+import { webhookBodyLimit } from '../middleware/webhook-body-limit.middleware';
 import type { AppEnv, Env } from '../env';
 import { AppError, fieldIssues } from '../domain/errors';
 import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
@@ -18,8 +18,8 @@ import { loadTenant, tenantIdByPhoneNumberId, tenantIdsByVerifyToken } from '../
 import { recordFailure } from '../db/records.repo';
 import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
-import { enforceTenantBudget } from '../middleware/rate-limit';
-import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from './whatsapp.split';
+import { enforceTenantBudget } from '../lib/tenant-budget';
+import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from '../domain/webhook-split';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 

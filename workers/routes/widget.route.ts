@@ -7,12 +7,11 @@
  * The widget never receives tenant credentials; media comes through our signed URLs.
  */
 import { Hono } from 'hono';
-import { SignJWT, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { config, type AppEnv, type Env } from '../env';
 import { AppError, UpstreamError, fieldIssues } from '../domain/errors';
-import { deriveSigningKey } from '../lib/crypto';
-import { signMediaToken } from '../lib/media-token';
+import { issueWidgetSession, verifyWidgetSession, type WidgetClaims } from '../auth/widget-session';
+import { signMediaToken } from '../auth/media-url';
 import { loadTenant, tenantIdBySlug, type Tenant } from '../db/tenants.repo';
 import {
   conversationByGenesysId,
@@ -23,13 +22,6 @@ import { recordAudit } from '../db/admin.repo';
 import { getConversation, getMe, getOrganization, requestToken } from '../clients/genesys.client';
 import { listApprovedTemplates } from '../clients/whatsapp.client';
 import { conversationName } from '../domain/conversation';
-
-const AUDIENCE = 'bridge-widget';
-const LABEL = 'widget-jwt:v1';
-const SESSION_SECONDS = 15 * 60;
-
-const WidgetClaims = z.object({ sub: z.string(), tid: z.string(), wa: z.string(), name: z.string() });
-type WidgetClaims = z.infer<typeof WidgetClaims>;
 
 const SessionRequest = z.object({
   tenant: z.string().min(1),
@@ -54,11 +46,7 @@ async function tenantOrgId(env: Env, tenant: Tenant): Promise<string> {
 async function session(env: Env, authorization: string | undefined): Promise<{ claims: WidgetClaims; tenant: Tenant }> {
   const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
   try {
-    const { payload } = await jwtVerify(token, await deriveSigningKey(env.MASTER_KEY, LABEL), {
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-    });
-    const claims = WidgetClaims.parse(payload);
+    const claims = await verifyWidgetSession(env.MASTER_KEY, token);
     const tenant = await loadTenant(env, claims.tid);
     if (!tenant) throw new Error('tenant gone');
     return { claims, tenant };
@@ -101,17 +89,15 @@ export const widgetRoutes = new Hono<AppEnv>()
     const conversation = await conversationByGenesysId(c.env, tenant.id, input.conversationId);
     if (!conversation)
       throw new AppError('not_found', 404, 'that Genesys conversation is not a WhatsApp conversation of this tenant');
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ tid: tenant.id, wa: conversation.waId, name: agent.name ?? agent.id })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(agent.id)
-      .setAudience(AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(now + SESSION_SECONDS)
-      .sign(await deriveSigningKey(c.env.MASTER_KEY, LABEL));
+    const { token, expiresAt } = await issueWidgetSession(c.env.MASTER_KEY, {
+      agentId: agent.id,
+      tid: tenant.id,
+      wa: conversation.waId,
+      name: agent.name ?? agent.id,
+    });
     return c.json({
       token,
-      expiresAt: (now + SESSION_SECONDS) * 1000,
+      expiresAt,
       agent: { id: agent.id, name: agent.name ?? null },
     });
   })
@@ -169,6 +155,7 @@ export const widgetRoutes = new Hono<AppEnv>()
         kind: 'gc_message',
         tenantId: tenant.id,
         receivedAt: Date.now(),
+        origin: 'widget',
         message: {
           id,
           channel: { to: { id: `+${claims.wa}`, idType: 'Phone' }, from: { nickname: claims.name } },

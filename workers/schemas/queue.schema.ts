@@ -41,6 +41,11 @@ export const OutboundQueueMessage = z.object({
   receivedAt: z.number(),
   message: GcOutboundMessage,
   replay: z.boolean().optional(),
+  /**
+   * Who sent it: an agent through Genesys (the default), or the agent widget (a template sent
+   * from the widget has no Genesys message, so no receipt goes back).
+   */
+  origin: z.enum(['genesys', 'widget']).optional(),
 });
 export type OutboundQueueMessage = z.infer<typeof OutboundQueueMessage>;
 

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { hashPassword } from '../../lib/password';
+import { hashPassword } from '../../auth/password';
 import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
 import {
   createApiKey,

@@ -8,7 +8,7 @@
  * - every change writes an audit entry naming the actor, never a secret value.
  */
 import { actorOf, adminAuth } from '../../middleware/admin-auth.middleware';
-import { enforceTenantBudget } from '../../middleware/rate-limit';
+import { enforceTenantBudget } from '../../lib/tenant-budget';
 import { registerAccessRoutes } from './access.route';
 import { authRoutes } from './auth.route';
 import { registerCredentialsRoutes } from './credentials.route';

@@ -3,6 +3,7 @@
  * write-only: request schemas accept them, response schemas only ever carry masked forms.
  */
 import { z } from '@hono/zod-openapi';
+import { GENESYS_REGION_DOMAINS, isGenesysRegion } from '../../domain/genesys-regions';
 
 export const ErrorBody = z
   .object({
@@ -24,14 +25,11 @@ const slug = z
 
 const secret = (example: string) => z.string().min(8, 'at least 8 characters').max(4096).openapi({ example });
 
-/** A Genesys Cloud region domain (regions.json in the Genesys SDK), e.g. mypurecloud.com or euw2.pure.cloud. */
+/** A Genesys Cloud region domain (the platform SDK's list, domain/genesys-regions.ts), e.g. mypurecloud.com or euw2.pure.cloud. */
 const region = z
   .string()
-  .regex(
-    /^(?:[a-z0-9-]+\.)*(?:mypurecloud\.(?:com|ie|de|jp|com\.au)|pure\.cloud|us-gov-pure\.cloud|eusc-pure\.cloud)$/,
-    'a Genesys Cloud domain such as mypurecloud.com or euw2.pure.cloud',
-  )
-  .openapi({ example: 'mypurecloud.ie' });
+  .refine(isGenesysRegion, `a Genesys Cloud region domain: ${GENESYS_REGION_DOMAINS.join(', ')}`)
+  .openapi({ example: 'mypurecloud.ie', enum: [...GENESYS_REGION_DOMAINS] });
 
 export const WhatsappInput = z
   .object({

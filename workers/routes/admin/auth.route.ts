@@ -5,9 +5,9 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { DUMMY_HASH, verifyPassword } from '../../lib/password';
-import { issueSession } from '../../lib/admin-token';
-import { enforceTenantBudget } from '../../middleware/rate-limit';
+import { DUMMY_HASH, verifyPassword } from '../../auth/password';
+import { issueSession } from '../../auth/admin-session';
+import { enforceTenantBudget } from '../../lib/tenant-budget';
 import { findUserByEmail } from '../../db/admin.repo';
 import { Login } from './admin.schema';
 import { errors, json, newAdminApp } from './openapi';

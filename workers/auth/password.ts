@@ -3,7 +3,7 @@
  * most the Workers runtime accepts; each hash has its own 16-byte salt and records its parameters,
  * so the cost can be raised later without invalidating stored hashes.
  */
-import { fromBase64, toBase64, utf8 } from './crypto';
+import { fromBase64, toBase64, utf8 } from '../lib/crypto';
 
 const ITERATIONS = 100_000;
 const SCHEME = 'pbkdf2-sha256';

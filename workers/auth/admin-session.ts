@@ -4,7 +4,7 @@
  */
 import { SignJWT, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { deriveSigningKey } from './crypto';
+import { deriveSigningKey } from '../lib/crypto';
 
 const ISSUER = 'wa-genesys-bridge';
 const AUDIENCE = 'bridge-admin';

@@ -6,7 +6,7 @@
  */
 import { SignJWT, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { deriveSigningKey } from './crypto';
+import { deriveSigningKey } from '../lib/crypto';
 
 const AUDIENCE = 'bridge-media';
 const LABEL = 'media-url:v1';
