@@ -16,7 +16,8 @@
  */
 import { config, type Env } from '../workers/env';
 import { sendReceipt } from '../workers/clients/genesys.client';
-import { markRead, sendMessage, WA_ERRORS } from '../workers/clients/whatsapp.client';
+import { markRead, sendMessage } from '../workers/clients/whatsapp.client';
+import { WA_ERRORS } from '../workers/domain/whatsapp-errors';
 import { forgetTenant, loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
 import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';

@@ -7,6 +7,7 @@ import type { Config } from '../env';
 import { UpstreamError, type UpstreamFailure } from '../domain/errors';
 import { classifyHttp, classifyThrown } from '../domain/retry';
 import { callJson } from './http';
+import { RETRYABLE_WA_CODES, WA_ERRORS } from '../domain/whatsapp-errors';
 
 export function graphBase(cfg: Config): string {
   return `${cfg.GRAPH_API_BASE ?? 'https://graph.facebook.com'}/${cfg.GRAPH_API_VERSION}`;
@@ -92,20 +93,6 @@ const GraphError = z.looseObject({
   }),
 });
 
-/** WhatsApp error codes the bridge treats specially (Cloud API error code reference). */
-export const WA_ERRORS = {
-  /** Access token expired or revoked: the tenant's credential is broken until someone fixes it. */
-  tokenInvalid: 190,
-  /** More than 24 hours since the customer's last message: only templates may be sent. */
-  reEngagement: 131047,
-  /** Pair rate limit: too many messages to one customer in a short time. */
-  pairRate: 131056,
-  /** Throughput of the phone number exceeded. */
-  throughput: 130429,
-} as const;
-
-const RETRYABLE_CODES = new Set<number>([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
-
 /** Classifies a Graph API error answer. The WhatsApp code is kept in `code` as `whatsapp_<code>`. */
 export function classifyGraphError(
   status: number,
@@ -125,7 +112,7 @@ export function classifyGraphError(
   const code = `whatsapp_${waCode}`;
   if (waCode === WA_ERRORS.tokenInvalid) return { kind: 'unauthorized', code, detail, waCode };
   if (waCode === WA_ERRORS.pairRate) return { kind: 'retryable', code, detail, retryAfterMs: pairIntervalMs, waCode };
-  if (RETRYABLE_CODES.has(waCode) || status >= 500) return { kind: 'retryable', code, detail, waCode };
+  if (RETRYABLE_WA_CODES.has(waCode) || status >= 500) return { kind: 'retryable', code, detail, waCode };
   return { kind: 'permanent', code, detail, waCode };
 }
 

@@ -59,7 +59,15 @@ function mimeOf(attachment: AgentAttachment): string | undefined {
 function extensionFor(mime: string | undefined): string {
   if (!mime) return 'bin';
   const known = Object.entries(EXTENSION_MIME).find(([, m]) => m === mime)?.[0];
-  return known ?? mime.split('/')[1]?.replace(/[^a-z0-9]/gi, '') ?? 'bin';
+  // `image/svg+xml` → `svg`: the subtype before any structured-syntax suffix.
+  return (
+    known ??
+    (mime
+      .split('/')[1]
+      ?.split('+')[0]
+      ?.replace(/[^a-z0-9]/gi, '') ||
+      'bin')
+  );
 }
 
 /** "The WhatsApp client will use an appropriate file type icon based on the extension." */

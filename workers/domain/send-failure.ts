@@ -11,6 +11,7 @@
  * created template" · 130429/131056/4/80007 throughput and rate limits.
  */
 import type { GenesysReasonCode, TemplateRef } from './outbound.translate';
+import { RATE_LIMIT_WA_CODES, WA_ERRORS } from './whatsapp-errors';
 
 export interface SendFailure {
   /** WhatsApp's error code, when Meta gave one. */
@@ -20,8 +21,6 @@ export interface SendFailure {
   /** The failure may pass with time (5xx, limits) as opposed to a refusal of this content. */
   retryable: boolean;
 }
-
-const RATE_LIMIT_CODES = new Set([4, 80007, 130429, 131056]);
 
 function templateLabel(template: TemplateRef | undefined): string {
   return template ? `template "${template.name}" (${template.language})` : 'the template';
@@ -34,43 +33,43 @@ export function explainSendFailure(
 ): { code: GenesysReasonCode; message: string } {
   const said = `(WhatsApp ${failure.detail})`;
   switch (failure.waCode) {
-    case 131047:
+    case WA_ERRORS.reEngagement:
       return {
         code: 'MessageNotAllowed',
         message: `Not delivered: the customer's 24-hour window is closed; send an approved template. ${said}`,
       };
-    case 131026:
+    case WA_ERRORS.undeliverable:
       return {
         code: 'InvalidDestination',
         message: `Not delivered: WhatsApp cannot deliver to this number (not on WhatsApp, or an outdated app). ${said}`,
       };
-    case 131050:
+    case WA_ERRORS.userStoppedMarketing:
       return { code: 'RecipientOptedOut', message: `Not delivered: the customer has stopped these messages. ${said}` };
-    case 131052:
-    case 131053:
+    case WA_ERRORS.mediaDownload:
+    case WA_ERRORS.mediaUpload:
       return { code: 'MediaTypeNotAllowed', message: `Not delivered: WhatsApp could not use the attachment. ${said}` };
-    case 132000:
+    case WA_ERRORS.templateParamCount:
       return {
         code: 'InvalidMessageStructure',
         message: `Not sent: ${templateLabel(template)} needs a different number of parameters than were filled in. ${said}`,
       };
-    case 132001:
+    case WA_ERRORS.templateMissing:
       return {
         code: 'InvalidMessageStructure',
         message: `Not sent: ${templateLabel(template)} does not exist in that language or is not approved by Meta. ${said}`,
       };
-    case 132005:
+    case WA_ERRORS.templateTooLong:
       return {
         code: 'InvalidMessageStructure',
         message: `Not sent: ${templateLabel(template)} is too long once its parameters are filled in. ${said}`,
       };
-    case 132012:
+    case WA_ERRORS.templateParamFormat:
       return {
         code: 'InvalidMessageStructure',
         message: `Not sent: a parameter of ${templateLabel(template)} has the wrong format (for example text where the template expects an image). ${said}`,
       };
   }
-  if (failure.waCode !== undefined && RATE_LIMIT_CODES.has(failure.waCode))
+  if (failure.waCode !== undefined && RATE_LIMIT_WA_CODES.has(failure.waCode))
     return { code: 'RateLimited', message: `Not sent: WhatsApp's sending limit was reached. ${said}` };
   if (failure.retryable) return { code: 'ServerError', message: `Not sent: WhatsApp was unavailable. ${said}` };
   return { code: 'GeneralError', message: `WhatsApp ${failure.detail}` };
