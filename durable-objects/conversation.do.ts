@@ -186,40 +186,6 @@ export class ConversationDO extends DurableObject<Env> {
     return this.windowAt(now);
   }
 
-  /** Outbound state of one agent message, by Genesys id. */
-  async lookupOutbound(genesysId: string): Promise<{
-    state: string;
-    receipt: string | null;
-    partsSent: number;
-    attempts: number;
-    nextAttemptAt: number;
-    lastError: string | null;
-  } | null> {
-    const row = this.ctx.storage.sql
-      .exec<{
-        state: string;
-        receipt: string | null;
-        parts_sent: number;
-        attempts: number;
-        next_attempt_at: number;
-        last_error: string | null;
-      }>(
-        'SELECT state, receipt, parts_sent, attempts, next_attempt_at, last_error FROM outbound WHERE genesys_id = ?',
-        genesysId,
-      )
-      .toArray()[0];
-    return row
-      ? {
-          state: row.state,
-          receipt: row.receipt,
-          partsSent: row.parts_sent,
-          attempts: row.attempts,
-          nextAttemptAt: row.next_attempt_at,
-          lastError: row.last_error,
-        }
-      : null;
-  }
-
   /** Both directions of the conversation, oldest first, with delivery state: the dashboard timeline and the widget history. */
   async timeline(limit = 200): Promise<TimelineEntry[]> {
     const sql = this.ctx.storage.sql;
@@ -290,18 +256,6 @@ export class ConversationDO extends DurableObject<Env> {
     if (!last) return { lastCustomerMessageAt: null, open: false, closesAt: null };
     const closesAt = Number(last) + SERVICE_WINDOW_MS;
     return { lastCustomerMessageAt: Number(last), open: now < closesAt, closesAt };
-  }
-
-  /** The WhatsApp ⇄ Genesys id mapping and delivery state of one message. */
-  async lookup(
-    wamid: string,
-  ): Promise<{ state: string; genesysId: string | null; attempts: number; nextAttemptAt: number } | null> {
-    const row = this.ctx.storage.sql
-      .exec<MessageRow>('SELECT state, genesys_id, attempts, next_attempt_at FROM messages WHERE wamid = ?', wamid)
-      .toArray()[0];
-    return row
-      ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at }
-      : null;
   }
 
   // ===== Delivery

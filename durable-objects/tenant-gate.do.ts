@@ -65,8 +65,6 @@ export class TenantGateDO extends DurableObject<Env> {
   private inflight: Promise<CachedToken> | undefined;
   /** Grant times inside the last minute, oldest first. In memory: after an eviction the window restarts, which errs towards Genesys' own 429 (handled by retries). */
   private grants: number[] = [];
-  /** How many token requests this gate made; read by tests and the benchmark. */
-  private tokenRequests = 0;
   /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
   private whatsappBucket: Bucket | undefined;
   /** Holds per phone number id, read from storage once per wake-up. */
@@ -214,10 +212,6 @@ export class TenantGateDO extends DurableObject<Env> {
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
   }
 
-  stats(): { tokenRequests: number; grantsInWindow: number } {
-    return { tokenRequests: this.tokenRequests, grantsInWindow: this.grants.length };
-  }
-
   private async token(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
     if (this.current && this.current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.current;
     // Single flight: every caller that finds no valid token awaits the same promise.
@@ -244,7 +238,6 @@ export class TenantGateDO extends DurableObject<Env> {
       return stored.data;
     }
 
-    this.tokenRequests++;
     const response = await requestToken(config(this.env), { region, clientId, clientSecret });
     const fresh: CachedToken = {
       token: response.access_token,

@@ -1,5 +1,6 @@
 /** Shared test vocabulary: seed a tenant, sign and post webhooks like Meta does, wait for delivery. */
 import { env, exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
 import { hmacSha256, toBase64, toHex } from '../workers/lib/crypto';
@@ -225,4 +226,23 @@ export async function agentSays(
   const message = agentMessage(tenant, waId, fields);
   expect((await postGenesys(tenant, message)).status).toBe(200);
   return message;
+}
+
+/** The stored state of one customer message in its conversation object (read straight from its storage). */
+export async function customerMessageState(
+  tenantId: string,
+  waId: string,
+  wamid: string,
+): Promise<{ state: string; genesysId: string | null; attempts: number; nextAttemptAt: number } | undefined> {
+  return runInDurableObject(env.CONVERSATION.getByName(`${tenantId}:${waId}`), (_instance, state) => {
+    const row = state.storage.sql
+      .exec<{ state: string; genesys_id: string | null; attempts: number; next_attempt_at: number }>(
+        'SELECT state, genesys_id, attempts, next_attempt_at FROM messages WHERE wamid = ?',
+        wamid,
+      )
+      .toArray()[0];
+    return row
+      ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at }
+      : undefined;
+  });
 }

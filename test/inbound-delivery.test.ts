@@ -13,7 +13,7 @@ import unsupportedFixture from './fixtures/meta/unsupported_131051.json';
 import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import statusFixture from './fixtures/meta/status_failed_131049.json';
 import { useFakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import { customerMessageState, postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -63,7 +63,10 @@ describe('delivery', () => {
     expect(net.unhandled).toEqual([]);
 
     const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
-    expect(await stub.lookup(wamid)).toMatchObject({ state: 'delivered', genesysId: call!.id });
+    expect(await customerMessageState(tenant.id, '16505551234', wamid)).toMatchObject({
+      state: 'delivered',
+      genesysId: call!.id,
+    });
     expect(await stub.serviceWindow(Date.parse('2025-06-08T21:00:00Z'))).toMatchObject({
       open: true,
       lastCustomerMessageAt: 1749416383000,
@@ -217,15 +220,12 @@ describe('upstream failures', () => {
     const wamid = uniqueWamid();
     const sentAt = Date.now();
     await send(tenant, textFrom(tenant, { id: wamid }));
-    const stub = env.CONVERSATION.getByName(`${tenant.id}:16505551234`);
-    await vi.waitFor(
-      async () => expect(await stub.lookup(wamid)).toMatchObject({ attempts: 1, state: 'pending' }),
-      WAIT,
-    );
-    const pending = await stub.lookup(wamid);
+    const stored = () => customerMessageState(tenant.id, '16505551234', wamid);
+    await vi.waitFor(async () => expect(await stored()).toMatchObject({ attempts: 1, state: 'pending' }), WAIT);
+    const pending = await stored();
     expect(pending!.nextAttemptAt - sentAt).toBeGreaterThanOrEqual(1000);
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
-    expect(await stub.lookup(wamid)).toMatchObject({ state: 'delivered', attempts: 2 });
+    expect(await stored()).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
   it('a message that keeps failing with 5xx is dead-lettered with its error, and replay delivers it', async () => {
@@ -282,7 +282,7 @@ describe('upstream failures', () => {
     await send(tenant, textFrom(tenant, { id: wamid, body: 'slow' }));
     await vi.waitFor(() => expect(texts(tenant)).toEqual(['slow']), WAIT);
     // the first attempt hung until UPSTREAM_TIMEOUT_MS, the second went through
-    expect(await env.CONVERSATION.getByName(`${tenant.id}:16505551234`).lookup(wamid)).toMatchObject({
+    expect(await customerMessageState(tenant.id, '16505551234', wamid)).toMatchObject({
       state: 'delivered',
       attempts: 2,
     });
