@@ -1,5 +1,5 @@
 // `npm run dev`: the whole product on this machine — bridge, Meta + Genesys simulator, dashboard.
-import { startSandbox, OPERATOR_TOKEN } from './sandbox.mjs';
+import { startSandbox, OPERATOR_TOKEN } from '../sandbox/sandbox.mjs';
 
 const sandbox = await startSandbox();
 const { bridge, sim, dashboard } = sandbox.urls;

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startSandbox, OPERATOR_TOKEN } from '../../scripts/sandbox.mjs';
+import { startSandbox, OPERATOR_TOKEN } from '../../sandbox/sandbox.mjs';
 import { launchChromium, SHOTS } from './browser';
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, SHOTS } from './browser';
-import { startSandbox } from '../../scripts/sandbox.mjs';
+import { startSandbox } from '../../sandbox/sandbox.mjs';
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let browser: Browser;

@@ -12,7 +12,7 @@ import {
   GenesysReceipt as Receipt,
   GenesysStructuredResponse as StructuredResponse,
   genesysError as errorBody,
-} from '../../workers/simulator/contracts';
+} from '../../sandbox/contracts';
 
 export interface GenesysCall {
   endpoint: 'message' | 'structured' | 'receipt';

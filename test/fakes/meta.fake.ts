@@ -1,6 +1,6 @@
 /**
  * A fake Meta Graph API at the HTTP boundary: sends (POST /{phone-number-id}/messages, checked
- * against the shared contract in workers/simulator/contracts.ts), approved templates, media lookups
+ * against the shared contract in sandbox/contracts.ts), approved templates, media lookups
  * and downloads, all requiring the access token of the number.
  */
 import { Hono } from 'hono';
@@ -11,7 +11,7 @@ import {
   graphError,
   type ApprovedTemplate,
   type WaMediaType,
-} from '../../workers/simulator/contracts';
+} from '../../sandbox/contracts';
 import { Script, answer } from './scripted';
 
 export interface SentMessage {

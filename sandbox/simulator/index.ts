@@ -1,5 +1,5 @@
 /**
- * Entry of the dev-only simulator Worker (workers/simulator/wrangler.toml). Routes:
+ * Entry of the dev-only simulator Worker (sandbox/simulator/wrangler.toml). Routes:
  * - `/` and `/sim/*`: the two browser panes (customer phone, agent desktop) and their actions;
  * - `/graph/*`: Meta Graph API; `/genesys-login/*` and `/genesys-api/*`: Genesys Cloud.
  * The bridge reaches it through GRAPH_API_BASE / GENESYS_LOGIN_BASE / GENESYS_API_BASE.

@@ -20,7 +20,7 @@ import {
   graphError,
   type ApprovedTemplate,
   type WaMediaType,
-} from './contracts';
+} from '../contracts';
 import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
 import demo from './demo-tenant.json';
 

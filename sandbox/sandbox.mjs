@@ -6,11 +6,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { buildDashboard } from './build-dashboard.mjs';
+import { buildDashboard } from '../scripts/build-dashboard.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
-const demo = JSON.parse(readFileSync(path.join(root, 'workers/simulator/demo-tenant.json'), 'utf8'));
+const demo = JSON.parse(readFileSync(path.join(root, 'sandbox/simulator/demo-tenant.json'), 'utf8'));
 const devVars = Object.fromEntries(
   readFileSync(path.join(root, '.dev.vars.example'), 'utf8')
     .split('\n')
@@ -167,7 +167,7 @@ export async function startSandbox(options = {}) {
       [
         'dev',
         '-c',
-        'workers/simulator/wrangler.toml',
+        'sandbox/simulator/wrangler.toml',
         '--port',
         String(simPort),
         '--inspector-port',
