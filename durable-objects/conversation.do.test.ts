@@ -39,8 +39,8 @@ describe('conversation object', () => {
     const waId = newCustomer();
     const stub = env.CONVERSATION.getByName(conversationName(tenant.id, waId));
     const item = customerText(tenant.id, waId);
-    expect(await stub.ingest([item])).toEqual({ accepted: [item.message.id], duplicates: [] });
-    expect(await stub.ingest([item])).toEqual({ accepted: [], duplicates: [item.message.id] });
+    expect(await stub.acceptInbound([item])).toEqual({ accepted: [item.message.id], duplicates: [] });
+    expect(await stub.acceptInbound([item])).toEqual({ accepted: [], duplicates: [item.message.id] });
     await new Promise((r) => setTimeout(r, REORDER_MS + 20));
     await runDurableObjectAlarm(stub);
     expect(

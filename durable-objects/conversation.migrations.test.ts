@@ -6,6 +6,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 
 describe('conversation storage migrations', () => {
   it('backfills what Genesys already got and forgets receipts it would refuse', async () => {
@@ -15,6 +16,7 @@ describe('conversation storage migrations', () => {
       // Rewind to the schema of the previous release (version 2) and store what it stored.
       sql.exec('DELETE FROM _schema WHERE version >= 3');
       sql.exec('ALTER TABLE outbound DROP COLUMN genesys_receipt');
+      sql.exec('DROP TABLE outbound_parts');
       const insert = (id: string, receipt: string | null) =>
         sql.exec(
           "INSERT INTO outbound (genesys_id, seq, state, item, receipt, created_at, updated_at) VALUES (?, 1, 'sent', '{}', ?, 0, 0)",
@@ -57,7 +59,9 @@ describe('conversation storage migrations', () => {
       expect(
         tasks.map((t) => (t.kind === 'receipt' ? (JSON.parse(t.payload) as { status: string }).status : t.kind)),
       ).toEqual(['Delivered', 'Failed', 'mark_read']);
-      expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(4);
+      expect(sql.exec<{ v: number }>('SELECT MAX(version) AS v FROM _schema').one().v).toBe(
+        CONVERSATION_MIGRATIONS.length,
+      );
     });
   });
 
@@ -66,6 +70,7 @@ describe('conversation storage migrations', () => {
     await runInDurableObject(stub, async (instance, state) => {
       const sql = state.storage.sql;
       sql.exec('DELETE FROM _schema WHERE version >= 4');
+      sql.exec('DROP TABLE outbound_parts');
       const item = (id: string) =>
         JSON.stringify({
           v: 1,
@@ -90,6 +95,45 @@ describe('conversation storage migrations', () => {
       expect(origins).toEqual([
         { genesys_id: 'genesys-1', origin: null },
         { genesys_id: 'widget-1', origin: 'widget' },
+      ]);
+    });
+  });
+
+  it('5: WhatsApp messages sent for agent messages move to the outbound lane, in part order; customer messages stay', async () => {
+    const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
+    await runInDurableObject(stub, async (instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec('DELETE FROM _schema WHERE version >= 5');
+      sql.exec('DROP TABLE outbound_parts');
+      const insert = (
+        wamid: string,
+        direction: string,
+        seq: number,
+        genesysId: string | null,
+        snippet: string | null,
+      ) =>
+        sql.exec(
+          "INSERT INTO messages (wamid, direction, ts, seq, state, genesys_id, snippet, created_at, updated_at) VALUES (?, ?, 1, ?, 'delivered', ?, ?, ?, ?)",
+          wamid,
+          direction,
+          seq,
+          genesysId,
+          snippet,
+          seq * 1000,
+          seq * 1000,
+        );
+      insert('wamid.customer', 'inbound', 1, 'gc-in', 'hi');
+      insert('wamid.part0', 'outbound', 2, 'gc-out', 'a long answer…');
+      insert('wamid.part1', 'outbound', 3, 'gc-out', null);
+      (instance as unknown as { migrate(): void }).migrate();
+      expect(sql.exec('SELECT wamid, direction FROM messages').toArray()).toEqual([
+        { wamid: 'wamid.customer', direction: 'inbound' },
+      ]);
+      expect(
+        sql.exec('SELECT wamid, genesys_id, part, snippet, sent_at FROM outbound_parts ORDER BY part').toArray(),
+      ).toEqual([
+        { wamid: 'wamid.part0', genesys_id: 'gc-out', part: 0, snippet: 'a long answer…', sent_at: 2000 },
+        { wamid: 'wamid.part1', genesys_id: 'gc-out', part: 1, snippet: null, sent_at: 3000 },
       ]);
     });
   });

@@ -73,4 +73,20 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     // Widget-sent templates are marked by an explicit `origin` in the stored item, no longer by an id prefix.
     "UPDATE outbound SET item = json_set(item, '$.origin', 'widget') WHERE genesys_id LIKE 'widget-%' AND item IS NOT NULL",
   ],
+  [
+    // Each lane owns its tables: the WhatsApp messages sent for agent messages move out of the
+    // inbound lane's `messages` into the outbound lane's `outbound_parts`.
+    `CREATE TABLE outbound_parts (
+      wamid TEXT PRIMARY KEY,
+      genesys_id TEXT NOT NULL,
+      part INTEGER NOT NULL,
+      snippet TEXT,
+      sent_at INTEGER NOT NULL
+    )`,
+    'CREATE INDEX outbound_parts_genesys ON outbound_parts (genesys_id)',
+    `INSERT INTO outbound_parts (wamid, genesys_id, part, snippet, sent_at)
+       SELECT wamid, genesys_id, ROW_NUMBER() OVER (PARTITION BY genesys_id ORDER BY seq) - 1, snippet, created_at
+       FROM messages WHERE direction = 'outbound' AND genesys_id IS NOT NULL`,
+    "DELETE FROM messages WHERE direction = 'outbound'",
+  ],
 ];

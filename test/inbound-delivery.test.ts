@@ -124,9 +124,9 @@ describe('delivery', () => {
       message: { id: uniqueWamid(), from: customer, timestamp: ts, type: 'text', text: { body } },
     });
     // Three separate arrivals, newest first, as three webhook deliveries would land.
-    await stub.ingest([item('1750000003', 'third')]);
-    await stub.ingest([item('1750000001', 'first')]);
-    await stub.ingest([item('1750000002', 'second')]);
+    await stub.acceptInbound([item('1750000003', 'third')]);
+    await stub.acceptInbound([item('1750000001', 'first')]);
+    await stub.acceptInbound([item('1750000002', 'second')]);
     await vi.waitFor(() => expect(texts(tenant)).toHaveLength(3), WAIT);
     expect(texts(tenant)).toEqual(['first', 'second', 'third']);
   });

@@ -59,7 +59,7 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
         const messages = group
           .flatMap(({ body }) => (body.kind === 'wa_message' ? [body] : []))
           .sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
-        if (messages.length > 0) await stub.ingest(messages);
+        if (messages.length > 0) await stub.acceptInbound(messages);
         for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
         for (const { msg } of group) msg.ack();
       } catch (err) {

@@ -38,7 +38,7 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
   await Promise.all(
     [...groups].map(async ([name, group]) => {
       try {
-        await env.CONVERSATION.getByName(name).enqueueOutbound(group.map((g) => g.body));
+        await env.CONVERSATION.getByName(name).acceptOutbound(group.map((g) => g.body));
         for (const { msg } of group) msg.ack();
       } catch (err) {
         log.error('queue.outbound.conversation_unavailable', {

@@ -149,7 +149,7 @@ export const widgetRoutes = new Hono<AppEnv>()
     const input = await body(c, TemplateRequest);
     const id = `widget-${crypto.randomUUID()}`;
     // The same path as a Genesys notification, so pair rate, throughput and ids all apply.
-    await c.env.CONVERSATION.getByName(conversationName(tenant.id, claims.wa)).enqueueOutbound([
+    await c.env.CONVERSATION.getByName(conversationName(tenant.id, claims.wa)).acceptOutbound([
       {
         v: 1,
         kind: 'gc_message',
