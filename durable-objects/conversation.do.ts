@@ -4,10 +4,12 @@
  * This file is the object's surface: its RPCs, its metadata (tenant, customer, 24-hour window),
  * storage migrations, and the single alarm that runs everything due. The work happens in rooms
  * that each own their tables and reach each other only through this object:
- * - conversation.inbound.ts — customer messages to Genesys (`messages`);
- * - conversation.outbound.ts — agent messages to WhatsApp (`outbound`, `outbound_parts`), with
- *   conversation.progress.ts — WhatsApp statuses, timeline progress, the one Genesys receipt (`statuses`);
+ * - conversation.inbound.ts — customer messages to Genesys; its table (`messages`) in conversation.inbound.store.ts;
+ * - conversation.outbound.ts — agent messages to WhatsApp, paced by conversation.pacing.ts; its tables
+ *   (`outbound`, `outbound_parts`) in conversation.outbound.store.ts; conversation.progress.ts turns
+ *   WhatsApp statuses into timeline progress and the one Genesys receipt (`statuses`);
  * - conversation.followups.ts — receipts, read marks and typing, in order with retries (`tasks`);
+ * - conversation.outcomes.ts — how either lane reports a message's outcome (metrics, D1, logs);
  * - conversation.timeline.ts — the read model for the dashboard and the agent widget.
  * Storage: docs/storage.md.
  */
@@ -19,6 +21,7 @@ import { FollowUps } from './conversation.followups';
 import { InboundLane } from './conversation.inbound';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 import { OutboundLane } from './conversation.outbound';
+import { ConversationOutcomes } from './conversation.outcomes';
 import { OutboundProgress } from './conversation.progress';
 import { inboundEntry, mergeTimeline, outboundEntry } from './conversation.timeline';
 import {
@@ -53,8 +56,9 @@ export class ConversationDO extends DurableObject<Env> {
     };
     this.followUps = new FollowUps(host);
     this.progress = new OutboundProgress(ctx.storage.sql, this.followUps);
-    this.inbound = new InboundLane(host);
-    this.outbound = new OutboundLane(host, this.progress, this.followUps);
+    const outcomes = new ConversationOutcomes(host);
+    this.inbound = new InboundLane(host, outcomes);
+    this.outbound = new OutboundLane(host, this.progress, this.followUps, outcomes);
   }
 
   private migrate(): void {

@@ -14,101 +14,21 @@
 import { config } from '../workers/env';
 import { sendInbound } from '../workers/clients/genesys.client';
 import { loadTenant, type Tenant } from '../workers/db/tenants.repo';
-import { recordFailure } from '../workers/db/records.repo';
-import { recordActivity } from '../workers/db/conversations.repo';
 import type { UpstreamFailure } from '../workers/domain/errors';
 import { nextStep } from '../workers/domain/retry';
 import { mediaOf, translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
 import { signMediaToken } from '../workers/auth/media-url';
-import { log, maskPhone } from '../workers/lib/log';
-import { recordOutcome } from '../workers/lib/metrics';
-import type { WaMessage } from '../workers/schemas/whatsapp.schema';
 import { withGenesysPermit } from './genesys-permit';
-import type { AcceptResult, ConversationHost, WaMessageItem } from './conversation.types';
+import type { ConversationOutcomes } from './conversation.outcomes';
+import type { ConversationHost, WaMessageItem } from './conversation.types';
+import { InboundStore, type MessageRow } from './conversation.inbound.store';
 
-const SNIPPET_CHARS = 80;
-
-type MessageRow = {
-  wamid: string;
-  ts: number;
-  seq: number;
-  state: 'pending' | 'delivered' | 'failed' | 'dead';
-  genesys_id: string | null;
-  snippet: string | null;
-  item: string | null;
-  attempts: number;
-  due_at: number;
-  next_attempt_at: number;
-  last_error: string | null;
-};
-
-/** The first characters of a message's text or caption, to quote it later. */
-export function snippetOf(message: WaMessage, chars = SNIPPET_CHARS): string | null {
-  const m = message as Record<string, unknown>;
-  const text = (m.text as { body?: unknown } | undefined)?.body;
-  const caption = (m[message.type] as { caption?: unknown } | undefined)?.caption;
-  const value = typeof text === 'string' ? text : typeof caption === 'string' ? caption : null;
-  if (!value) return null;
-  return value.length > chars ? `${value.slice(0, chars)}…` : value;
-}
-
-export class InboundLane {
-  constructor(private readonly host: ConversationHost) {}
-
-  private get sql() {
-    return this.host.sql;
-  }
-
-  /**
-   * Accepts customer messages for delivery. Synchronous SQL only, so two copies of one wamid
-   * arriving together cannot both pass the duplicate check.
-   */
-  accept(items: WaMessageItem[]): AcceptResult {
-    const cfg = config(this.host.env);
-    const now = Date.now();
-    const result: AcceptResult = { accepted: [], duplicates: [] };
-    for (const item of items) {
-      const wamid = item.message.id;
-      const existing = this.sql
-        .exec<{ state: string }>('SELECT state FROM messages WHERE wamid = ?', wamid)
-        .toArray()[0];
-      const replayable = item.replay === true && (existing?.state === 'dead' || existing?.state === 'failed');
-      if (existing && !replayable) {
-        result.duplicates.push(wamid);
-        continue;
-      }
-      const ts = Number(item.message.timestamp);
-      this.sql.exec(
-        `INSERT INTO messages (wamid, direction, ts, seq, state, item, snippet, attempts, due_at, next_attempt_at, created_at, updated_at)
-         VALUES (?, 'inbound', ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages), 'pending', ?, ?, 0, ?, 0, ?, ?)
-         ON CONFLICT (wamid) DO UPDATE SET state = 'pending', item = excluded.item, attempts = 0, due_at = excluded.due_at,
-           next_attempt_at = 0, last_error = NULL, updated_at = excluded.updated_at`,
-        wamid,
-        ts,
-        JSON.stringify(item),
-        snippetOf(item.message),
-        now + cfg.INBOUND_REORDER_MS,
-        now,
-        now,
-      );
-      this.host.setMeta('tenant_id', item.tenantId);
-      this.host.setMeta('wa_id', item.waId);
-      if (item.contactName) this.host.setMeta('contact_name', item.contactName);
-      const last = Number(this.host.getMeta('last_customer_ts') ?? 0);
-      if (ts * 1000 >= last) {
-        this.host.setMeta('last_customer_ts', String(ts * 1000));
-        this.host.setMeta('last_inbound_wamid', wamid);
-      }
-      result.accepted.push(wamid);
-    }
-    return result;
-  }
-
-  /** A customer message by its wamid or the Genesys id it got (an agent replying to it). */
-  customerMessage(ref: string): { wamid: string } | undefined {
-    return this.sql
-      .exec<{ wamid: string }>('SELECT wamid FROM messages WHERE wamid = ? OR genesys_id = ? LIMIT 1', ref, ref)
-      .toArray()[0];
+export class InboundLane extends InboundStore {
+  constructor(
+    host: ConversationHost,
+    private readonly outcomes: ConversationOutcomes,
+  ) {
+    super(host);
   }
 
   /** Forwards due messages in timestamp order; stops at the first one that must wait. */
@@ -176,14 +96,7 @@ export class InboundLane {
         Date.now(),
         row.wamid,
       );
-      recordOutcome(this.host.env, tenantId, 'inbound', 'retried');
-      log.warn('inbound.retry', {
-        tenantId,
-        wamid: row.wamid,
-        attempt: step.attempts,
-        delayMs: step.delayMs,
-        code: failure.code,
-      });
+      this.outcomes.retried(this.subject(row, item, tenantId), step.attempts, step.delayMs, failure.code);
       return;
     }
   }
@@ -202,37 +115,30 @@ export class InboundLane {
       Date.now(),
       row.wamid,
     );
+    const subject = {
+      ...this.subject(row, item, tenantId),
+      contactName: item.contactName ?? this.host.getMeta('contact_name'),
+      ids: { wamid: row.wamid, genesysId: response.id },
+      ...(response.conversationId ? { genesysConversationId: response.conversationId } : {}),
+    };
     if (notice) {
       const detail = `${notice.detail} (delivered to the agent as a note)`;
-      await recordFailure(this.host.env, {
-        tenantId,
-        direction: 'inbound',
-        externalId: row.wamid,
-        code: notice.code,
-        detail,
-        payload: item.message,
-      });
+      await this.outcomes.notice(subject, { externalId: row.wamid, code: notice.code, detail, payload: item.message });
     }
-    const latencyMs = Date.now() - item.receivedAt;
-    recordOutcome(this.host.env, tenantId, 'inbound', 'delivered', latencyMs);
-    await recordActivity(this.host.env, {
+    await this.outcomes.delivered(subject, {
+      receivedAt: item.receivedAt,
+      customerAt: Number(item.message.timestamp) * 1000,
+    });
+  }
+
+  private subject(row: MessageRow, item: WaMessageItem, tenantId: string) {
+    return {
+      direction: 'inbound' as const,
       tenantId,
       waId: item.waId,
-      direction: 'inbound',
-      outcome: 'delivered',
-      at: Date.now(),
-      contactName: item.contactName ?? this.host.getMeta('contact_name'),
-      customerAt: Number(item.message.timestamp) * 1000,
-      ...(response.conversationId ? { genesysConversationId: response.conversationId } : {}),
-      latencyMs,
-    });
-    log.info('inbound.delivered', {
-      tenantId,
-      wamid: row.wamid,
-      genesysId: response.id,
-      waId: maskPhone(item.waId),
-      latencyMs,
-    });
+      ids: { wamid: row.wamid },
+      contactName: item.contactName ?? null,
+    };
   }
 
   private async translate(tenant: Tenant, item: WaMessageItem) {
@@ -286,24 +192,12 @@ export class InboundLane {
       Date.now(),
       row.wamid,
     );
-    await recordFailure(this.host.env, {
-      tenantId,
-      direction: 'inbound',
+    await this.outcomes.failed(this.subject(row, item, tenantId), {
       externalId: row.wamid,
       code,
       detail,
       payload: item,
     });
-    recordOutcome(this.host.env, tenantId, 'inbound', 'failed');
-    await recordActivity(this.host.env, {
-      tenantId,
-      waId: item.waId,
-      direction: 'inbound',
-      outcome: 'failed',
-      at: Date.now(),
-      contactName: item.contactName ?? null,
-    });
-    log.warn('inbound.failed', { tenantId, wamid: row.wamid, code });
   }
 
   private async deadLetter(
@@ -314,69 +208,25 @@ export class InboundLane {
     attempts: number,
   ): Promise<void> {
     // Enqueue before marking: if the send fails the alarm throws, is retried, and tries again.
+    const error = { errorCode: failure.code, errorDetail: failure.detail };
     await this.host.env.INBOUND_DLQ.send({
       v: 1,
       kind: 'dead_letter',
       tenantId,
       queue: 'inbound',
       externalId: row.wamid,
-      errorCode: failure.code,
-      errorDetail: failure.detail,
+      ...error,
       attempts,
       item,
     });
+    const lastError = `${failure.code}: ${failure.detail}`;
     this.sql.exec(
       "UPDATE messages SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE wamid = ?",
       attempts,
-      `${failure.code}: ${failure.detail}`,
+      lastError,
       Date.now(),
       row.wamid,
     );
-    recordOutcome(this.host.env, tenantId, 'inbound', 'dead_lettered');
-    await recordActivity(this.host.env, {
-      tenantId,
-      waId: item.waId,
-      direction: 'inbound',
-      outcome: 'failed',
-      at: Date.now(),
-      contactName: item.contactName ?? null,
-    });
-    log.error('inbound.dead_lettered', { tenantId, wamid: row.wamid, attempts, code: failure.code });
-  }
-
-  // ===== Scheduling, housekeeping, reading
-
-  /** When the head may move next: only the earliest message moves first, once a message is due. */
-  nextDue(): number | null {
-    const head = this.sql
-      .exec<{ next: number }>(
-        "SELECT next_attempt_at AS next FROM messages WHERE state = 'pending' ORDER BY ts, seq LIMIT 1",
-      )
-      .toArray()[0];
-    const firstDue = this.sql
-      .exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM messages WHERE state = 'pending'")
-      .one().at;
-    return head && firstDue !== null ? Math.max(head.next, firstDue) : null;
-  }
-
-  /** When the oldest settled message was last touched (it may be purged DEDUP_RETENTION_MS later). */
-  oldestSettled(): number | null {
-    return this.sql
-      .exec<{ at: number | null }>("SELECT MIN(updated_at) AS at FROM messages WHERE state != 'pending'")
-      .one().at;
-  }
-
-  purge(cutoff: number): void {
-    this.sql.exec("DELETE FROM messages WHERE state != 'pending' AND updated_at < ?", cutoff);
-  }
-
-  /** The newest `limit` customer messages, newest first, for the timeline. */
-  recent(limit: number): Array<Pick<MessageRow, 'wamid' | 'ts' | 'state' | 'item' | 'last_error'>> {
-    return this.sql
-      .exec<MessageRow>(
-        'SELECT wamid, ts, state, item, last_error FROM messages ORDER BY ts DESC, seq DESC LIMIT ?',
-        limit,
-      )
-      .toArray();
+    await this.outcomes.deadLettered(this.subject(row, item, tenantId), attempts, failure.code);
   }
 }

@@ -13,8 +13,6 @@
 import { config } from '../workers/env';
 import { sendMessage } from '../workers/clients/whatsapp.client';
 import { forgetTenant, loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
-import { recordFailure } from '../workers/db/records.repo';
-import { recordActivity } from '../workers/db/conversations.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { conversationName } from '../workers/domain/conversation';
 import { isAllowedMediaUrl } from '../workers/domain/media-hosts';
@@ -24,27 +22,19 @@ import {
   type OutboundPlan,
   type TemplateRef,
 } from '../workers/domain/outbound.translate';
-import type { ReferencedMessage } from '../workers/domain/inbound.translate';
 import { backoffMs, nextStep } from '../workers/domain/retry';
 import { explainSendFailure } from '../workers/domain/send-failure';
-import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { WA_ERRORS } from '../workers/domain/whatsapp-errors';
-import { log, maskPhone } from '../workers/lib/log';
-import { recordOutcome } from '../workers/lib/metrics';
+import { log } from '../workers/lib/log';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { FollowUps } from './conversation.followups';
+import type { ConversationOutcomes } from './conversation.outcomes';
 import type { OutboundProgress } from './conversation.progress';
-import type { AcceptResult, ConversationHost } from './conversation.types';
+import type { ConversationHost } from './conversation.types';
+import { OutboundStore, type OutboundRow } from './conversation.outbound.store';
 import { HOLD_RECHECK_MS } from './tenant-gate.do';
+import { sendPermit } from './conversation.pacing';
 
-type OutboundRow = {
-  genesys_id: string;
-  seq: number;
-  item: string;
-  parts_sent: number;
-  attempts: number;
-  next_attempt_at: number;
-};
 type SendError = UpstreamFailure & { waCode?: number };
 type Sendable = Extract<OutboundPlan, { kind: 'send' }>;
 
@@ -56,74 +46,14 @@ function reasonFor(failure: SendError, template?: TemplateRef): { code: GenesysR
   return explainSendFailure({ ...waCode, detail: failure.detail, retryable: failure.kind !== 'permanent' }, template);
 }
 
-export class OutboundLane {
+export class OutboundLane extends OutboundStore {
   constructor(
-    private readonly host: ConversationHost,
+    host: ConversationHost,
     private readonly progress: OutboundProgress,
     private readonly followUps: FollowUps,
-  ) {}
-
-  private get sql() {
-    return this.host.sql;
-  }
-
-  /** Persists agent messages once each (by Genesys id). Synchronous SQL: duplicates cannot race. */
-  accept(items: OutboundQueueMessage[]): AcceptResult {
-    const now = Date.now();
-    const result: AcceptResult = { accepted: [], duplicates: [] };
-    for (const item of items) {
-      const id = item.message.id;
-      const existing = this.sql
-        .exec<{ state: string }>('SELECT state FROM outbound WHERE genesys_id = ?', id)
-        .toArray()[0];
-      const replayable = item.replay === true && (existing?.state === 'dead' || existing?.state === 'failed');
-      if (existing && !replayable) {
-        result.duplicates.push(id);
-        continue;
-      }
-      this.sql.exec(
-        `INSERT INTO outbound (genesys_id, seq, state, item, parts_sent, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbound), 'pending', ?, 0, 0, 0, ?, ?)
-         ON CONFLICT (genesys_id) DO UPDATE SET state = 'pending', item = excluded.item, parts_sent = 0, attempts = 0,
-           next_attempt_at = 0, last_error = NULL, receipt = NULL, genesys_receipt = NULL, updated_at = excluded.updated_at`,
-        id,
-        JSON.stringify(item),
-        now,
-        now,
-      );
-      result.accepted.push(id);
-    }
-    return result;
-  }
-
-  /** The agent message a WhatsApp id was sent for, with its quick replies (full payloads) and snippet. */
-  agentMessage(wamid: string): ReferencedMessage | undefined {
-    const part = this.sql
-      .exec<{ genesys_id: string; snippet: string | null }>(
-        'SELECT genesys_id, snippet FROM outbound_parts WHERE wamid = ?',
-        wamid,
-      )
-      .toArray()[0];
-    if (!part) return undefined;
-    const row = this.sql
-      .exec<{ item: string | null }>('SELECT item FROM outbound WHERE genesys_id = ?', part.genesys_id)
-      .toArray()[0];
-    const item = row?.item ? (JSON.parse(row.item) as OutboundQueueMessage) : undefined;
-    // A tap carries only the short id WhatsApp allows; the full payloads are in the agent's message.
-    const quickReplies = item?.message.content?.filter((c) => c.quickReply).map((c) => c.quickReply!) ?? [];
-    return {
-      genesysId: part.genesys_id,
-      ...(part.snippet ? { snippet: part.snippet } : {}),
-      ...(quickReplies.length ? { quickReplies } : {}),
-    };
-  }
-
-  /** The gate released a hold: the held head message may go now instead of at its next re-check. */
-  wake(): void {
-    this.sql.exec(
-      "UPDATE outbound SET next_attempt_at = 0 WHERE state = 'pending' AND next_attempt_at > ?",
-      Date.now(),
-    );
+    private readonly outcomes: ConversationOutcomes,
+  ) {
+    super(host);
   }
 
   /** Sends due agent messages in order; stops at the first one that must wait. */
@@ -185,7 +115,7 @@ export class OutboundLane {
   ): Promise<'done' | 'wait' | SendError> {
     const cfg = config(this.host.env);
     for (const [i, request] of plan.requests.slice(row.parts_sent).entries()) {
-      const wait = await this.permits(tenant, waId, Date.now());
+      const wait = await sendPermit(this.host, tenant, waId, Date.now());
       if (wait > 0) {
         this.sql.exec(
           'UPDATE outbound SET next_attempt_at = ? WHERE genesys_id = ?',
@@ -242,24 +172,9 @@ export class OutboundLane {
       await this.host.env.TENANT_GATE.getByName(tenant.id).releaseWhatsapp(tenant.whatsapp.phoneNumberId, 'credential');
     }
     if (tenant.markRead) this.followUps.whatsappMark('mark_read');
-    const latencyMs = Date.now() - item.receivedAt;
-    recordOutcome(this.host.env, tenant.id, 'outbound', 'delivered', latencyMs);
-    const conversation = item.message.conversationId ? { genesysConversationId: item.message.conversationId } : {};
-    await recordActivity(this.host.env, {
-      tenantId: tenant.id,
-      waId,
-      direction: 'outbound',
-      outcome: 'delivered',
-      at: Date.now(),
-      latencyMs,
-      ...conversation,
-    });
-    log.info('outbound.sent', {
-      tenantId: tenant.id,
-      genesysId: row.genesys_id,
+    await this.outcomes.delivered(this.subject(tenant.id, row, item, waId), {
+      receivedAt: item.receivedAt,
       parts: plan.requests.length,
-      waId: maskPhone(waId),
-      latencyMs,
     });
   }
 
@@ -311,43 +226,18 @@ export class OutboundLane {
     }
     this.sql.exec('UPDATE outbound SET attempts = ? WHERE genesys_id = ?', step.attempts, row.genesys_id);
     note(Date.now() + step.delayMs);
-    recordOutcome(this.host.env, tenant.id, 'outbound', 'retried');
-    log.warn('outbound.retry', {
-      tenantId: tenant.id,
-      genesysId: row.genesys_id,
-      attempt: step.attempts,
-      delayMs: step.delayMs,
-      code: failure.code,
-    });
+    this.outcomes.retried(this.subject(tenant.id, row, item, waId), step.attempts, step.delayMs, failure.code);
     return false;
   }
 
-  /** Waits, in ms, before one more send may go: the customer's pair rate, then the number's holds and throughput. */
-  private async permits(tenant: Tenant, waId: string, now: number): Promise<number> {
-    const cfg = config(this.host.env);
-    const stored = this.host.getMeta('pair_bucket');
-    const bucket = refill(
-      stored ? (JSON.parse(stored) as Bucket) : undefined,
-      now,
-      Math.max(1, cfg.PAIR_BURST),
-      cfg.PAIR_INTERVAL_MS,
-    );
-    const pair = take(bucket, 1, cfg.PAIR_INTERVAL_MS);
-    if (!pair.ok) return pair.waitMs;
-    const waiter = { phoneNumberId: tenant.whatsapp.phoneNumberId, waiter: conversationName(tenant.id, waId) };
-    const number = await this.host.env.TENANT_GATE.getByName(tenant.id).acquireWhatsapp(
-      1,
-      tenant.whatsapp.messagesPerSecond,
-      waiter,
-    );
-    if (!number.ok) return number.waitMs;
-    this.host.setMeta('pair_bucket', JSON.stringify(pair.bucket));
-    return 0;
-  }
-
-  private finish(genesysId: string, state: 'sent' | 'ignored'): void {
-    // The item stays (until purge) for the timeline and the agent widget's history.
-    this.sql.exec('UPDATE outbound SET state = ?, updated_at = ? WHERE genesys_id = ?', state, Date.now(), genesysId);
+  private subject(
+    tenantId: string,
+    row: OutboundRow,
+    item: OutboundQueueMessage,
+    waId = this.host.getMeta('wa_id') ?? '',
+  ) {
+    const conversation = item.message.conversationId ? { genesysConversationId: item.message.conversationId } : {};
+    return { direction: 'outbound' as const, tenantId, waId, ids: { genesysId: row.genesys_id }, ...conversation };
   }
 
   private async fail(row: OutboundRow, tenantId: string, code: GenesysReasonCode, message: string): Promise<void> {
@@ -359,25 +249,12 @@ export class OutboundLane {
     );
     this.progress.settle(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [{ code, message }]);
     const item = JSON.parse(row.item) as OutboundQueueMessage;
-    await recordFailure(this.host.env, {
-      tenantId,
-      direction: 'outbound',
+    await this.outcomes.failed(this.subject(tenantId, row, item), {
       externalId: row.genesys_id,
       code,
       detail: message,
       payload: item,
     });
-    recordOutcome(this.host.env, tenantId, 'outbound', 'failed');
-    const conversation = item.message.conversationId ? { genesysConversationId: item.message.conversationId } : {};
-    await recordActivity(this.host.env, {
-      tenantId,
-      waId: this.host.getMeta('wa_id') ?? '',
-      direction: 'outbound',
-      outcome: 'failed',
-      at: Date.now(),
-      ...conversation,
-    });
-    log.warn('outbound.failed', { tenantId, genesysId: row.genesys_id, code });
   }
 
   private async deadLetter(
@@ -399,10 +276,11 @@ export class OutboundLane {
       attempts,
       item,
     });
+    const lastError = `${failure.code}: ${failure.detail}`;
     this.sql.exec(
       "UPDATE outbound SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE genesys_id = ?",
       attempts,
-      `${failure.code}: ${failure.detail}`,
+      lastError,
       Date.now(),
       row.genesys_id,
     );
@@ -410,57 +288,6 @@ export class OutboundLane {
     this.progress.settle(row.genesys_id, 'Failed', Math.floor(Date.now() / 1000), [
       { code: reason.code, message: `Gave up after ${attempts} attempts. ${reason.message}` },
     ]);
-    recordOutcome(this.host.env, tenantId, 'outbound', 'dead_lettered');
-    await recordActivity(this.host.env, {
-      tenantId,
-      waId: this.host.getMeta('wa_id') ?? '',
-      direction: 'outbound',
-      outcome: 'failed',
-      at: Date.now(),
-    });
-    log.error('outbound.dead_lettered', { tenantId, genesysId: row.genesys_id, attempts, code: failure.code });
-  }
-
-  // ===== Scheduling, housekeeping, reading
-
-  /** When the head may move next (only the head moves: order is kept). */
-  nextDue(): number | null {
-    return (
-      this.sql
-        .exec<{ at: number }>("SELECT next_attempt_at AS at FROM outbound WHERE state = 'pending' ORDER BY seq LIMIT 1")
-        .toArray()[0]?.at ?? null
-    );
-  }
-
-  oldestSettled(): number | null {
-    return this.sql
-      .exec<{ at: number | null }>("SELECT MIN(updated_at) AS at FROM outbound WHERE state != 'pending'")
-      .one().at;
-  }
-
-  /** Forgets settled agent messages (and the parts sent for them) past the retention. */
-  purge(cutoff: number): void {
-    this.sql.exec(
-      "DELETE FROM outbound_parts WHERE genesys_id IN (SELECT genesys_id FROM outbound WHERE state != 'pending' AND updated_at < ?)",
-      cutoff,
-    );
-    this.sql.exec("DELETE FROM outbound WHERE state != 'pending' AND updated_at < ?", cutoff);
-  }
-
-  /** The newest `limit` agent messages shown in the timeline, newest first. */
-  recent(limit: number) {
-    return this.sql
-      .exec<{
-        genesys_id: string;
-        created_at: number;
-        state: string;
-        item: string | null;
-        receipt: string | null;
-        last_error: string | null;
-      }>(
-        "SELECT genesys_id, created_at, state, item, receipt, last_error FROM outbound WHERE state != 'ignored' ORDER BY seq DESC LIMIT ?",
-        limit,
-      )
-      .toArray();
+    await this.outcomes.deadLettered(this.subject(tenantId, row, item), attempts, failure.code);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { mediaOf } from '../workers/domain/inbound.translate';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
-import { snippetOf } from './conversation.inbound';
+import { snippetOf } from './conversation.inbound.store';
 import type { TimelineEntry, WaMessageItem } from './conversation.types';
 
 export function inboundEntry(row: {
