@@ -2,7 +2,7 @@
  * The conversation's read model: both directions, oldest first, with delivery state — what the
  * dashboard timeline and the agent widget's history show. Pure mapping of the lanes' rows.
  */
-import { mediaOf } from '../workers/domain/inbound.translate';
+import { mediaOf } from '../workers/domain/inbound.media';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { snippetOf } from './conversation.inbound.store';
 import type { TimelineEntry, WaMessageItem } from './conversation.types';

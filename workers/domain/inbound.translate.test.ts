@@ -3,7 +3,8 @@
  * test/fixtures/meta) and the Genesys Open Messaging request it must become.
  */
 import { describe, expect, it } from 'vitest';
-import { mediaOf, translateInbound, type ReferencedMessage, type TranslateResult } from './inbound.translate';
+import { mediaOf } from './inbound.media';
+import { translateInbound, type ReferencedMessage, type TranslateResult } from './inbound.translate';
 import type { WaMessage } from '../schemas/whatsapp.schema';
 import text from '../../test/fixtures/meta/text.json';
 import image from '../../test/fixtures/meta/image.json';
