@@ -9,103 +9,38 @@
  * Its state is what the two browser panes show.
  */
 import { DurableObject } from 'cloudflare:workers';
-import {
-  GenesysInboundMessage,
-  GenesysReceipt,
-  GenesysStructuredResponse,
-  SendRequest,
-  checkLinkedMedia,
-  checkTemplate,
-  genesysError,
-  graphError,
-  type ApprovedTemplate,
-  type WaMediaType,
-} from '../contracts';
+import { genesysError } from '../genesys.contract';
+import { SendRequest, graphError } from '../meta-send.contract';
 import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
 import demo from './demo-tenant.json';
+import { agentMessage, customerMessage, type AgentKind, type CustomerKind } from './simulator.messages';
+import { phoneItemFor } from './simulator.whatsapp';
+import { applyInbound } from './simulator.genesys';
+import {
+  SANDBOX_AGENT,
+  SANDBOX_ORG,
+  TEMPLATES,
+  WIDGET_CLIENT_ID,
+  b64,
+  hex,
+  hmac,
+  json,
+  now,
+  unix,
+  type AgentItem,
+  type PhoneItem,
+  type SimEnv,
+  type SimState,
+} from './simulator.state';
 
-export interface SimEnv {
-  SIM: DurableObjectNamespace<SimulatorDO>;
-  BRIDGE_URL: string;
-  DASHBOARD_URL?: string;
-}
-
-/** The sandbox's Genesys org and agent, and the implicit-grant client the agent widget signs in with. */
-export const SANDBOX_ORG = 'sandbox-org';
-export const SANDBOX_AGENT = { id: 'sandbox-agent', name: 'Agent Alex' };
-export const WIDGET_CLIENT_ID = 'sandbox-widget-client';
-
-type Ticks = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
-
-export interface PhoneItem {
-  id: string;
-  from: 'customer' | 'business';
-  text?: string;
-  imageUrl?: string;
-  buttons?: Array<{ id: string; title: string }>;
-  template?: string;
-  ticks?: Ticks;
-  at: number;
-}
-
-export interface AgentItem {
-  id: string;
-  from: 'customer' | 'agent';
-  text?: string;
-  imageUrl?: string;
-  buttonResponse?: string;
-  receipt?: string;
-  reason?: string;
-  at: number;
-}
-
-interface SimState {
-  tenantId?: string;
-  phone: PhoneItem[];
-  agent: AgentItem[];
-  typingUntil: number;
-  tokens: Record<string, number>;
-  /** Tokens an agent got by signing in (implicit grant), as opposed to client-credential tokens. */
-  agentTokens?: Record<string, true>;
-  /** The Genesys conversation of the demo customer, created with the first inbound message. */
-  genesysConversationId?: string;
-  pending: Array<{ at: number; wamid: string; status: 'sent' | 'delivered' | 'read' }>;
-  /** Sends still to be refused with a 500 (a simulated WhatsApp outage). */
-  outage?: number;
-}
-
-/** Templates "approved" in the demo WhatsApp account (as Graph lists them). */
-const TEMPLATES: ApprovedTemplate[] = [
-  {
-    name: 'order_update',
-    language: 'en_US',
-    components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way 🚚' }],
-  },
-  {
-    name: 'follow_up',
-    language: 'en_US',
-    components: [{ type: 'BODY', text: 'Hi {{1}}, do you still need help with your order?' }],
-  },
-];
-/** Assets the simulator itself serves, so it can check them as WhatsApp checks a fetched link. */
-const HOSTED_ASSETS: Record<string, { mime: string; bytes: number }> = {
-  '/assets/agent.png': { mime: 'image/png', bytes: 4096 },
-};
-
-const encoder = new TextEncoder();
-
-async function hmac(secret: string, body: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)));
-}
-
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const json = (body: unknown, status = 200) => Response.json(body, { status });
-const now = () => Date.now();
-const unix = () => String(Math.floor(Date.now() / 1000));
+export {
+  SANDBOX_AGENT,
+  SANDBOX_ORG,
+  WIDGET_CLIENT_ID,
+  type AgentItem,
+  type PhoneItem,
+  type SimEnv,
+} from './simulator.state';
 
 export class SimulatorDO extends DurableObject<SimEnv> {
   private async load(): Promise<SimState> {
@@ -235,34 +170,11 @@ export class SimulatorDO extends DurableObject<SimEnv> {
 
   /** The customer sends something from the phone. */
   async customerSends(
-    kind: 'text' | 'image' | 'tap',
+    kind: CustomerKind,
     input: { text?: string; replyTo?: string; buttonId?: string; title?: string },
   ): Promise<{ status: number }> {
     const state = await this.load();
-    const wamid = `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`;
-    const base = { from: demo.customer.waId, id: wamid, timestamp: unix() };
-    let message: Record<string, unknown>;
-    const item: PhoneItem = { id: wamid, from: 'customer', ticks: 'pending', at: now() };
-    if (kind === 'text') {
-      message = { ...base, type: 'text', text: { body: input.text ?? '' } };
-      item.text = input.text;
-    } else if (kind === 'image') {
-      message = {
-        ...base,
-        type: 'image',
-        image: { id: 'sim-customer-photo', mime_type: 'image/png', sha256: 'sim', caption: input.text || undefined },
-      };
-      item.imageUrl = '/assets/customer.png';
-      item.text = input.text;
-    } else {
-      message = {
-        ...base,
-        type: 'interactive',
-        context: { from: demo.displayPhoneNumber.replace(/\D/g, ''), id: input.replyTo },
-        interactive: { type: 'button_reply', button_reply: { id: input.buttonId, title: input.title } },
-      };
-      item.text = input.title;
-    }
+    const { wamid, message, item } = customerMessage(kind, input);
     state.phone.push(item);
     await this.save(state);
     const res = await this.postWhatsappWebhook({
@@ -314,49 +226,9 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       await this.save(state);
       return json({ success: true });
     }
-    const media =
-      body.type === 'image'
-        ? body.image
-        : body.type === 'video'
-          ? body.video
-          : body.type === 'audio'
-            ? body.audio
-            : body.type === 'document'
-              ? body.document
-              : body.type === 'sticker'
-                ? body.sticker
-                : undefined;
-    const asset = media?.link ? HOSTED_ASSETS[new URL(media.link).pathname] : undefined;
-    const mediaProblem = asset ? checkLinkedMedia(body.type as WaMediaType, asset) : null;
-    // Error code table, 131053: "Unable to upload the media used in the message."
-    if (mediaProblem) return json(graphError(131053, 'Media upload error', mediaProblem), 400);
-    if (body.type === 'template') {
-      const problem = checkTemplate(body.template, TEMPLATES);
-      if (problem) return json(graphError(problem.code, problem.message, problem.details), 400);
-    }
-    const item: PhoneItem = { id: `wamid.SIM${crypto.randomUUID().replaceAll('-', '')}`, from: 'business', at: now() };
-    if (body.type === 'text') item.text = body.text.body;
-    if (media) {
-      item.imageUrl = body.type === 'image' ? media.link : undefined;
-      const { caption, filename } = media as { caption?: string; filename?: string };
-      item.text = caption ?? (body.type === 'image' ? undefined : `[${body.type}] ${filename ?? media.link}`);
-    }
-    if (body.type === 'interactive') {
-      const i = body.interactive;
-      item.text = i.body.text;
-      item.buttons =
-        i.type === 'button'
-          ? i.action.buttons.map((b) => b.reply)
-          : i.action.sections.flatMap((s) => s.rows.map((r) => ({ id: r.id, title: r.title })));
-    }
-    if (body.type === 'template') {
-      const text =
-        TEMPLATES.find((t) => t.name === body.template.name)?.components.find((c) => c.type === 'BODY')?.text ?? '';
-      const params = (body.template.components ?? []).flatMap((c) =>
-        c.type === 'body' ? c.parameters.map((p) => p.text) : [],
-      );
-      item.template = text.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
-    }
+    const shown = phoneItemFor(body);
+    if (shown instanceof Response) return shown;
+    const item = shown;
     state.phone.push(item);
     state.typingUntil = 0;
     // WhatsApp reports the message sent, delivered and (the customer has the chat open) read.
@@ -479,43 +351,10 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     const integration = path.split('/')[5];
     if (integration !== demo.genesys.integrationId)
       return json(genesysError(404, 'not.found', 'integration not found'), 404);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return json(genesysError(400, 'bad.request', 'malformed JSON'), 400);
-    }
-    const invalid = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) =>
-      json(
-        genesysError(400, 'invalid.property', error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
-        400,
-      );
     const state = await this.load();
     const id = crypto.randomUUID().replaceAll('-', '');
-    let channel: unknown;
-    if (path.endsWith('/inbound/open/receipt')) {
-      const receipt = GenesysReceipt.safeParse(body);
-      if (!receipt.success) return invalid(receipt.error);
-      const target = state.agent.find((a) => a.id === receipt.data.id);
-      if (target) {
-        target.receipt = receipt.data.status;
-        target.reason = receipt.data.reasons?.[0]?.message;
-      }
-      channel = receipt.data.channel;
-    } else if (path.endsWith('/inbound/open/structured/response')) {
-      const response = GenesysStructuredResponse.safeParse(body);
-      if (!response.success) return invalid(response.error);
-      state.agent.push({ id, from: 'customer', buttonResponse: response.data.buttonResponse.text, at: now() });
-      channel = response.data.channel;
-    } else if (path.endsWith('/inbound/open/message')) {
-      const message = GenesysInboundMessage.safeParse(body);
-      if (!message.success) return invalid(message.error);
-      const image = message.data.content?.find((c) => c.attachment.mediaType === 'Image');
-      state.agent.push({ id, from: 'customer', text: message.data.text, imageUrl: image?.attachment.url, at: now() });
-      channel = message.data.channel;
-    } else {
-      return json(genesysError(404, 'not.found', 'unknown endpoint'), 404);
-    }
+    const channel = applyInbound(path, raw, state, id);
+    if (channel instanceof Response) return channel;
     state.genesysConversationId ??= crypto.randomUUID();
     await this.save(state);
     const prefetch = query.get('prefetchConversationId') === 'true' && path.endsWith('/inbound/open/message');
@@ -529,77 +368,10 @@ export class SimulatorDO extends DurableObject<SimEnv> {
   }
 
   /** The agent sends something from the desktop: signed like Genesys, to the bridge's outbound webhook. */
-  async agentSends(
-    kind: 'text' | 'image' | 'buttons' | 'template' | 'typing',
-    input: { text?: string; origin: string },
-  ): Promise<{ status: number }> {
+  async agentSends(kind: AgentKind, input: { text?: string; origin: string }): Promise<{ status: number }> {
     const state = await this.load();
     if (!state.tenantId) return { status: 409 };
-    const id = crypto.randomUUID().replaceAll('-', '');
-    const message: Record<string, unknown> = {
-      id,
-      channel: {
-        id: demo.genesys.integrationId,
-        platform: 'Open',
-        type: 'Private',
-        to: { id: `+${demo.customer.waId}`, idType: 'Phone' },
-        from: { nickname: 'Agent Alex', id: demo.genesys.integrationId, idType: 'Opaque' },
-        time: new Date().toISOString(),
-        messageId: id,
-      },
-      type: 'Text',
-      direction: 'Outbound',
-      originatingEntity: 'Human',
-      ...(state.genesysConversationId ? { conversationId: state.genesysConversationId } : {}),
-    };
-    const item: AgentItem = { id, from: 'agent', at: now() };
-    if (kind === 'text') {
-      message.text = item.text = input.text;
-    } else if (kind === 'image') {
-      message.text = item.text = input.text || 'Your shipping label';
-      item.imageUrl = '/assets/agent.png';
-      message.content = [
-        {
-          contentType: 'Attachment',
-          attachment: {
-            mediaType: 'Image',
-            url: `${input.origin}/assets/agent.png`,
-            mime: 'image/png',
-            filename: 'label.png',
-          },
-        },
-      ];
-    } else if (kind === 'buttons') {
-      message.type = 'Structured';
-      message.text = item.text = input.text || 'What would you like to do?';
-      const options = ['Track order', 'Talk to agent', 'Cancel'];
-      message.content = options.map((o) => ({
-        contentType: 'QuickReply',
-        quickReply: { text: o, payload: o.toLowerCase().replaceAll(' ', '-'), action: 'Message' },
-      }));
-      item.text += ` [${options.join(' | ')}]`;
-    } else if (kind === 'template') {
-      item.text = `Template order_update (${demo.customer.name}, A-1042)`;
-      // Genesys names WhatsApp templates "namespace@name".
-      message.content = [
-        {
-          contentType: 'Notification',
-          template: {
-            id: 'sandbox_namespace@order_update',
-            language: 'en_US',
-            body: {
-              parameters: [
-                { id: '1', text: demo.customer.name },
-                { id: '2', text: 'A-1042' },
-              ],
-            },
-          },
-        },
-      ];
-    } else {
-      message.type = 'Event';
-      message.events = [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }];
-    }
+    const { message, item } = agentMessage(kind, input, state.genesysConversationId);
     if (kind !== 'typing') {
       state.agent.push(item);
       await this.save(state);

@@ -12,7 +12,7 @@ import {
   GenesysReceipt as Receipt,
   GenesysStructuredResponse as StructuredResponse,
   genesysError as errorBody,
-} from '../../sandbox/contracts';
+} from '../../sandbox/genesys.contract';
 
 export interface GenesysCall {
   endpoint: 'message' | 'structured' | 'receipt';

@@ -1,17 +1,16 @@
 /**
  * A fake Meta Graph API at the HTTP boundary: sends (POST /{phone-number-id}/messages, checked
- * against the shared contract in sandbox/contracts.ts), approved templates, media lookups
+ * against the shared contract in sandbox/meta-send.contract.ts and meta-checks.contract.ts), approved templates, media lookups
  * and downloads, all requiring the access token of the number.
  */
 import { Hono } from 'hono';
+import { SendRequest, graphError } from '../../sandbox/meta-send.contract';
 import {
-  SendRequest,
   checkLinkedMedia,
   checkTemplate,
-  graphError,
   type ApprovedTemplate,
   type WaMediaType,
-} from '../../sandbox/contracts';
+} from '../../sandbox/meta-checks.contract';
 import { Script, answer } from './scripted';
 
 export interface SentMessage {
