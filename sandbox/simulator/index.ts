@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { SimulatorDO, type SimEnv } from './simulator.do';
+import { assetPng, mediaDownload, mediaInfo, templates } from './simulator.media';
 import { SIMULATOR_PAGE } from './ui';
 import demo from './demo-tenant.json';
 
@@ -28,7 +29,7 @@ const AgentAction = z.object({
 
 const app = new Hono<{ Bindings: SimEnv }>()
   .get('/', (c) => c.html(SIMULATOR_PAGE))
-  .get('/assets/:name', async (c) => sim(c.env).assetPng(c.req.param('name')))
+  .get('/assets/:name', async (c) => assetPng(c.req.param('name')))
   .get('/sim/state', async (c) => c.json(await sim(c.env).view()))
   .post('/sim/config', async (c) => {
     const body = z.object({ tenantId: z.uuid() }).safeParse(await c.req.json().catch(() => null));
@@ -62,12 +63,8 @@ const app = new Hono<{ Bindings: SimEnv }>()
   .post('/graph/:version/:phoneNumberId/messages', async (c) =>
     sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()),
   )
-  .get('/graph/:version/:wabaId/message_templates', async (c) =>
-    sim(c.env).templates(c.req.header('authorization') ?? null),
-  )
-  .get('/graph/download/:id', async (c) =>
-    sim(c.env).mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null),
-  )
+  .get('/graph/:version/:wabaId/message_templates', async (c) => templates(c.req.header('authorization') ?? null))
+  .get('/graph/download/:id', async (c) => mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null))
   .get('/graph/:version/:id', async (c) => {
     if (c.req.param('id') === demo.whatsapp.phoneNumberId) {
       if (c.req.header('authorization') !== `Bearer ${demo.whatsapp.accessToken}`)
@@ -78,7 +75,7 @@ const app = new Hono<{ Bindings: SimEnv }>()
         verified_name: demo.name,
       });
     }
-    return sim(c.env).mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin);
+    return mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin);
   })
   // Genesys Cloud
   .post('/genesys-login/oauth/token', async (c) =>

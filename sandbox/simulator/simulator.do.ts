@@ -10,16 +10,18 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { genesysError } from '../genesys.contract';
-import { SendRequest, graphError } from '../meta-send.contract';
-import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
+import { graphError } from '../meta-send.contract';
 import demo from './demo-tenant.json';
-import { agentMessage, customerMessage, type AgentKind, type CustomerKind } from './simulator.messages';
-import { phoneItemFor } from './simulator.whatsapp';
-import { applyInbound } from './simulator.genesys';
 import {
-  SANDBOX_AGENT,
-  SANDBOX_ORG,
-  TEMPLATES,
+  agentMessage,
+  customerMessage,
+  webhookEnvelope,
+  type AgentKind,
+  type CustomerKind,
+} from './simulator.messages';
+import { markRead, parseSend, phoneItemFor } from './simulator.whatsapp';
+import { applyInbound, lookup } from './simulator.genesys';
+import {
   WIDGET_CLIENT_ID,
   b64,
   hex,
@@ -123,41 +125,11 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     return Response.redirect(`${redirect}#access_token=${token}&token_type=bearer&expires_in=86400`, 302);
   }
 
-  /** GET /{waba-id}/message_templates */
-  templates(authorization: string | null): Response {
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
-      return json(graphError(190, 'Error validating access token'), 401);
-    return json({
-      data: TEMPLATES.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
-      paging: { cursors: { before: 'a', after: 'b' } },
-    });
-  }
-
   // ===== Playing Meta
 
   /** Signs a webhook body as Meta does and POSTs it to the bridge. */
   private async postWhatsappWebhook(value: Record<string, unknown>): Promise<Response> {
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: demo.whatsapp.wabaId,
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: {
-                  display_phone_number: demo.displayPhoneNumber.replace(/\D/g, ''),
-                  phone_number_id: demo.whatsapp.phoneNumberId,
-                },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    });
+    const body = JSON.stringify(webhookEnvelope(value));
     return fetch(`${this.env.BRIDGE_URL}/webhooks/whatsapp`, {
       method: 'POST',
       headers: {
@@ -194,22 +166,8 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       return json(graphError(100, `Unsupported post request. Object with ID '${phoneNumberId}' does not exist`), 400);
     if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
       return json(graphError(190, 'Error validating access token: Session has expired'), 401);
-    let parsed: ReturnType<typeof SendRequest.safeParse>;
-    try {
-      parsed = SendRequest.safeParse(JSON.parse(raw));
-    } catch {
-      return json(graphError(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
-    }
-    if (!parsed.success)
-      return json(
-        graphError(
-          100,
-          '(#100) Invalid parameter',
-          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        ),
-        400,
-      );
-    const body = parsed.data;
+    const body = parseSend(raw);
+    if (body instanceof Response) return body;
     const state = await this.load();
     if (state.outage && !('status' in body)) {
       state.outage--;
@@ -217,14 +175,9 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       return json(graphError(131000, 'Something went wrong', 'simulated outage'), 500);
     }
     if ('status' in body) {
-      // Blue ticks on the customer's messages up to this one; typing shows for 25 s.
-      const until = state.phone.findIndex((p) => p.id === body.message_id);
-      if (until < 0)
-        return json(graphError(100, '(#100) Invalid parameter', 'message_id is not a message of this customer'), 400);
-      for (const p of state.phone.slice(0, until + 1)) if (p.from === 'customer') p.ticks = 'read';
-      if (body.typing_indicator) state.typingUntil = now() + 25_000;
-      await this.save(state);
-      return json({ success: true });
+      const marked = markRead(body, state);
+      if (marked.ok) await this.save(state);
+      return marked.response;
     }
     const shown = phoneItemFor(body);
     if (shown instanceof Response) return shown;
@@ -257,30 +210,6 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       });
     }
     if (state.pending.length > 0) await this.ctx.storage.setAlarm(Math.min(...state.pending.map((p) => p.at)));
-  }
-
-  mediaInfo(id: string, authorization: string | null, origin: string): Response {
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
-      return json(graphError(190, 'Error validating access token'), 401);
-    if (id !== 'sim-customer-photo')
-      return json(graphError(100, `Unsupported get request. Object with ID '${id}' does not exist`), 400);
-    return json({
-      messaging_product: 'whatsapp',
-      url: `${origin}/graph/download/${id}`,
-      mime_type: 'image/png',
-      sha256: 'sim',
-      file_size: 1,
-      id,
-    });
-  }
-
-  mediaDownload(id: string, authorization: string | null): Response {
-    if (authorization !== `Bearer ${demo.whatsapp.accessToken}`) return new Response('unauthorized', { status: 401 });
-    if (id !== 'sim-customer-photo') return new Response('not found', { status: 404 });
-    return new Response(
-      Uint8Array.from(atob(CUSTOMER_PHOTO_PNG), (c) => c.charCodeAt(0)),
-      { headers: { 'content-type': 'image/png' } },
-    );
   }
 
   // ===== Playing Genesys
@@ -321,32 +250,9 @@ export class SimulatorDO extends DurableObject<SimEnv> {
         401,
       );
     const token = authorization?.replace(/^Bearer /, '') ?? '';
-    if (method === 'GET' && path.includes('/messaging/integrations/open/')) {
-      return json({
-        id: demo.genesys.integrationId,
-        name: 'Sandbox WhatsApp',
-        status: 'Active',
-        createStatus: 'Completed',
-      });
-    }
-    if (method === 'GET' && path === '/api/v2/users/me') {
-      if (!(await this.load()).agentTokens?.[token])
-        return json(
-          genesysError(
-            400,
-            'bad.request',
-            'This request requires a user context. Client credentials cannot be used for requests to this resource.',
-          ),
-          400,
-        );
-      return json({ ...SANDBOX_AGENT, organization: { id: SANDBOX_ORG, name: demo.name } });
-    }
-    if (method === 'GET' && path === '/api/v2/organizations/me') return json({ id: SANDBOX_ORG, name: demo.name });
-    if (method === 'GET' && path.startsWith('/api/v2/conversations/')) {
-      const id = path.split('/').pop();
-      return id && id === (await this.load()).genesysConversationId
-        ? json({ id, participants: [] })
-        : json(genesysError(404, 'not.found', 'The requested resource was not found.'), 404);
+    if (method === 'GET') {
+      const found = lookup(path, token, await this.load());
+      if (found) return found;
     }
     const integration = path.split('/')[5];
     if (integration !== demo.genesys.integrationId)
@@ -386,14 +292,5 @@ export class SimulatorDO extends DurableObject<SimEnv> {
       body,
     });
     return { status: res.status };
-  }
-
-  assetPng(name: string): Response {
-    const data = name === 'agent.png' ? AGENT_PHOTO_PNG : name === 'customer.png' ? CUSTOMER_PHOTO_PNG : null;
-    if (!data) return new Response('not found', { status: 404 });
-    return new Response(
-      Uint8Array.from(atob(data), (c) => c.charCodeAt(0)),
-      { headers: { 'content-type': 'image/png', 'cache-control': 'no-store' } },
-    );
   }
 }

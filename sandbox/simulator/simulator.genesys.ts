@@ -4,7 +4,8 @@
  * receipts under the agent's messages).
  */
 import { GenesysInboundMessage, GenesysReceipt, GenesysStructuredResponse, genesysError } from '../genesys.contract';
-import { json, now, type SimState } from './simulator.state';
+import demo from './demo-tenant.json';
+import { SANDBOX_AGENT, SANDBOX_ORG, json, now, type SimState } from './simulator.state';
 
 /** Applies one inbound call to the desktop; answers the message's channel, or Genesys' refusal. */
 export function applyInbound(path: string, raw: string, state: SimState, id: string): unknown {
@@ -44,4 +45,36 @@ export function applyInbound(path: string, raw: string, state: SimState, id: str
     return json(genesysError(404, 'not.found', 'unknown endpoint'), 404);
   }
   return channel;
+}
+
+/** The Genesys reads the bridge makes (integration check, the widget's agent and org, conversations). */
+export function lookup(path: string, token: string, state: SimState): Response | null {
+  if (path.includes('/messaging/integrations/open/')) {
+    return json({
+      id: demo.genesys.integrationId,
+      name: 'Sandbox WhatsApp',
+      status: 'Active',
+      createStatus: 'Completed',
+    });
+  }
+  if (path === '/api/v2/users/me') {
+    if (!state.agentTokens?.[token])
+      return json(
+        genesysError(
+          400,
+          'bad.request',
+          'This request requires a user context. Client credentials cannot be used for requests to this resource.',
+        ),
+        400,
+      );
+    return json({ ...SANDBOX_AGENT, organization: { id: SANDBOX_ORG, name: demo.name } });
+  }
+  if (path === '/api/v2/organizations/me') return json({ id: SANDBOX_ORG, name: demo.name });
+  if (path.startsWith('/api/v2/conversations/')) {
+    const id = path.split('/').pop();
+    return id && id === state.genesysConversationId
+      ? json({ id, participants: [] })
+      : json(genesysError(404, 'not.found', 'The requested resource was not found.'), 404);
+  }
+  return null;
 }

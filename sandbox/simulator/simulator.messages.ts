@@ -113,3 +113,20 @@ export function agentMessage(
   }
   return { message, item };
 }
+
+/** A WhatsApp webhook for the demo number carrying `value` (messages, contacts or statuses), as Meta sends it. */
+export function webhookEnvelope(value: Record<string, unknown>) {
+  const metadata = {
+    display_phone_number: demo.displayPhoneNumber.replace(/\D/g, ''),
+    phone_number_id: demo.whatsapp.phoneNumberId,
+  };
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: demo.whatsapp.wabaId,
+        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, ...value } }],
+      },
+    ],
+  };
+}

@@ -3,8 +3,8 @@
  * real one does (the shared contracts), then shows the message on the customer's phone.
  */
 import { checkLinkedMedia, checkTemplate, type WaMediaType } from '../meta-checks.contract';
-import { graphError, type SendRequest } from '../meta-send.contract';
-import { HOSTED_ASSETS, TEMPLATES, json, now, type PhoneItem } from './simulator.state';
+import { SendRequest, graphError } from '../meta-send.contract';
+import { HOSTED_ASSETS, TEMPLATES, json, now, type PhoneItem, type SimState } from './simulator.state';
 
 type MessageSend = Exclude<SendRequest, { status: 'read' }>;
 
@@ -54,4 +54,33 @@ export function phoneItemFor(body: MessageSend): PhoneItem | Response {
     item.template = text.replace(/\{\{(\d+)\}\}/g, (_m: string, n: string) => params[Number(n) - 1] ?? `{{${n}}}`);
   }
   return item;
+}
+
+/** The request as the Cloud API reads it, or its error 100 answer. */
+export function parseSend(raw: string): SendRequest | Response {
+  let parsed: ReturnType<typeof SendRequest.safeParse>;
+  try {
+    parsed = SendRequest.safeParse(JSON.parse(raw));
+  } catch {
+    return json(graphError(100, '(#100) Invalid parameter', 'body is not JSON'), 400);
+  }
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  return json(graphError(100, '(#100) Invalid parameter', details), 400);
+}
+
+/** Blue ticks on the customer's messages up to this one; a typing indicator shows for 25 s. */
+export function markRead(
+  body: Extract<SendRequest, { status: 'read' }>,
+  state: SimState,
+): { ok: boolean; response: Response } {
+  const until = state.phone.findIndex((p) => p.id === body.message_id);
+  if (until < 0)
+    return {
+      ok: false,
+      response: json(graphError(100, '(#100) Invalid parameter', 'message_id is not a message of this customer'), 400),
+    };
+  for (const p of state.phone.slice(0, until + 1)) if (p.from === 'customer') p.ticks = 'read';
+  if (body.typing_indicator) state.typingUntil = now() + 25_000;
+  return { ok: true, response: json({ success: true }) };
 }
