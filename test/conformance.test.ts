@@ -18,10 +18,10 @@ import {
   uniqueWamid,
   webhookFor,
   type SeededTenant,
+  WAIT,
 } from './helpers';
 
 const net = useFakeNetwork();
-const WAIT = { timeout: 15_000, interval: 50 };
 const GENESYS_FILES = 'https://api-downloads.mypurecloud.ie/api/v2/downloads';
 
 function sent(tenant: SeededTenant) {

@@ -16,11 +16,11 @@ import {
   uniqueWamid,
   webhookFor,
   type SeededTenant,
+  WAIT,
 } from './helpers';
 
 const net = useFakeNetwork();
 
-const WAIT = { timeout: 15_000, interval: 50 };
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
 async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {

@@ -182,6 +182,9 @@ export function statusWebhook(
   };
 }
 
+/** How long end-to-end tests wait for something to happen downstream (queues, alarms, fakes). */
+export const WAIT = { timeout: 15_000, interval: 50 };
+
 let customers = 0;
 /** A customer number no other test uses. */
 export function newCustomer(): string {
@@ -212,7 +215,7 @@ export async function customerWrites(
           .callsFor(tenant.genesys.integrationId)
           .some((c) => (c.body.channel as { messageId: string }).messageId === wamid),
       ).toBe(true),
-    { timeout: 15_000, interval: 50 },
+    WAIT,
   );
   return wamid;
 }

@@ -13,11 +13,17 @@ import unsupportedFixture from './fixtures/meta/unsupported_131051.json';
 import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import statusFixture from './fixtures/meta/status_failed_131049.json';
 import { useFakeNetwork } from './fakes/network';
-import { customerMessageState, postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import {
+  customerMessageState,
+  postWebhook,
+  seedTenant,
+  uniqueWamid,
+  webhookFor,
+  type SeededTenant,
+  WAIT,
+} from './helpers';
 
 const net = useFakeNetwork();
-
-const WAIT = { timeout: 15_000, interval: 50 };
 
 function textFrom(
   tenant: SeededTenant,

@@ -27,11 +27,11 @@ import {
   uniqueWamid,
   webhookFor,
   type SeededTenant,
+  WAIT,
 } from './helpers';
 
 const net = useFakeNetwork();
 
-const WAIT = { timeout: 15_000, interval: 50 };
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
 function sent(tenant: SeededTenant) {

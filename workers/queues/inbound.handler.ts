@@ -9,6 +9,7 @@ import { recordFailure } from '../db/records.repo';
 import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
+import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
 export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -16,19 +17,7 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
   for (const msg of batch.messages) {
     const parsed = InboundQueueMessage.safeParse(msg.body);
     if (!parsed.success) {
-      // Written by an older or broken producer: keep it for an operator, do not loop on it.
-      const tenantId =
-        typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string'
-          ? (msg.body as { tenantId: string }).tenantId
-          : 'unknown';
-      await recordFailure(env, {
-        tenantId,
-        direction: 'inbound',
-        code: 'invalid_queue_message',
-        detail: parsed.error.message.slice(0, 300),
-        payload: msg.body,
-      });
-      msg.ack();
+      await setAsideUnreadable(env, msg, 'inbound', parsed.error.message);
       continue;
     }
     const body = parsed.data;

@@ -4,10 +4,10 @@
  * A conversation that cannot be reached retries only its own messages.
  */
 import { config, type Env } from '../env';
-import { recordFailure } from '../db/records.repo';
 import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
 import { OutboundQueueMessage } from '../schemas/queue.schema';
+import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
 export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -16,18 +16,12 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
     const parsed = OutboundQueueMessage.safeParse(msg.body);
     const waId = parsed.success ? parsed.data.message.channel.to.id.replace(/\D/g, '') : '';
     if (!parsed.success || !waId) {
-      const tenantId =
-        typeof (msg.body as { tenantId?: unknown })?.tenantId === 'string'
-          ? (msg.body as { tenantId: string }).tenantId
-          : 'unknown';
-      await recordFailure(env, {
-        tenantId,
-        direction: 'outbound',
-        code: 'invalid_queue_message',
-        detail: parsed.success ? 'no customer number in channel.to.id' : parsed.error.message.slice(0, 300),
-        payload: msg.body,
-      });
-      msg.ack();
+      await setAsideUnreadable(
+        env,
+        msg,
+        'outbound',
+        parsed.success ? 'no customer number in channel.to.id' : parsed.error.message,
+      );
       continue;
     }
     const key = conversationName(parsed.data.tenantId, waId);

@@ -17,7 +17,7 @@ import {
   revokeApiKey,
 } from '../../db/admin.repo';
 import { ApiKeyCreate, ApiKeyView, ErrorBody, UserCreate, UserView } from './admin.schema';
-import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { audit, errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp, tenantFor } from './openapi';
 
 /** Registers the access routes on the authenticated admin app. */
 export function registerAccessRoutes(app: AdminApp): void {
@@ -32,7 +32,7 @@ export function registerAccessRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
+      await tenantFor(c, tenantId);
       return c.json({ items: await listApiKeys(c.env, tenantId) }, 200);
     },
   );
@@ -60,17 +60,10 @@ export function registerAccessRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      await tenantFor(c, tenantId, 'tenant-admin');
       const body = c.req.valid('json');
       const created = await createApiKey(c.env, tenantId, body.name, body.role);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'apikey.create',
-        target: created.id,
-        detail: { name: body.name, role: body.role },
-      });
+      await audit(c, tenantId, 'apikey.create', created.id, { name: body.name, role: body.role });
       return c.json(created, 201);
     },
   );
@@ -86,15 +79,9 @@ export function registerAccessRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId, keyId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      await tenantFor(c, tenantId, 'tenant-admin');
       if (!(await revokeApiKey(c.env, tenantId, keyId))) throw new AppError('not_found', 404, 'not found');
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'apikey.revoke',
-        target: keyId,
-      });
+      await audit(c, tenantId, 'apikey.revoke', keyId);
       return c.body(null, 204);
     },
   );

@@ -3,7 +3,7 @@
  * /api/openapi.json and browsable at /api/docs.
  *
  * Trust rules, enforced by every route file and tested in test/admin-*.test.ts:
- * - every handler checks the tenant against the caller's scope (tenantOr404) before any read;
+ * - every handler checks the tenant against the caller's scope (tenantFor) before any read;
  * - credentials are write-only: responses carry masked values (tenant-view.ts);
  * - every change writes an audit entry naming the actor, never a secret value.
  */

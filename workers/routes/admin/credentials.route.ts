@@ -6,14 +6,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { config } from '../../env';
 import { AppError, UpstreamError } from '../../domain/errors';
 import { log } from '../../lib/log';
-import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import { assertRole } from '../../middleware/admin-auth.middleware';
 import { loadTenant, setGenesysConfig, setWhatsappConfig } from '../../db/tenants.repo';
-import { recordAudit } from '../../db/admin.repo';
 import { createIntegration, getIntegration, requestToken } from '../../clients/genesys.client';
 import { getPhoneNumber } from '../../clients/whatsapp.client';
 import { settleWhatsappCredential } from '../../lib/whatsapp-credential';
 import { ConnectionCheck, ErrorBody, GenesysInput, TenantView, WhatsappInput } from './admin.schema';
-import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
 import { randomSecret, setup, view } from './tenant-view';
 
 /** Registers the credentials routes on the authenticated admin app. */
@@ -39,8 +38,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      const tenant = await tenantFor(c, tenantId, 'tenant-admin');
       const body = c.req.valid('json');
       const { credentialStatus: _status, ...current } = tenant.whatsapp;
       // New credentials get a fresh chance: a token Meta refused is replaced by this one.
@@ -51,13 +49,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
           throw new AppError('conflict', 409, 'this phone number id belongs to another tenant');
         throw err;
       }
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'credentials.whatsapp.set',
-        target: tenantId,
-        detail: { fields: Object.keys(body) },
-      });
+      await audit(c, tenantId, 'credentials.whatsapp.set', tenantId, { fields: Object.keys(body) });
       // A new token (or number) ends a hold from a refused token once Graph accepts it.
       if (body.accessToken !== undefined || body.phoneNumberId !== undefined)
         await settleWhatsappCredential(c.env, (await loadTenant(c.env, tenantId))!, current.phoneNumberId);
@@ -85,8 +77,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      const tenant = await tenantFor(c, tenantId, 'tenant-admin');
       const body = c.req.valid('json');
       // `.partial()` keeps the integrationId default; only fields the caller sent count.
       const sent = (await c.req.json()) as Record<string, unknown>;
@@ -94,13 +85,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, ...changes }, tenant.genesys);
       // The cached token (in the gate's memory and KV) belongs to the old credentials.
       await c.env.TENANT_GATE.getByName(tenantId).forgetToken(tenantId);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'credentials.genesys.set',
-        target: tenantId,
-        detail: { fields: Object.keys(changes) },
-      });
+      await audit(c, tenantId, 'credentials.genesys.set', tenantId, { fields: Object.keys(changes) });
       return c.json(view((await loadTenant(c.env, tenantId))!), 200);
     },
   );
@@ -120,7 +105,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       },
     }),
     async (c) => {
-      const tenant = await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId);
+      const tenant = await tenantFor(c, c.req.valid('param').tenantId);
       assertRole(c.get('principal'), 'tenant-admin');
       const cfg = config(c.env);
       const describe = (err: unknown) =>
@@ -177,8 +162,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      const tenant = await tenantFor(c, tenantId, 'tenant-admin');
       const cfg = config(c.env);
       const secret = randomSecret();
       const webhookUrl = setup(c.env, tenant).genesys.outboundWebhookUrl;
@@ -202,12 +186,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
         { ...tenant.genesys, integrationId, outboundWebhookSecret: secret },
         tenant.genesys,
       );
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'genesys.integration.create',
-        target: integrationId,
-      });
+      await audit(c, tenantId, 'genesys.integration.create', integrationId);
       return c.json({ integrationId, outboundWebhookUrl: webhookUrl }, 201);
     },
   );

@@ -3,11 +3,10 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
-import { addHostname, listHostnames, recordAudit, removeHostname } from '../../db/admin.repo';
+import { addHostname, listHostnames, removeHostname } from '../../db/admin.repo';
 import { forgetHost } from '../../db/tenant-host.repo';
 import { ErrorBody, HostnameCreate } from './admin.schema';
-import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
 
 /** Registers the hostnames routes on the authenticated admin app. */
 export function registerHostnamesRoutes(app: AdminApp): void {
@@ -26,7 +25,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
+      await tenantFor(c, tenantId);
       const rows = await listHostnames(c.env, tenantId);
       return c.json({ items: rows.map((r) => ({ hostname: r.hostname, createdAt: r.createdAt })) }, 200);
     },
@@ -53,8 +52,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'platform-admin');
+      await tenantFor(c, tenantId, 'platform-admin');
       const { hostname } = c.req.valid('json');
       try {
         await addHostname(c.env, tenantId, hostname);
@@ -63,12 +61,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
         if (isUniqueViolation(err)) throw new AppError('conflict', 409, 'this hostname is already routed');
         throw err;
       }
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'hostname.add',
-        target: hostname.toLowerCase(),
-      });
+      await audit(c, tenantId, 'hostname.add', hostname.toLowerCase());
       return c.json({ hostname: hostname.toLowerCase() }, 201);
     },
   );
@@ -84,16 +77,10 @@ export function registerHostnamesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId, hostname } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'platform-admin');
+      await tenantFor(c, tenantId, 'platform-admin');
       if (!(await removeHostname(c.env, tenantId, hostname))) throw new AppError('not_found', 404, 'not found');
       forgetHost(hostname);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'hostname.remove',
-        target: hostname,
-      });
+      await audit(c, tenantId, 'hostname.remove', hostname);
       return c.body(null, 204);
     },
   );

@@ -4,12 +4,11 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
-import { listAudit, recordAudit } from '../../db/admin.repo';
+import { listAudit } from '../../db/admin.repo';
 import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../../db/records.repo';
 import { DeadLetterMessage, ReplayableItem } from '../../schemas/queue.schema';
 import { AuditEntryView, DeadLetterView, FailureView } from './admin.schema';
-import { errors, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { audit, errors, json, TenantParam, type AdminApp, tenantFor } from './openapi';
 
 /** Registers the messages routes on the authenticated admin app. */
 export function registerMessagesRoutes(app: AdminApp): void {
@@ -33,7 +32,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
+      await tenantFor(c, tenantId);
       const rows = await listAudit(c.env, tenantId);
       return c.json({ items: rows.map(({ tenantId: _t, ...r }) => r) }, 200);
     },
@@ -54,7 +53,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
+      await tenantFor(c, tenantId);
       return c.json({ items: await listFailures(c.env, tenantId) }, 200);
     },
   );
@@ -74,7 +73,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
+      await tenantFor(c, tenantId);
       return c.json({ items: await listDeadLetters(c.env, tenantId) }, 200);
     },
   );
@@ -96,8 +95,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId, id } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      await tenantFor(c, tenantId, 'tenant-admin');
       const row = await getDeadLetter(c.env, tenantId, id);
       if (!row) throw new AppError('not_found', 404, 'not found');
       const stored: unknown = JSON.parse(row.payload);
@@ -114,12 +112,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
           contentType: 'json',
         });
       await markReplayed(c.env, tenantId, row.id);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'deadletter.replay',
-        target: row.id,
-      });
+      await audit(c, tenantId, 'deadletter.replay', row.id);
       return c.json({ replayed: row.id }, 202);
     },
   );

@@ -6,7 +6,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Env } from '../../env';
 import { AppError, fieldIssues } from '../../domain/errors';
-import { assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
+import { actorOf, assertRole, assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
+import type { Role } from '../../auth/admin-session';
+import { recordAudit } from '../../db/admin.repo';
+import type { Context } from 'hono';
 import { loadTenant, type Tenant } from '../../db/tenants.repo';
 import { ErrorBody } from './admin.schema';
 
@@ -56,4 +59,30 @@ export async function tenantOr404(env: Env, scope: string | null, tenantId: stri
 export function isUniqueViolation(err: unknown): boolean {
   const text = `${err instanceof Error ? err.message : ''} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ''}`;
   return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
+}
+
+type AdminContext = Context<AdminEnv>;
+
+/** The tenant of the path, once the caller's scope covers it and their role is at least `role`. */
+export async function tenantFor(c: AdminContext, tenantId: string, role?: Role): Promise<Tenant> {
+  const tenant = await tenantOr404(c.env, c.get('scope'), tenantId);
+  if (role) assertRole(c.get('principal'), role);
+  return tenant;
+}
+
+/** Writes the audit entry of a change, naming the caller (never a secret value). */
+export function audit(
+  c: AdminContext,
+  tenantId: string | null,
+  action: string,
+  target: string,
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(c.env, {
+    tenantId,
+    actor: actorOf(c.get('principal')),
+    action,
+    target,
+    ...(detail ? { detail } : {}),
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import { assertRole } from '../../middleware/admin-auth.middleware';
 import {
   createTenant,
   deleteTenant,
@@ -13,9 +13,8 @@ import {
   updateTenant,
   type Tenant,
 } from '../../db/tenants.repo';
-import { recordAudit } from '../../db/admin.repo';
 import { ErrorBody, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
-import { errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp } from './openapi';
+import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
 import { randomSecret, setup, view } from './tenant-view';
 
 /** Registers the tenants routes on the authenticated admin app. */
@@ -73,13 +72,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
           throw new AppError('conflict', 409, 'a tenant with this slug or WhatsApp phone number already exists');
         throw err;
       }
-      await recordAudit(c.env, {
-        tenantId: id,
-        actor: actorOf(c.get('principal')),
-        action: 'tenant.create',
-        target: id,
-        detail: { slug: body.slug, name: body.name },
-      });
+      await audit(c, id, 'tenant.create', id, { slug: body.slug, name: body.name });
       const tenant = (await loadTenant(c.env, id))!;
       return c.json({ id, tenant: view(tenant), setup: setup(c.env, tenant) }, 201);
     },
@@ -94,7 +87,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       request: { params: TenantParam },
       responses: { 200: json(TenantView, 'Tenant'), 401: errors[401], 404: errors[404] },
     }),
-    async (c) => c.json(view(await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId)), 200),
+    async (c) => c.json(view(await tenantFor(c, c.req.valid('param').tenantId)), 200),
   );
 
   app.openapi(
@@ -117,17 +110,10 @@ export function registerTenantsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'tenant-admin');
+      await tenantFor(c, tenantId, 'tenant-admin');
       const patch = c.req.valid('json');
       await updateTenant(c.env, tenantId, patch);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'tenant.update',
-        target: tenantId,
-        detail: patch,
-      });
+      await audit(c, tenantId, 'tenant.update', tenantId, patch);
       return c.json(view((await loadTenant(c.env, tenantId))!), 200);
     },
   );
@@ -143,15 +129,9 @@ export function registerTenantsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantOr404(c.env, c.get('scope'), tenantId);
-      assertRole(c.get('principal'), 'platform-admin');
+      await tenantFor(c, tenantId, 'platform-admin');
       await deleteTenant(c.env, tenantId);
-      await recordAudit(c.env, {
-        tenantId,
-        actor: actorOf(c.get('principal')),
-        action: 'tenant.delete',
-        target: tenantId,
-      });
+      await audit(c, tenantId, 'tenant.delete', tenantId);
       return c.body(null, 204);
     },
   );
@@ -166,7 +146,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       responses: { 200: json(WebhookSetup, 'Setup'), 401: errors[401], 403: errors[403], 404: errors[404] },
     }),
     async (c) => {
-      const tenant = await tenantOr404(c.env, c.get('scope'), c.req.valid('param').tenantId);
+      const tenant = await tenantFor(c, c.req.valid('param').tenantId);
       assertRole(c.get('principal'), 'tenant-admin');
       return c.json(setup(c.env, tenant), 200);
     },
