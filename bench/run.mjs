@@ -8,7 +8,8 @@
 //  - sustained messages/s for one tenant and for 50 tenants (webhook in → Genesys call out);
 //  - Genesys calls per minute per token (must stay ≤ 300: the tenant gate's budget);
 //  - the bundle wrangler would deploy.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startWrangler, waitUntilUp } from '../scripts/wrangler-process.mjs';
 import { createServer } from 'node:http';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -77,29 +78,10 @@ function startFake() {
 // ===== Processes
 
 const children = [];
-function startWrangler(name, args) {
-  const child = spawn(wrangler, args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  child.on('exit', (code) => code && code !== 143 && console.error(`[${name}] exited ${code}\n${log.slice(-2000)}`));
+function startBenchWrangler(name, args) {
+  const child = startWrangler(name, args, { quiet: true });
   children.push(child);
   return child;
-}
-
-async function waitFor(url) {
-  const until = Date.now() + 90_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {}
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 // ===== Helpers
@@ -188,7 +170,7 @@ async function main() {
     GENESYS_API_BASE: `${fakeBase}/api`,
     GENESYS_LOGIN_BASE: `${fakeBase}/login`,
   };
-  startWrangler('bridge', [
+  startBenchWrangler('bridge', [
     'dev',
     '--port',
     String(PORTS.bridge),
@@ -201,7 +183,7 @@ async function main() {
     '127.0.0.1',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ]);
-  startWrangler('baseline', [
+  startBenchWrangler('baseline', [
     'dev',
     '-c',
     'bench/baseline/wrangler.toml',
@@ -217,7 +199,7 @@ async function main() {
   ]);
   const bridge = `http://127.0.0.1:${PORTS.bridge}`;
   const baseline = `http://127.0.0.1:${PORTS.baseline}`;
-  await Promise.all([waitFor(`${bridge}/health`), waitFor(baseline)]);
+  await Promise.all([waitUntilUp(`${bridge}/health`), waitUntilUp(baseline)]);
   const reorderMs = 1000;
 
   // Tenants: t0 latency, t1 one-tenant throughput, t2..t51 the 50-tenant run.

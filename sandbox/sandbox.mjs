@@ -1,12 +1,13 @@
 // The local sandbox: the bridge, the simulator (Meta + Genesys) and the dashboard, each a
 // `wrangler dev` process on its own port, with local D1 migrated and the demo tenant seeded.
 // Used by `npm run dev` (scripts/dev.mjs) and by the browser end-to-end test.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildDashboard } from '../scripts/build-dashboard.mjs';
+import { startWrangler, waitUntilUp } from '../scripts/wrangler-process.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
@@ -25,38 +26,6 @@ const DEFAULT_MEDIA_HOSTS = Object.values(
 )
   .map((domain) => `.${domain}`)
   .join(',');
-
-function run(name, args, { quiet, cwd = root }) {
-  const child = spawn(wrangler, args, {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
-  });
-  const prefix = (chunk) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => `[${name}] ${l}`)
-      .join('\n');
-  child.stdout.on('data', (d) => quiet || console.log(prefix(d)));
-  child.stderr.on('data', (d) => quiet || console.error(prefix(d)));
-  return child;
-}
-
-async function waitFor(url, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -157,12 +126,12 @@ export async function startSandbox(options = {}) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const common = ['--persist-to', stateDir, '--show-interactive-dev-session=false', '--ip', '127.0.0.1'];
   const children = [
-    run(
+    startWrangler(
       'bridge',
       ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs],
       { quiet },
     ),
-    run(
+    startWrangler(
       'simulator',
       [
         'dev',
@@ -188,9 +157,9 @@ export async function startSandbox(options = {}) {
   };
   try {
     await Promise.all([
-      waitFor(`${bridge}/health`, 90_000),
-      waitFor(`${sim}/sim/state`, 90_000),
-      waitFor(dashboard, 90_000),
+      waitUntilUp(`${bridge}/health`, 90_000),
+      waitUntilUp(`${sim}/sim/state`, 90_000),
+      waitUntilUp(dashboard, 90_000),
     ]);
     const tenantId = await seed(bridge, sim);
     return { urls: { bridge, sim, dashboard }, tenantId, stop };
