@@ -8,6 +8,16 @@ import type { ReferencedMessage } from '../workers/domain/inbound.translate';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { AcceptResult, ConversationHost } from './conversation.types';
 
+/** What the timeline shows of an agent message. */
+export type OutboundTimelineRow = {
+  genesys_id: string;
+  created_at: number;
+  state: string;
+  item: string | null;
+  receipt: string | null;
+  last_error: string | null;
+};
+
 export type OutboundRow = {
   genesys_id: string;
   seq: number;
@@ -117,14 +127,7 @@ export class OutboundStore {
   /** The newest `limit` agent messages shown in the timeline, newest first. */
   recent(limit: number) {
     return this.sql
-      .exec<{
-        genesys_id: string;
-        created_at: number;
-        state: string;
-        item: string | null;
-        receipt: string | null;
-        last_error: string | null;
-      }>(
+      .exec<OutboundTimelineRow>(
         "SELECT genesys_id, created_at, state, item, receipt, last_error FROM outbound WHERE state != 'ignored' ORDER BY seq DESC LIMIT ?",
         limit,
       )

@@ -5,6 +5,7 @@
 import { mediaOf } from '../workers/domain/inbound.media';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { snippetOf } from './conversation.inbound.store';
+import type { OutboundTimelineRow } from './conversation.outbound.store';
 import type { TimelineEntry, WaMessageItem } from './conversation.types';
 
 export function inboundEntry(row: {
@@ -28,14 +29,7 @@ export function inboundEntry(row: {
   };
 }
 
-export function outboundEntry(row: {
-  genesys_id: string;
-  created_at: number;
-  state: string;
-  item: string | null;
-  receipt: string | null;
-  last_error: string | null;
-}): TimelineEntry {
+export function outboundEntry(row: OutboundTimelineRow): TimelineEntry {
   const message = row.item ? (JSON.parse(row.item) as OutboundQueueMessage).message : undefined;
   const attachment = message?.content?.find((c) => c.attachment)?.attachment;
   const template = message?.content?.find((c) => c.template)?.template;
