@@ -19,6 +19,16 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                // The outbound queues of wrangler.toml without their 1 s batch wait: agent messages are
+                // ordered by the conversation object, and waiting for a batch only slows each test.
+                // The inbound queues keep it: their timestamp ordering across a restarted conversation
+                // object relies on a batch carrying a customer's burst together (test/faults.test.ts).
+                queueConsumers: {
+                  outbound: { maxBatchSize: 50, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: 'outbound-dlq' },
+                  'outbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 0 },
+                  inbound: { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: 'inbound-dlq' },
+                  'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1 },
+                },
                 // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
                 ratelimits: {
                   ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
