@@ -200,14 +200,28 @@ export async function customerWrites(
   text = 'hello',
 ): Promise<string> {
   const wamid = uniqueWamid();
-  const webhook = webhookFor(textFixture, tenant, {
+  const message = {
+    ...textFixture.entry[0]!.changes[0]!.value.messages[0]!,
     id: wamid,
     from: waId,
     timestamp: String(Math.floor(Date.now() / 1000)),
     text: { body: text },
-  }) as any;
-  webhook.entry[0].changes[0].value.contacts[0].wa_id = waId;
-  expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
+  };
+  // Straight to the customer's conversation object, as the inbound queue consumer hands it over:
+  // the webhook and queue are specified by the inbound suites; here the customer only opens the window.
+  const item = {
+    v: 1 as const,
+    kind: 'wa_message' as const,
+    tenantId: tenant.id,
+    phoneNumberId: tenant.whatsapp.phoneNumberId,
+    receivedAt: Date.now(),
+    waId,
+    contactName: 'Sheena Nelson',
+    message,
+  };
+  expect(await env.CONVERSATION.getByName(`${tenant.id}:${waId}`).acceptInbound([item])).toMatchObject({
+    accepted: [wamid],
+  });
   await vi.waitFor(
     () =>
       expect(
