@@ -60,12 +60,12 @@ export class FollowUps {
 
   /** Runs due follow-ups in order; stops at the first that must wait. */
   async drain(): Promise<void> {
-    const cfg = config(this.host.env);
     const tenantId = this.host.getMeta('tenant_id');
     if (!tenantId) return;
+    const cfg = config(this.host.env);
+    // Loaded once per run, and again after Meta refused its token.
     let tenant: Tenant | null | undefined;
-    for (;;) {
-      const now = Date.now();
+    for (let now = Date.now(); ; now = Date.now()) {
       const task = this.sql.exec<TaskRow>('SELECT * FROM tasks ORDER BY id LIMIT 1').toArray()[0];
       if (!task || task.next_attempt_at > now) return;
       if (task.kind === 'typing' && now - task.created_at > TYPING_STALE_MS) {

@@ -17,7 +17,18 @@ import {
   revokeApiKey,
 } from '../../db/admin.repo';
 import { ApiKeyCreate, ApiKeyView, ErrorBody, UserCreate, UserView } from './admin.schema';
-import { audit, errors, isUniqueViolation, json, TenantParam, tenantOr404, type AdminApp, tenantFor } from './openapi';
+import {
+  audit,
+  errors,
+  isUniqueViolation,
+  json,
+  TenantParam,
+  tenantOr404,
+  type AdminApp,
+  tenantFor,
+  bodyErrors,
+  tenantErrors,
+} from './openapi';
 
 /** Registers the access routes on the authenticated admin app. */
 export function registerAccessRoutes(app: AdminApp): void {
@@ -52,10 +63,7 @@ export function registerAccessRoutes(app: AdminApp): void {
           z.object({ id: z.string(), key: z.string(), prefix: z.string(), name: z.string(), role: z.string() }),
           'Created',
         ),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
       },
     }),
     async (c) => {
@@ -75,7 +83,7 @@ export function registerAccessRoutes(app: AdminApp): void {
       tags: ['api keys'],
       summary: 'Revoke an API key',
       request: { params: TenantParam.extend({ keyId: z.string() }) },
-      responses: { 204: { description: 'Revoked' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+      responses: { 204: { description: 'Revoked' }, ...tenantErrors },
     }),
     async (c) => {
       const { tenantId, keyId } = c.req.valid('param');
@@ -109,10 +117,7 @@ export function registerAccessRoutes(app: AdminApp): void {
       request: { body: { content: { 'application/json': { schema: UserCreate } }, required: true } },
       responses: {
         201: json(UserView.omit({ createdAt: true }), 'Created'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
         409: json(ErrorBody, 'Email taken'),
       },
     }),
@@ -165,7 +170,7 @@ export function registerAccessRoutes(app: AdminApp): void {
       tags: ['users'],
       summary: 'Delete a dashboard user (their sessions end at once)',
       request: { params: z.object({ userId: z.string() }) },
-      responses: { 204: { description: 'Deleted' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+      responses: { 204: { description: 'Deleted' }, ...tenantErrors },
     }),
     async (c) => {
       const principal = c.get('principal');

@@ -12,7 +12,16 @@ import { createIntegration, getIntegration, requestToken } from '../../clients/g
 import { getPhoneNumber } from '../../clients/whatsapp.client';
 import { settleWhatsappCredential } from '../../lib/whatsapp-credential';
 import { ConnectionCheck, ErrorBody, GenesysInput, TenantView, WhatsappInput } from './admin.schema';
-import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
+import {
+  audit,
+  isUniqueViolation,
+  json,
+  TenantParam,
+  type AdminApp,
+  tenantFor,
+  bodyErrors,
+  tenantErrors,
+} from './openapi';
 import { randomSecret, setup, view } from './tenant-view';
 
 /** Registers the credentials routes on the authenticated admin app. */
@@ -29,10 +38,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       },
       responses: {
         200: json(TenantView, 'Updated, masked'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
         409: json(ErrorBody, 'Phone number used by another tenant'),
       },
     }),
@@ -69,10 +75,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       },
       responses: {
         200: json(TenantView, 'Updated, masked'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
       },
     }),
     async (c) => {
@@ -99,9 +102,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       request: { params: TenantParam },
       responses: {
         200: json(ConnectionCheck, 'Result of both checks'),
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...tenantErrors,
       },
     }),
     async (c) => {
@@ -154,9 +155,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       },
       responses: {
         201: json(z.object({ integrationId: z.string(), outboundWebhookUrl: z.string() }), 'Created'),
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...tenantErrors,
         502: json(ErrorBody, 'Genesys refused'),
       },
     }),

@@ -6,7 +6,17 @@ import { AppError } from '../../domain/errors';
 import { addHostname, listHostnames, removeHostname } from '../../db/admin.repo';
 import { forgetHost } from '../../db/tenant-host.repo';
 import { ErrorBody, HostnameCreate } from './admin.schema';
-import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
+import {
+  audit,
+  errors,
+  isUniqueViolation,
+  json,
+  TenantParam,
+  type AdminApp,
+  tenantFor,
+  bodyErrors,
+  tenantErrors,
+} from './openapi';
 
 /** Registers the hostnames routes on the authenticated admin app. */
 export function registerHostnamesRoutes(app: AdminApp): void {
@@ -43,10 +53,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
       },
       responses: {
         201: json(z.object({ hostname: z.string() }), 'Added'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
         409: json(ErrorBody, 'Hostname taken'),
       },
     }),
@@ -73,7 +80,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
       tags: ['hostnames'],
       summary: 'Remove a custom hostname',
       request: { params: TenantParam.extend({ hostname: z.string() }) },
-      responses: { 204: { description: 'Removed' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+      responses: { 204: { description: 'Removed' }, ...tenantErrors },
     }),
     async (c) => {
       const { tenantId, hostname } = c.req.valid('param');

@@ -8,7 +8,7 @@ import { listAudit } from '../../db/admin.repo';
 import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../../db/records.repo';
 import { DeadLetterMessage, ReplayableItem } from '../../schemas/queue.schema';
 import { AuditEntryView, DeadLetterView, FailureView } from './admin.schema';
-import { audit, errors, json, TenantParam, type AdminApp, tenantFor } from './openapi';
+import { audit, errors, json, TenantParam, type AdminApp, tenantFor, bodyErrors } from './openapi';
 
 /** Registers the messages routes on the authenticated admin app. */
 export function registerMessagesRoutes(app: AdminApp): void {
@@ -87,10 +87,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
       request: { params: TenantParam.extend({ id: z.string() }) },
       responses: {
         202: json(z.object({ replayed: z.string() }), 'Re-queued'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
       },
     }),
     async (c) => {

@@ -45,6 +45,11 @@ export const errors = {
   429: json(ErrorBody, 'Tenant budget spent; see Retry-After'),
 };
 
+/** What any tenant route may answer besides success: no or bad credentials, too low a role, no such tenant. */
+export const tenantErrors = { 401: errors[401], 403: errors[403], 404: errors[404] };
+/** The same, for routes that take a body. */
+export const bodyErrors = { 400: errors[400], ...tenantErrors };
+
 export const TenantParam = z.object({ tenantId: z.string().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
 /** The tenant, when the caller's scope covers it; otherwise the same 404 as a missing one. */

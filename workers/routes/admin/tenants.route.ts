@@ -14,7 +14,17 @@ import {
   type Tenant,
 } from '../../db/tenants.repo';
 import { ErrorBody, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
-import { audit, errors, isUniqueViolation, json, TenantParam, type AdminApp, tenantFor } from './openapi';
+import {
+  audit,
+  errors,
+  isUniqueViolation,
+  json,
+  TenantParam,
+  type AdminApp,
+  tenantFor,
+  bodyErrors,
+  tenantErrors,
+} from './openapi';
 import { randomSecret, setup, view } from './tenant-view';
 
 /** Registers the tenants routes on the authenticated admin app. */
@@ -102,10 +112,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       },
       responses: {
         200: json(TenantView, 'Updated'),
-        400: errors[400],
-        401: errors[401],
-        403: errors[403],
-        404: errors[404],
+        ...bodyErrors,
       },
     }),
     async (c) => {
@@ -125,7 +132,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       tags: ['tenants'],
       summary: 'Delete a tenant and its credentials (platform admin)',
       request: { params: TenantParam },
-      responses: { 204: { description: 'Deleted' }, 401: errors[401], 403: errors[403], 404: errors[404] },
+      responses: { 204: { description: 'Deleted' }, ...tenantErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
@@ -143,7 +150,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       tags: ['credentials'],
       summary: 'The Meta callback URL and verify token to paste, and the Genesys webhook URL',
       request: { params: TenantParam },
-      responses: { 200: json(WebhookSetup, 'Setup'), 401: errors[401], 403: errors[403], 404: errors[404] },
+      responses: { 200: json(WebhookSetup, 'Setup'), ...tenantErrors },
     }),
     async (c) => {
       const tenant = await tenantFor(c, c.req.valid('param').tenantId);
