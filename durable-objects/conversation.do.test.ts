@@ -5,9 +5,9 @@
  */
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useFakeNetwork } from '../test/fakes/network';
-import { customerMessageState, newCustomer, seedTenant, uniqueWamid } from '../test/helpers';
+import { agentMessage, customerMessageState, newCustomer, seedTenant, uniqueWamid, WAIT } from '../test/helpers';
 import textFixture from '../test/fixtures/meta/text.json';
 import { conversationName } from '../workers/domain/conversation';
 import type { WaMessageItem } from './conversation.do';
@@ -51,6 +51,33 @@ describe('conversation object', () => {
     expect(await customerMessageState(tenant.id, waId, item.message.id)).toMatchObject({
       state: 'delivered',
       attempts: 1,
+    });
+  });
+
+  it('its timeline only shows agent attachment links the bridge would hand WhatsApp (never javascript:)', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    const stub = env.CONVERSATION.getByName(conversationName(tenant.id, waId));
+    const attach = (url: string) => ({
+      content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url, mime: 'image/png' } }],
+    });
+    const evil = agentMessage(tenant, waId, attach('javascript:alert(document.domain)'));
+    const fine = agentMessage(tenant, waId, attach('https://api-downloads.mypurecloud.ie/api/v2/downloads/x'));
+    const item = (message: Record<string, unknown>) => ({
+      v: 1 as const,
+      kind: 'gc_message' as const,
+      tenantId: tenant.id,
+      receivedAt: Date.now(),
+      message: message as never,
+    });
+    await stub.acceptOutbound([item(evil), item(fine)]);
+    // No 24-hour window: both are refused with Failed receipts; the timeline still lists them.
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(2), WAIT);
+    const entries = await stub.timeline();
+    expect(entries.find((e) => e.id === evil.id)?.media).toBeUndefined();
+    expect(entries.find((e) => e.id === fine.id)?.media).toEqual({
+      url: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/x',
+      mime: 'image/png',
     });
   });
 });

@@ -14,7 +14,8 @@
  * Storage: docs/storage.md.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../workers/env';
+import { config, type Env } from '../workers/env';
+import { isAllowedMediaUrl } from '../workers/domain/media-hosts';
 import { SERVICE_WINDOW_MS } from '../workers/domain/conversation';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { FollowUps } from './conversation.followups';
@@ -116,7 +117,9 @@ export class ConversationDO extends DurableObject<Env> {
   async timeline(limit = 200): Promise<TimelineEntry[]> {
     return mergeTimeline(
       this.inbound.recent(limit).map(inboundEntry),
-      this.outbound.recent(limit).map(outboundEntry),
+      this.outbound
+        .recent(limit)
+        .map((row) => outboundEntry(row, (url) => isAllowedMediaUrl(url, config(this.env).OUTBOUND_MEDIA_HOSTS))),
       limit,
     );
   }

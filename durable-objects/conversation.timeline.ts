@@ -29,7 +29,11 @@ export function inboundEntry(row: {
   };
 }
 
-export function outboundEntry(row: OutboundTimelineRow): TimelineEntry {
+/**
+ * `allowMediaUrl`: only links the bridge would hand WhatsApp (https on an allowed host) are shown;
+ * an agent message refused for its link (say `javascript:`) keeps it out of the dashboard and widget.
+ */
+export function outboundEntry(row: OutboundTimelineRow, allowMediaUrl: (url: string) => boolean): TimelineEntry {
   const message = row.item ? (JSON.parse(row.item) as OutboundQueueMessage).message : undefined;
   const attachment = message?.content?.find((c) => c.attachment)?.attachment;
   const template = message?.content?.find((c) => c.template)?.template;
@@ -39,7 +43,9 @@ export function outboundEntry(row: OutboundTimelineRow): TimelineEntry {
     at: row.created_at,
     type: template ? 'template' : (message?.type.toLowerCase() ?? 'text'),
     text: message?.text ?? (template ? `Template ${template.name ?? template.id}` : undefined),
-    ...(attachment?.url ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } } : {}),
+    ...(attachment?.url && allowMediaUrl(attachment.url)
+      ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } }
+      : {}),
     state: row.state,
     ...(row.receipt ? { receipt: row.receipt } : {}),
     ...(row.last_error ? { error: row.last_error } : {}),

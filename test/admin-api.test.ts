@@ -380,6 +380,17 @@ describe('tenant resolution by host', () => {
       404,
     );
   });
+
+  it("the platform's own hosts cannot be claimed as a tenant's custom hostname", async () => {
+    const tenant = await seedTenant(net);
+    // BASE_DOMAIN and the PUBLIC_BASE_URL host are both bridge.test in the tests.
+    for (const hostname of ['bridge.test', 'BRIDGE.test', 'other-tenant.bridge.test', 'a.b.bridge.test']) {
+      const res = await call('POST', `/api/tenants/${tenant.id}/hostnames`, { headers: OPERATOR, body: { hostname } });
+      expect(res.status, hostname).toBe(400);
+      expect(res.json).toMatchObject({ error: { code: 'invalid_body', issues: [{ path: 'hostname' }] } });
+    }
+    expect((await call('GET', `/api/tenants/${tenant.id}/hostnames`, { headers: OPERATOR })).json.items).toEqual([]);
+  });
 });
 
 describe('per-tenant rate limits', () => {

@@ -9,6 +9,7 @@ import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import type { WaMessageItem } from '../durable-objects/conversation.do';
 import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
+import documentFixture from './fixtures/meta/document.json';
 import unsupportedFixture from './fixtures/meta/unsupported_131051.json';
 import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import statusFixture from './fixtures/meta/status_failed_131049.json';
@@ -328,6 +329,24 @@ describe('media', () => {
     const tampered = await exports.default.fetch(`${attachment.url.slice(0, -3)}abc`);
     expect(tampered.status).toBe(401);
     expect(await tampered.json()).toMatchObject({ error: { code: 'invalid_media_token' } });
+  });
+
+  it('a customer document that is HTML downloads from our origin instead of rendering there', async () => {
+    const tenant = await seedTenant(net);
+    const page = new TextEncoder().encode('<script>alert(document.cookie)</script>');
+    const webhook = webhookFor(documentFixture, tenant, { id: uniqueWamid() }) as any;
+    const mediaId = webhook.entry[0].changes[0].value.messages[0].document.id as string;
+    net.meta.addMedia(mediaId, page, 'text/html', tenant.whatsapp.accessToken);
+    await send(tenant, webhook);
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    const { url } = (
+      net.genesys.callsFor(tenant.genesys.integrationId)[0]!.body.content as Array<{ attachment: { url: string } }>
+    )[0]!.attachment;
+    const media = await exports.default.fetch(url);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-disposition')).toMatch(/^attachment; filename="whatsapp-/);
+    expect(media.headers.get('content-security-policy')).toBe("sandbox; default-src 'none'");
+    expect(media.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('media WhatsApp no longer has is a 404 for Genesys', async () => {

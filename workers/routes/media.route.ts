@@ -8,6 +8,7 @@ import { config, type AppEnv } from '../env';
 import { AppError, UpstreamError } from '../domain/errors';
 import { verifyMediaToken } from '../auth/media-url';
 import { log } from '../lib/log';
+import { mediaHeaders } from '../domain/media-disposition';
 import { loadTenant } from '../db/tenants.repo';
 import { downloadMedia, getMediaInfo, isTrustedMediaUrl } from '../clients/whatsapp.client';
 
@@ -25,9 +26,8 @@ export const mediaRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
     }
     const upstream = await downloadMedia(cfg, info.url, tenant.whatsapp.accessToken);
     const headers = new Headers({
-      'content-type': info.mime_type || claims.mime,
+      ...mediaHeaders(info.mime_type || claims.mime, `whatsapp-${claims.mid}`),
       'cache-control': 'private, max-age=300',
-      'x-content-type-options': 'nosniff',
     });
     const length = upstream.headers.get('content-length');
     if (length) headers.set('content-length', length);

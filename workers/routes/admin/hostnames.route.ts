@@ -2,6 +2,7 @@
  * Custom hostnames (Cloudflare for SaaS) routed to a tenant; platform admins only.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { config, type Env } from '../../env';
 import { AppError } from '../../domain/errors';
 import { addHostname, listHostnames, removeHostname } from '../../db/admin.repo';
 import { forgetHost } from '../../db/tenant-host.repo';
@@ -17,6 +18,16 @@ import {
   bodyErrors,
   tenantErrors,
 } from './openapi';
+
+/** The platform host `hostname` is, or is under (BASE_DOMAIN and the public origin's host), if any. */
+function platformHostOf(env: Env, hostname: string): string | undefined {
+  const cfg = config(env);
+  const name = hostname.toLowerCase();
+  const platform = [cfg.BASE_DOMAIN, new URL(cfg.PUBLIC_BASE_URL).hostname]
+    .filter((h): h is string => !!h)
+    .map((h) => h.toLowerCase());
+  return platform.find((host) => name === host || name.endsWith(`.${host}`));
+}
 
 /** Registers the hostnames routes on the authenticated admin app. */
 export function registerHostnamesRoutes(app: AdminApp): void {
@@ -61,6 +72,11 @@ export function registerHostnamesRoutes(app: AdminApp): void {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId, 'platform-admin');
       const { hostname } = c.req.valid('json');
+      const reserved = platformHostOf(c.env, hostname);
+      if (reserved) {
+        const why = `${hostname} is ${reserved === hostname.toLowerCase() ? '' : 'under '}the platform's own host ${reserved}; a tenant cannot claim it`;
+        throw new AppError('invalid_body', 400, why, [{ path: 'hostname', message: 'a platform host' }]);
+      }
       try {
         await addHostname(c.env, tenantId, hostname);
         forgetHost(hostname);
