@@ -6,7 +6,10 @@
  * customer's WhatsApp name and number, the 24-hour window countdown, the history with media, and
  * an approved-template sender for when the window is closed.
  */
+import regions from '../../workers/domain/genesys-regions.json';
 import { h, time } from './dom';
+
+const GENESYS_REGION_DOMAINS: string[] = Object.values(regions);
 
 const params = new URLSearchParams(location.search);
 const root = document.getElementById('widget')!;
@@ -76,7 +79,18 @@ function countdown(closesAt: number | null): HTMLElement {
 async function main() {
   const cfg = await config();
   const api = cfg.apiBase.replace(/\/+$/, '');
-  const loginBase = cfg.genesysLoginBase ?? `https://login.${params.get('region') ?? 'mypurecloud.com'}`;
+  // The region names the host the agent signs in at: only Genesys Cloud's own domains, so the
+  // widget URL cannot send an agent's sign-in (and token) anywhere else.
+  const region = params.get('region') ?? 'mypurecloud.com';
+  if (!GENESYS_REGION_DOMAINS.includes(region))
+    return show(
+      h(
+        'p',
+        { class: 'error', role: 'alert', 'data-testid': 'widget-error' },
+        `Unknown Genesys Cloud region "${region}".`,
+      ),
+    );
+  const loginBase = cfg.genesysLoginBase ?? `https://login.${region}`;
   const conversationId = params.get('gcConversationId');
   if (!conversationId || !params.get('tenant'))
     return show(

@@ -209,4 +209,16 @@ describe('the agent widget', () => {
       )
       .toBe(true);
   });
+
+  it('refuses a region that is not a Genesys Cloud domain instead of sending the agent to sign in there', async () => {
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    await page.goto(`${sandbox.urls.dashboard}/widget.html?tenant=demo&region=evil.example&gcConversationId=x`);
+    await page.getByTestId('widget-error').waitFor(T);
+    expect(await page.getByTestId('widget-error').textContent()).toContain(
+      'Unknown Genesys Cloud region "evil.example"',
+    );
+    expect(page.url().startsWith(sandbox.urls.dashboard)).toBe(true);
+    expect(requested.filter((u) => new URL(u).hostname.endsWith('evil.example'))).toEqual([]);
+  });
 });
