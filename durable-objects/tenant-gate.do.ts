@@ -161,11 +161,6 @@ export class TenantGateDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** Holds in force on the number (for the admin API and tests). */
-  async whatsappHolds(phoneNumberId: string): Promise<Hold[]> {
-    return this.holdsOf(phoneNumberId);
-  }
-
   override async alarm(): Promise<void> {
     const waking = await this.ctx.storage.list<boolean>({ prefix: 'waking:' });
     let more = false;

@@ -32,6 +32,27 @@ function receiptOf(tenant: SeededTenant, id: string) {
   return net.genesys.receiptsFor(tenant.genesys.integrationId).find((r) => r.id === id);
 }
 
+/** The customer taps an option on the agent's interactive message; answers what Genesys received. */
+async function customerTaps(
+  tenant: SeededTenant,
+  waId: string,
+  fixture: unknown,
+  interactive: Record<string, unknown>,
+) {
+  const tap = webhookFor(fixture, tenant, {
+    id: uniqueWamid(),
+    from: waId,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    context: { from: '15550783881', id: sent(tenant)[0]!.wamid },
+    interactive,
+  }) as any;
+  tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
+  await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
+  const structured = () => net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured');
+  await vi.waitFor(() => expect(structured()).toBeDefined(), WAIT);
+  return structured()!.body;
+}
+
 async function windowOpen() {
   const tenant = await seedTenant(net);
   const waId = newCustomer();
@@ -159,24 +180,11 @@ describe('quick-reply payloads longer than WhatsApp ids', () => {
     await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
     const buttons = sent(tenant)[0]!.body.interactive.action.buttons.map((b: { reply: { id: string } }) => b.reply.id);
     expect(buttons.every((id: string) => id.length <= 256)).toBe(true);
-    const tap = webhookFor(buttonReplyFixture, tenant, {
-      id: uniqueWamid(),
-      from: waId,
-      timestamp: String(Math.floor(Date.now() / 1000)),
-      context: { from: '15550783881', id: sent(tenant)[0]!.wamid },
-      interactive: { type: 'button_reply', button_reply: { id: buttons[0], title: 'Yes' } },
-    }) as any;
-    tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
-    await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
-    await vi.waitFor(
-      () =>
-        expect(
-          net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured'),
-        ).toBeDefined(),
-      WAIT,
-    );
     expect(
-      net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body,
+      await customerTaps(tenant, waId, buttonReplyFixture, {
+        type: 'button_reply',
+        button_reply: { id: buttons[0], title: 'Yes' },
+      }),
     ).toMatchObject({
       buttonResponse: { type: 'QuickReply', text: 'Yes', payload: long },
       originatingMessageId: question.id,
@@ -204,27 +212,11 @@ describe('quick-reply payloads longer than WhatsApp ids', () => {
       title: 'Delivery option number …',
       description: 'Delivery option number 3 (express)',
     });
-    const tap = webhookFor(listReplyFixture, tenant, {
-      id: uniqueWamid(),
-      from: waId,
-      timestamp: String(Math.floor(Date.now() / 1000)),
-      context: { from: '15550783881', id: sent(tenant)[0]!.wamid },
-      interactive: {
+    expect(
+      await customerTaps(tenant, waId, listReplyFixture, {
         type: 'list_reply',
         list_reply: { id: rows[2]!.id, title: rows[2]!.title, description: rows[2]!.description },
-      },
-    }) as any;
-    tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
-    await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
-    await vi.waitFor(
-      () =>
-        expect(
-          net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured'),
-        ).toBeDefined(),
-      WAIT,
-    );
-    expect(
-      net.genesys.callsFor(tenant.genesys.integrationId).find((c) => c.endpoint === 'structured')!.body,
+      }),
     ).toMatchObject({
       buttonResponse: { text: options[2]!.text, payload: options[2]!.payload },
     });

@@ -6,7 +6,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { fromBase64, hmacSha256Verify, utf8 } from '../workers/lib/crypto';
-import { loadTenant } from '../workers/db/tenants.repo';
+import { runInDurableObject } from 'cloudflare:test';
+import { loadTenant, markWhatsappCredential } from '../workers/db/tenants.repo';
+import { HOLD_RECHECK_MS } from '../durable-objects/tenant-gate.do';
 import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import genesysVector from './fixtures/genesys/signature_vector__DERIVED.json';
 import agentImage from './fixtures/genesys/webhook_agent_image_attachment__captured.json';
@@ -33,6 +35,14 @@ import {
 const net = useFakeNetwork();
 
 const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+/** Holds on the tenant's number, as the gate stores them. */
+function numberHolds(tenant: SeededTenant) {
+  return runInDurableObject(
+    env.TENANT_GATE.getByName(tenant.id),
+    async (_gate, state) => (await state.storage.get(`holds:${tenant.whatsapp.phoneNumberId}`)) ?? [],
+  );
+}
 
 function sent(tenant: SeededTenant) {
   return net.meta.sentTo(tenant.whatsapp.phoneNumberId);
@@ -530,9 +540,14 @@ describe('WhatsApp limits and errors', () => {
     expect(refused).toHaveLength(1); // the send that found out; the others waited without trying
     expect(await listDeadLetters(env, tenant.id)).toEqual([]);
     expect(net.genesys.receiptsFor(tenant.genesys.integrationId).filter((r) => r.status === 'Failed')).toEqual([]);
-    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toMatchObject([
-      { reason: 'credential', until: null },
-    ]);
+    // Held messages re-check by themselves every 10 minutes, even if their wake-up were lost.
+    const head = await runInDurableObject(env.CONVERSATION.getByName(`${tenant.id}:${alice}`), (_o, state) =>
+      state.storage.sql
+        .exec<{ at: number }>("SELECT next_attempt_at AS at FROM outbound WHERE state = 'pending' ORDER BY seq LIMIT 1")
+        .one(),
+    );
+    expect(head.at - Date.now()).toBeGreaterThan(HOLD_RECHECK_MS - 10_000);
+    expect(await numberHolds(tenant)).toMatchObject([{ reason: 'credential', until: null }]);
 
     // A token Meta also refuses keeps the hold.
     const put = (accessToken: string) =>
@@ -563,7 +578,20 @@ describe('WhatsApp limits and errors', () => {
         .map((m) => m.body.text.body),
     ).toEqual(['first', 'second']);
     expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok');
-    expect(await env.TENANT_GATE.getByName(tenant.id).whatsappHolds(tenant.whatsapp.phoneNumberId)).toEqual([]);
+    expect(await numberHolds(tenant)).toEqual([]);
+  });
+
+  it('a send that goes through with a token marked broken (fixed at Meta meanwhile) shows the credential ok again', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    await markWhatsappCredential(env, tenant.id, 'broken');
+    await agentSays(tenant, waId, { text: 'still works' });
+    await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['still works']), WAIT);
+    await vi.waitFor(
+      async () => expect((await loadTenant(env, tenant.id))?.whatsapp.credentialStatus).toBe('ok'),
+      WAIT,
+    );
   });
 
   it("the number's throughput is a per-tenant budget (messages per second, configurable)", async () => {

@@ -18,7 +18,7 @@ const NATIVE: Record<Exclude<WaMediaKind, 'document'>, { mimes: Set<string>; max
   video: { mimes: new Set(['video/mp4', 'video/3gpp']), maxBytes: 16 * MB },
   audio: { mimes: new Set(['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg']), maxBytes: 16 * MB },
 };
-export const DOCUMENT_MAX_BYTES = 100 * MB;
+const DOCUMENT_MAX_BYTES = 100 * MB;
 
 const EXTENSION_MIME: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -45,7 +45,7 @@ export interface AgentAttachment {
   contentSizeBytes?: number;
 }
 
-export type MediaChoice =
+type MediaChoice =
   | { ok: true; kind: WaMediaKind; filename?: string }
   | { ok: false; code: 'InvalidMediaContentLength'; message: string };
 

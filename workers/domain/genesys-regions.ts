@@ -6,7 +6,7 @@
 import regions from './genesys-regions.json';
 
 /** Region name → domain; a JSON file so the sandbox scripts (plain Node) read the same list. */
-export const GENESYS_REGIONS: Readonly<Record<string, string>> = regions;
+const GENESYS_REGIONS: Readonly<Record<string, string>> = regions;
 
 export const GENESYS_REGION_DOMAINS: readonly string[] = Object.values(GENESYS_REGIONS);
 

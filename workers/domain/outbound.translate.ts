@@ -12,9 +12,9 @@ import { chooseMediaKind } from './agent-media';
 import { layoutQuickReplies } from './quick-replies';
 import { template } from './template.translate';
 
-export const TEXT_LIMIT = 4096;
+const TEXT_LIMIT = 4096;
 /** Media captions: "Maximum 1024 characters". */
-export const CAPTION_LIMIT = 1024;
+const CAPTION_LIMIT = 1024;
 /** Interactive body: reply buttons "Maximum 1024 characters", lists "Maximum 4096 characters". */
 const BUTTON_BODY_LIMIT = 1024;
 const LIST_BODY_LIMIT = 4096;

@@ -9,8 +9,8 @@
  * can be longer than an id may be, so such options get a short id ("qr-2") that stands for them.
  */
 
-export const BUTTON_ID_LIMIT = 256;
-export const ROW_ID_LIMIT = 200;
+const BUTTON_ID_LIMIT = 256;
+const ROW_ID_LIMIT = 200;
 const BUTTON_TITLE_LIMIT = 20;
 const ROW_TITLE_LIMIT = 24;
 const ROW_DESCRIPTION_LIMIT = 72;

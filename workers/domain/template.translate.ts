@@ -10,7 +10,7 @@ import type { GcContent } from '../schemas/genesys.schema';
 import { envelope, type TemplateRef, type WaRequest } from './outbound.translate';
 
 /** "namespace@element_name" (how Genesys names WhatsApp templates) or a bare name. */
-export function templateName(ref: string): string {
+function templateName(ref: string): string {
   const at = ref.indexOf('@');
   return at >= 0 ? ref.slice(at + 1) : ref;
 }
@@ -27,7 +27,7 @@ const HEADER_MEDIA: Record<string, 'image' | 'video' | 'document'> = {
   document: 'document',
 };
 
-export type TemplateResult = { ok: true; request: WaRequest; ref: TemplateRef } | { ok: false; message: string };
+type TemplateResult = { ok: true; request: WaRequest; ref: TemplateRef } | { ok: false; message: string };
 
 /** Genesys Notification content → WhatsApp template: name, language, header, body and button parameters. */
 export function template(to: string, content: GcContent, allowMediaUrl: (url: string) => boolean): TemplateResult {
