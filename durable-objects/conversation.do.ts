@@ -109,6 +109,16 @@ export class ConversationDO extends DurableObject<Env> {
     await this.schedule();
   }
 
+  /**
+   * Erases everything this conversation holds (offboarding, a customer's erasure request): messages,
+   * receipts, follow-ups, meta and the alarm. The object stays usable; a later message starts afresh.
+   */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.migrate();
+  }
+
   async serviceWindow(now = Date.now()): Promise<ServiceWindow> {
     return this.windowAt(now);
   }
