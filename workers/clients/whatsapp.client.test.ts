@@ -43,4 +43,26 @@ describe("Meta's error answers", () => {
     });
     expect(classifyGraphError(400, 'nope', 6000)).toMatchObject({ kind: 'permanent', code: 'whatsapp_400' });
   });
+
+  it('a Retry-After, in seconds or as an HTTP date, sets the wait of a retried answer; a 429 is always retried', () => {
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    const unavailable = { error: { code: 131016, message: 'Service unavailable' } };
+    expect(classifyGraphError(503, JSON.stringify(unavailable), 6000, inTwoMinutes)).toMatchObject({
+      kind: 'retryable',
+      retryAfterMs: expect.closeTo(120_000, -4),
+    });
+    expect(classifyGraphError(429, '<html>slow down</html>', 6000, '30')).toMatchObject({
+      kind: 'retryable',
+      retryAfterMs: 30_000,
+    });
+    expect(classifyGraphError(429, JSON.stringify({ error: { code: 100, message: 'x' } }), 6000, '30')).toMatchObject({
+      kind: 'retryable',
+      retryAfterMs: 30_000,
+    });
+    expect(classify(400, { error: { code: 131056, message: 'pair rate' } })).toMatchObject({ retryAfterMs: 6000 });
+    expect(classifyGraphError(400, JSON.stringify({ error: { code: 131056 } }), 6000, '60')).toMatchObject({
+      retryAfterMs: 60_000,
+    });
+    expect(classifyGraphError(400, JSON.stringify(malformed), 6000, '30')).not.toHaveProperty('retryAfterMs');
+  });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../env';
 import { UpstreamError, type UpstreamFailure } from '../domain/errors';
 import { classifyHttp, classifyThrown } from '../domain/retry';
+import { parseRetryAfter } from '../domain/retry-after';
 import { callJson } from './http';
 import { RETRYABLE_WA_CODES, WA_ERRORS } from '../domain/whatsapp-errors';
 
@@ -93,11 +94,16 @@ const GraphError = z.looseObject({
   }),
 });
 
-/** Classifies a Graph API error answer. The WhatsApp code is kept in `code` as `whatsapp_<code>`. */
+/**
+ * Classifies a Graph API error answer. The WhatsApp code is kept in `code` as `whatsapp_<code>`.
+ * A `Retry-After` (seconds or HTTP-date) sets the wait of any retried answer; an HTTP 429 is
+ * retried whatever its code says.
+ */
 export function classifyGraphError(
   status: number,
   body: string,
   pairIntervalMs: number,
+  retryAfter: string | null = null,
 ): UpstreamFailure & { waCode?: number } {
   let parsed: z.infer<typeof GraphError> | undefined;
   try {
@@ -106,13 +112,16 @@ export function classifyGraphError(
   } catch {
     parsed = undefined;
   }
-  if (!parsed) return { ...classifyHttp(status, body, null, 'whatsapp') };
+  if (!parsed) return { ...classifyHttp(status, body, retryAfter, 'whatsapp') };
   const waCode = parsed.error.code;
   const detail = `${waCode}: ${parsed.error.message ?? 'error'}${parsed.error.error_data?.details ? ` (${parsed.error.error_data.details})` : ''}`;
   const code = `whatsapp_${waCode}`;
+  const asked = parseRetryAfter(retryAfter);
   if (waCode === WA_ERRORS.tokenInvalid) return { kind: 'unauthorized', code, detail, waCode };
-  if (waCode === WA_ERRORS.pairRate) return { kind: 'retryable', code, detail, retryAfterMs: pairIntervalMs, waCode };
-  if (RETRYABLE_WA_CODES.has(waCode) || status >= 500) return { kind: 'retryable', code, detail, waCode };
+  if (waCode === WA_ERRORS.pairRate)
+    return { kind: 'retryable', code, detail, retryAfterMs: Math.max(pairIntervalMs, asked ?? 0), waCode };
+  if (RETRYABLE_WA_CODES.has(waCode) || status === 429 || status >= 500)
+    return { kind: 'retryable', code, detail, ...(asked === undefined ? {} : { retryAfterMs: asked }), waCode };
   return { kind: 'permanent', code, detail, waCode };
 }
 
@@ -137,7 +146,10 @@ async function postMessages(
     throw new UpstreamError(classifyThrown(err, 'whatsapp'));
   }
   const text = await response.text();
-  if (!response.ok) throw new UpstreamError(classifyGraphError(response.status, text, pairIntervalMs));
+  if (!response.ok)
+    throw new UpstreamError(
+      classifyGraphError(response.status, text, pairIntervalMs, response.headers.get('retry-after')),
+    );
   try {
     return JSON.parse(text);
   } catch {

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyHttp, nextStep, parseRetryAfter } from './retry';
-
-describe('Retry-After', () => {
-  it('reads delta-seconds and HTTP dates', () => {
-    expect(parseRetryAfter('7')).toBe(7000);
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-  });
-});
+import { backoffMs, classifyHttp, nextStep } from './retry';
 
 describe('which upstream answers are retried', () => {
   it.each([
@@ -29,6 +19,8 @@ describe('which upstream answers are retried', () => {
     const failure = classifyHttp(429, 'x'.repeat(1000), '3', 'genesys');
     expect(failure).toMatchObject({ kind: 'retryable', code: 'genesys_429', retryAfterMs: 3000 });
     expect(failure.detail.length).toBeLessThan(400);
+    const soon = new Date(Date.now() + 90_000).toUTCString();
+    expect(classifyHttp(503, '', soon, 'genesys')).toMatchObject({ retryAfterMs: expect.closeTo(90_000, -4) });
   });
 });
 
@@ -40,8 +32,10 @@ describe('backoff', () => {
     expect(backoffMs(4, 1000, undefined, 300_000, () => 0.5)).toBe(4000);
   });
 
-  it('obeys Retry-After as given', () => {
+  it('obeys Retry-After as given, beyond the backoff cap, up to an hour', () => {
     expect(backoffMs(1, 1000, 5000, 300_000, () => 0)).toBe(5000);
+    expect(backoffMs(1, 1000, 20 * 60_000, 300_000, () => 0)).toBe(20 * 60_000);
+    expect(backoffMs(1, 1000, 5 * 3600_000, 300_000, () => 0)).toBe(3600_000);
   });
 });
 

@@ -3,19 +3,11 @@
  * Pure; the clients classify, the Durable Object and queue consumers schedule.
  */
 import type { UpstreamFailure } from './errors';
+import { parseRetryAfter, RETRY_AFTER_CAP_MS } from './retry-after';
 
 /** Upstream bodies are cut before they are stored or logged: they may echo customer content. */
 export function truncate(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Maps an HTTP answer from Meta or Genesys onto retry semantics. */
@@ -46,7 +38,8 @@ export function classifyThrown(err: unknown, service: string): UpstreamFailure {
 /**
  * "Full jitter" exponential backoff (AWS Architecture Blog, "Exponential Backoff and Jitter"):
  * a random delay in [0, min(cap, base·2^attempt)], so retries of many conversations spread out.
- * A server's Retry-After is obeyed as given (capped), since retrying earlier only earns another 429.
+ * A server's Retry-After is obeyed as given (up to {@link RETRY_AFTER_CAP_MS}, not `capMs`), since
+ * retrying earlier only earns another 429 and spends an attempt.
  */
 export function backoffMs(
   attempt: number,
@@ -55,7 +48,7 @@ export function backoffMs(
   capMs = 5 * 60_000,
   random = Math.random,
 ): number {
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, capMs);
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, RETRY_AFTER_CAP_MS);
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
