@@ -7,6 +7,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { seal, sha256Hex, unseal } from '../lib/crypto';
 import type { Env } from '../env';
 import { getDb } from './client';
+import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, tenants, whatsappConfigs } from './schema';
 
 export interface NewTenant {
@@ -171,23 +172,12 @@ export async function listTenantIds(env: Env, scope: string | null): Promise<str
 }
 
 // ===== Lookups on the hot path
-// The webhook route resolves a tenant per request; a short isolate-local cache keeps that off D1
-// for bursts. 30 s bounds how long a credential rotation takes to be seen by a warm isolate.
-const CACHE_MS = 30_000;
-const cache = new Map<string, { at: number; value: Promise<Tenant | null> }>();
+// Every webhook resolves a tenant; answers are remembered per isolate, bounded (tenant-cache.ts).
 
-export function forgetTenant(tenantId: string): void {
-  cache.delete(tenantId);
-  for (const [phone, entry] of phoneCache) if (entry.id === tenantId) phoneCache.delete(phone);
-}
+export { forgetTenant };
 
 export function loadTenant(env: Env, tenantId: string): Promise<Tenant | null> {
-  const hit = cache.get(tenantId);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const value = readTenant(env, tenantId);
-  cache.set(tenantId, { at: Date.now(), value });
-  value.catch(() => cache.delete(tenantId));
-  return value;
+  return tenantCache.byId.lookup(tenantId, () => readTenant(env, tenantId));
 }
 
 async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
@@ -232,27 +222,23 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
   };
 }
 
-/** phone_number_id → tenant id, remembered briefly: every webhook asks, and the answer almost never changes. */
-const phoneCache = new Map<string, { at: number; id: string | null }>();
-
-export async function tenantIdByPhoneNumberId(env: Env, phoneNumberId: string): Promise<string | null> {
-  const hit = phoneCache.get(phoneNumberId);
-  // Unknown numbers are not cached: a tenant created a moment ago must be found at once.
-  if (hit && hit.id !== null && Date.now() - hit.at < CACHE_MS) return hit.id;
-  const row = await getDb(env.DB)
-    .select({ id: whatsappConfigs.tenantId })
-    .from(whatsappConfigs)
-    .where(eq(whatsappConfigs.phoneNumberId, phoneNumberId))
-    .get();
-  const id = row?.id ?? null;
-  if (phoneCache.size > 10_000) phoneCache.clear();
-  phoneCache.set(phoneNumberId, { at: Date.now(), id });
-  return id;
+/** phone_number_id → tenant id: every webhook asks, and the answer almost never changes. */
+export function tenantIdByPhoneNumberId(env: Env, phoneNumberId: string): Promise<string | null> {
+  return tenantCache.byPhoneNumberId.lookup(phoneNumberId, async () => {
+    const row = await getDb(env.DB)
+      .select({ id: whatsappConfigs.tenantId })
+      .from(whatsappConfigs)
+      .where(eq(whatsappConfigs.phoneNumberId, phoneNumberId))
+      .get();
+    return row?.id ?? null;
+  });
 }
 
-export async function tenantIdBySlug(env: Env, slug: string): Promise<string | null> {
-  const row = await getDb(env.DB).select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).get();
-  return row?.id ?? null;
+export function tenantIdBySlug(env: Env, slug: string): Promise<string | null> {
+  return tenantCache.bySlug.lookup(slug, async () => {
+    const row = await getDb(env.DB).select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, slug)).get();
+    return row?.id ?? null;
+  });
 }
 
 /** Tenants whose WhatsApp verify token hashes to this value (normally one). */
