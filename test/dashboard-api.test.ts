@@ -193,7 +193,8 @@ describe('the agent widget', () => {
     const tenant = await seedTenant(net);
     const waId = '447700800005';
     await conversationWithTraffic(tenant, waId);
-    expect((await openWidget(tenant, waId, 'some-other-org')).status).toBe(403);
+    // Like an unknown tenant or a refused token (test/webhook-strangers.test.ts).
+    expect((await openWidget(tenant, waId, 'some-other-org')).status).toBe(401);
     expect((await openWidget(tenant, '447700800777')).status).toBe(404);
     expect(
       (

@@ -57,7 +57,7 @@ describe('the Genesys outbound webhook', () => {
     expect(await hmacSha256Verify(genesysVector.secret, utf8(genesysVector.raw_body), mac)).toBe(true);
   });
 
-  it('refuses forged, hex-encoded (Meta-style) and missing signatures with 401; unknown tenants with 404; bad bodies with 400', async () => {
+  it('refuses forged, hex-encoded (Meta-style) and missing signatures with 401, unknown tenants alike; bad bodies with 400', async () => {
     const tenant = await seedTenant(net);
     const message = agentMessage(tenant, newCustomer(), { text: 'hi' });
     expect((await postGenesys(tenant, message, { secret: 'not-the-secret' })).status).toBe(401);
@@ -69,7 +69,7 @@ describe('the Genesys outbound webhook', () => {
       }),
     );
     expect(missing.status).toBe(401);
-    expect((await postGenesys({ ...tenant, id: crypto.randomUUID() }, message)).status).toBe(404);
+    expect((await postGenesys({ ...tenant, id: crypto.randomUUID() }, message)).status).toBe(401);
     const invalid = await postGenesys(tenant, { id: 'x', type: 'Text' });
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ error: { code: 'invalid_body', issues: [{ path: 'channel' }] } });

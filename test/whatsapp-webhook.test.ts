@@ -216,26 +216,33 @@ describe('bad input is refused precisely and nothing is enqueued', () => {
     expect(target.sent).toEqual([]);
   });
 
-  it('404 for a phone_number_id no tenant owns', async () => {
+  it('401 invalid_signature, like a forged signature, for a phone_number_id no tenant owns', async () => {
     const body = structuredClone(textFixture);
     body.entry[0]!.changes[0]!.value.metadata.phone_number_id = '999000999000';
     const raw = JSON.stringify(body);
     const target = recordingEnv();
     const res = await post(target, raw, { 'x-hub-signature-256': await metaSignature(raw, 'whatever') });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({
-      error: { code: 'unknown_tenant', message: expect.stringContaining('999000999000') },
+    expect(res.status).toBe(401);
+    // Which numbers are tenants' is nobody else's business (test/webhook-strangers.test.ts).
+    expect(await res.json()).toEqual({
+      error: { code: 'invalid_signature', message: 'X-Hub-Signature-256 does not match the body' },
     });
     expect(target.sent).toEqual([]);
   });
 
-  it("404 for an unknown tenant subdomain, 403 for another tenant's number on a tenant subdomain", async () => {
+  it("401 for an unknown tenant subdomain or another tenant's signature there; 403 when the subdomain's tenant signed another's number", async () => {
     const tenant = await seedTenant(net);
     const other = await seedTenant(net);
     const { raw, headers } = await signed(tenant, webhookFor(textFixture, tenant));
     const target = recordingEnv();
-    expect((await post(target, raw, headers, 'nobody.bridge.test')).status).toBe(404);
-    const mismatch = await post(target, raw, headers, `${other.slug}.bridge.test`);
+    expect((await post(target, raw, headers, 'nobody.bridge.test')).status).toBe(401);
+    expect((await post(target, raw, headers, `${other.slug}.bridge.test`)).status).toBe(401);
+    const mismatch = await post(
+      target,
+      raw,
+      { 'x-hub-signature-256': await metaSignature(raw, other.whatsapp.appSecret) },
+      `${other.slug}.bridge.test`,
+    );
     expect(mismatch.status).toBe(403);
     expect(await mismatch.json()).toMatchObject({ error: { code: 'tenant_mismatch' } });
     expect(target.sent).toEqual([]);

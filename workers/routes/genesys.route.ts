@@ -6,6 +6,9 @@
  * previous secret is accepted too. Genesys waits 10 s, retries about 5 times, and a non-2xx fails
  * the whole chat, so this route only verifies, queues and answers; a message that later cannot be
  * sent reaches the agent as a Failed receipt instead of an HTTP error.
+ *
+ * A stranger learns nothing about which tenant ids exist: an unknown id in the URL is refused
+ * exactly like a forged signature (and logged, for the operator).
  */
 import { Hono } from 'hono';
 import { webhookBodyLimit } from '../middleware/webhook-body-limit.middleware';
@@ -22,14 +25,21 @@ const TENANT_ID = /^[0-9a-f-]{36}$/i;
 
 export const genesysRoutes = new Hono<AppEnv>().post('/:tenantId', webhookBodyLimit(), async (c) => {
   const tenantId = c.req.param('tenantId');
-  const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;
-  if (!tenant) throw new AppError('unknown_tenant', 404, 'no tenant at this webhook URL');
-
   const header = c.req.header('x-hub-signature-256');
   if (!header) throw new AppError('missing_signature', 401, 'X-Hub-Signature-256 header is required');
   const signature = SIGNATURE.exec(header.trim())?.[1];
   const mac = signature ? fromBase64(signature) : null;
   if (!mac) throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<base64 HMAC-SHA256>');
+
+  const forged = () => new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+  const tenant = TENANT_ID.test(tenantId) ? await loadTenant(c.env, tenantId) : null;
+  if (!tenant) {
+    log.warn('webhook.genesys.refused', {
+      reason: 'unknown_tenant',
+      tenantId: TENANT_ID.test(tenantId) ? tenantId : '(not a tenant id)',
+    });
+    throw forged();
+  }
   const raw = await c.req.arrayBuffer();
   const secrets = [tenant.genesys.outboundWebhookSecret, tenant.genesys.previousOutboundWebhookSecret].filter(
     (s): s is string => !!s,
@@ -37,8 +47,8 @@ export const genesysRoutes = new Hono<AppEnv>().post('/:tenantId', webhookBodyLi
   let genuine = false;
   for (const secret of secrets) if (!genuine && (await hmacSha256Verify(secret, raw, mac))) genuine = true;
   if (!genuine) {
-    log.warn('webhook.genesys.bad_signature', { tenantId });
-    throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+    log.warn('webhook.genesys.refused', { reason: 'bad_signature', tenantId });
+    throw forged();
   }
   await enforceTenantBudget(c.env.WEBHOOK_RATE_LIMIT, tenantId);
 

@@ -2,10 +2,14 @@
  * Meta's webhook endpoint: GET answers the subscription handshake, POST takes notifications.
  *
  * The POST path is the hottest code in the product and does no upstream I/O. In order:
- * size cap (before buffering) → raw bytes → tenant(s) from Host or metadata.phone_number_id →
- * X-Hub-Signature-256 over the raw bytes with each tenant's app secret → schema → one queue
- * message per item → 200. Any refusal is a precise 4xx and nothing is enqueued; a queue outage is
- * a 503, so Meta retries (it does for days; the conversation object deduplicates).
+ * size cap (before buffering) → signature header → whose app secret signs it (the tenant of the
+ * Host, else of each change's metadata.phone_number_id) → X-Hub-Signature-256 over the raw bytes →
+ * schema → one queue message per item → 200. Any refusal is a 4xx and nothing is enqueued; a queue
+ * outage is a 503, so Meta retries (it does for days; the conversation object deduplicates).
+ *
+ * Strangers learn nothing about who is a tenant: an unknown host or phone number id is refused
+ * exactly like a forged signature (and logged, for the operator), and the handshake answers an
+ * unknown host exactly like a wrong verify token.
  */
 import { Hono } from 'hono';
 import { webhookBodyLimit } from '../middleware/webhook-body-limit.middleware';
@@ -39,6 +43,30 @@ function phoneNumberIdsOf(json: unknown): string[] | null {
   return ids.size > 0 ? [...ids] : null;
 }
 
+/** The one answer to a body no tenant signed, whatever the reason (unknown host or number, wrong secret). */
+function refused(reason: 'unknown_host' | 'unknown_phone_number_id' | 'bad_signature', fields: Record<string, string>) {
+  log.warn('webhook.whatsapp.refused', { reason, ...fields });
+  return new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+}
+
+async function signedBy(
+  env: Env,
+  tenantId: string,
+  raw: ArrayBuffer,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
+  const tenant = await loadTenant(env, tenantId);
+  return !!tenant && (await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature));
+}
+
+function parseJson(raw: ArrayBuffer): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+  } catch {
+    throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
+  }
+}
+
 export const whatsappRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const query = WaVerifyQuery.safeParse(c.req.query());
@@ -50,17 +78,24 @@ export const whatsappRoutes = new Hono<AppEnv>()
         fieldIssues(query.error.issues),
       );
     const offered = query.data['hub.verify_token'];
-    const hostTenant = await tenantIdForHost(c.env, new URL(c.req.url).host);
-    if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
+    const host = new URL(c.req.url).hostname;
+    const hostTenant = await tenantIdForHost(c.env, host);
     let matched = false;
     if (hostTenant) {
       const tenant = await loadTenant(c.env, hostTenant);
       matched = !!tenant && timingSafeEqual(tenant.whatsapp.verifyToken, offered);
-    } else {
+    } else if (hostTenant === undefined) {
       // Looked up by hash: an equality on sha256(token) reveals nothing about near misses.
       matched = (await tenantIdsByVerifyToken(c.env, offered)).length > 0;
     }
-    if (!matched) throw new AppError('verification_failed', 403, 'hub.verify_token does not match this tenant');
+    if (!matched) {
+      log.warn('webhook.whatsapp.verification_refused', {
+        reason: hostTenant === null ? 'unknown_host' : 'wrong_verify_token',
+        host,
+        ...(hostTenant ? { tenantId: hostTenant } : {}),
+      });
+      throw new AppError('verification_failed', 403, 'hub.verify_token does not match this tenant');
+    }
     return c.text(query.data['hub.challenge'], 200);
   })
   .post('/', webhookBodyLimit(), async (c) => {
@@ -72,37 +107,41 @@ export const whatsappRoutes = new Hono<AppEnv>()
     const signatureHex = SIGNATURE.exec(header.trim())?.[1];
     if (!signatureHex)
       throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 must be sha256=<64 hex digits>');
-
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
-    } catch {
-      throw new AppError('malformed_json', 400, 'body is not valid UTF-8 JSON');
-    }
+    const signature = fromHex(signatureHex)!;
 
     // Which tenant(s) this notification belongs to. One Meta app may serve several numbers.
-    const hostTenant = await tenantIdForHost(env, new URL(c.req.url).host);
-    if (hostTenant === null) throw new AppError('unknown_tenant', 404, 'no tenant for this host');
-    const phoneNumberIds = phoneNumberIdsOf(json);
-    if (!phoneNumberIds)
-      throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
+    const host = new URL(c.req.url).hostname;
+    const hostTenant = await tenantIdForHost(env, host);
     const tenantByPhone = new Map<string, string>();
-    for (const phoneNumberId of phoneNumberIds) {
-      const tenantId = await tenantIdByPhoneNumberId(env, phoneNumberId);
-      if (!tenantId) throw new AppError('unknown_tenant', 404, `no tenant owns phone_number_id ${phoneNumberId}`);
-      if (hostTenant && tenantId !== hostTenant)
-        throw new AppError('tenant_mismatch', 403, `phone_number_id ${phoneNumberId} belongs to another tenant`);
-      tenantByPhone.set(phoneNumberId, tenantId);
-    }
-
-    // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
-    const signature = fromHex(signatureHex)!;
-    for (const tenantId of new Set(tenantByPhone.values())) {
-      const tenant = await loadTenant(env, tenantId);
-      if (!tenant || !(await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature))) {
-        log.warn('webhook.whatsapp.bad_signature', { tenantId });
-        throw new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
+    let json: unknown;
+    if (hostTenant === null) throw refused('unknown_host', { host });
+    if (hostTenant) {
+      // The host names the tenant: its signature is checked before the body is even parsed.
+      if (!(await signedBy(env, hostTenant, raw, signature)))
+        throw refused('bad_signature', { host, tenantId: hostTenant });
+      json = parseJson(raw);
+      const phoneNumberIds = phoneNumberIdsOf(json);
+      if (!phoneNumberIds)
+        throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
+      for (const phoneNumberId of phoneNumberIds) {
+        // Said only to the tenant that signed: whether the number is someone else's or no one's stays unsaid.
+        if ((await tenantIdByPhoneNumberId(env, phoneNumberId)) !== hostTenant)
+          throw new AppError('tenant_mismatch', 403, `phone_number_id ${phoneNumberId} is not this tenant's number`);
+        tenantByPhone.set(phoneNumberId, hostTenant);
       }
+    } else {
+      json = parseJson(raw);
+      const phoneNumberIds = phoneNumberIdsOf(json);
+      if (!phoneNumberIds)
+        throw new AppError('invalid_body', 400, 'every entry[].changes[] needs value.metadata.phone_number_id');
+      for (const phoneNumberId of phoneNumberIds) {
+        const tenantId = await tenantIdByPhoneNumberId(env, phoneNumberId);
+        if (!tenantId) throw refused('unknown_phone_number_id', { phoneNumberId });
+        tenantByPhone.set(phoneNumberId, tenantId);
+      }
+      // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
+      for (const tenantId of new Set(tenantByPhone.values()))
+        if (!(await signedBy(env, tenantId, raw, signature))) throw refused('bad_signature', { tenantId });
     }
 
     // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's.

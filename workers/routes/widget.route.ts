@@ -22,6 +22,7 @@ import { recordAudit } from '../db/admin.repo';
 import { getConversation, getMe, getOrganization, requestToken } from '../clients/genesys.client';
 import { listApprovedTemplates } from '../clients/whatsapp.client';
 import { conversationName } from '../domain/conversation';
+import { log } from '../lib/log';
 
 const SessionRequest = z.object({
   tenant: z.string().min(1),
@@ -65,9 +66,19 @@ async function body<T extends z.ZodType>(c: { req: { json(): Promise<unknown> } 
 export const widgetRoutes = new Hono<AppEnv>()
   .post('/session', async (c) => {
     const input = await body(c, SessionRequest);
+    // An unknown tenant, a token Genesys refuses and an agent of another organization get one
+    // answer, so the widget's endpoint tells no one which tenants exist; the operator's log says which.
+    const refused = (reason: string, fields: Record<string, string>) => {
+      log.warn('widget.session.refused', { reason, ...fields });
+      return new AppError(
+        'unauthorized',
+        401,
+        "Genesys did not accept this agent for the tenant: check the widget's tenant and region, and that the agent belongs to the tenant's Genesys organization",
+      );
+    };
     const tenantId = await tenantIdBySlug(c.env, input.tenant);
     const tenant = tenantId ? await loadTenant(c.env, tenantId) : null;
-    if (!tenant) throw new AppError('unknown_tenant', 404, 'no such tenant');
+    if (!tenant) throw refused('unknown_tenant', { slug: input.tenant.slice(0, 64) });
     const cfg = config(c.env);
     const region = tenant.genesys.region;
     let agent: Awaited<ReturnType<typeof getMe>>;
@@ -75,12 +86,12 @@ export const widgetRoutes = new Hono<AppEnv>()
       agent = await getMe(cfg, region, input.accessToken);
     } catch (err) {
       if (err instanceof UpstreamError && err.failure.kind !== 'retryable')
-        throw new AppError('unauthorized', 401, 'Genesys did not accept the agent token');
+        throw refused('agent_token_refused', { tenantId: tenant.id });
       throw new AppError('upstream_failed', 502, 'Genesys could not be asked who the agent is; retry');
     }
     const orgId = await tenantOrgId(c.env, tenant);
     if (agent.organization?.id !== orgId)
-      throw new AppError('forbidden', 403, "the agent does not belong to this tenant's Genesys organization");
+      throw refused('foreign_organization', { tenantId: tenant.id, agentOrgId: agent.organization?.id ?? '(none)' });
     try {
       await getConversation(cfg, region, input.accessToken, input.conversationId);
     } catch {
