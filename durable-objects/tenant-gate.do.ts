@@ -246,4 +246,19 @@ export class TenantGateDO extends DurableObject<Env> {
       await this.env.TOKENS.put(tokenKvKey(tenantId), JSON.stringify(fresh), { expirationTtl: ttlSeconds });
     return fresh;
   }
+
+  /**
+   * Offboarding: forgets everything the gate holds — its storage (holds, waiters and whatever else
+   * it keeps), its alarm, and the token, permits and budget in memory. A token in KV
+   * ({@link tokenKvKey}) is the caller's to delete.
+   */
+  async erase(): Promise<void> {
+    this.current = undefined;
+    this.inflight = undefined;
+    this.grants = [];
+    this.whatsappBucket = undefined;
+    this.holds.clear();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
 }

@@ -92,9 +92,24 @@ async function seed(bridge, sim) {
   return tenant.id;
 }
 
+/** The bridge's Cron Trigger (wrangler.toml `[triggers]`), which `wrangler dev` never fires by itself. */
+const CRON = '*/15 * * * *';
+const CRON_INTERVAL_MS = 15 * 60_000;
+
+/** Runs the bridge's scheduled jobs (retention, offboarding) once, as the Cron Trigger would. */
+async function runScheduledJobs(bridge) {
+  try {
+    const res = await fetch(`${bridge}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON)}`);
+    if (!res.ok) console.error(`[sandbox] the bridge's scheduled jobs answered ${res.status}: ${await res.text()}`);
+  } catch (err) {
+    console.error(`[sandbox] the bridge's scheduled jobs could not run: ${err.message}`);
+  }
+}
+
 /**
- * Starts the sandbox. Options: bridgePort (8787), simPort (8788), dashboardPort (8789),
- * stateDir (.wrangler/state), quiet, vars (extra bridge vars). Answers { urls, tenantId, stop() }.
+ * Starts the sandbox, and runs the bridge's scheduled jobs at start and every 15 minutes. Options:
+ * bridgePort (8787), simPort (8788), dashboardPort (8789), stateDir (.wrangler/state), quiet,
+ * vars (extra bridge vars). Answers { urls, tenantId, stop() }.
  */
 export async function startSandbox(options = {}) {
   const bridgePort = options.bridgePort ?? 8787;
@@ -128,7 +143,17 @@ export async function startSandbox(options = {}) {
   const children = [
     startWrangler(
       'bridge',
-      ['dev', '--port', String(bridgePort), '--inspector-port', String(bridgePort + 1000), ...common, ...varArgs],
+      [
+        'dev',
+        '--port',
+        String(bridgePort),
+        '--inspector-port',
+        String(bridgePort + 1000),
+        // Lets the sandbox call /cdn-cgi/handler/scheduled (below): crons never fire in `wrangler dev`.
+        '--test-scheduled',
+        ...common,
+        ...varArgs,
+      ],
       { quiet },
     ),
     startWrangler(
@@ -151,7 +176,9 @@ export async function startSandbox(options = {}) {
     ),
   ];
   const server = await serveDashboard(dashboardPort, bridge, `${sim}/genesys-login`);
+  let cron;
   const stop = () => {
+    clearInterval(cron);
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
     server.close();
   };
@@ -162,6 +189,10 @@ export async function startSandbox(options = {}) {
       waitUntilUp(dashboard, 90_000),
     ]);
     const tenantId = await seed(bridge, sim);
+    // The scheduled jobs once at start (an offboarding left unfinished by the last run continues)
+    // and then on the deployed schedule.
+    await runScheduledJobs(bridge);
+    cron = setInterval(() => runScheduledJobs(bridge), CRON_INTERVAL_MS);
     return { urls: { bridge, sim, dashboard }, tenantId, stop };
   } catch (err) {
     stop();

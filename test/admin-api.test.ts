@@ -349,7 +349,7 @@ describe('users, roles and sign-in', () => {
     expect((await call('DELETE', `/api/users/${viewer.id}`, { headers: admin.headers })).status).toBe(204);
     expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: viewer.headers })).status).toBe(401);
     expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: admin.headers })).status).toBe(403);
-    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(204);
+    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(202);
     expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(404);
   });
 });

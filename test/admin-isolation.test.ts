@@ -48,6 +48,8 @@ function tenantRoutes(
     ['GET', `/api/tenants/${b.id}/failures`],
     ['GET', `/api/tenants/${b.id}/dead-letters`],
     ['POST', `/api/tenants/${b.id}/dead-letters/${ids.deadLetterId}/replay`],
+    ['DELETE', `/api/tenants/${b.id}/customers/447700900001`],
+    ['GET', `/api/tenants/${b.id}/offboarding`],
   ];
 }
 

@@ -48,6 +48,12 @@ export interface Env {
   PAIR_BURST?: string;
   OUTBOUND_MEDIA_HOSTS?: string;
   DASHBOARD_ORIGINS?: string;
+  RETENTION_FAILED_DAYS?: string;
+  RETENTION_DEAD_LETTER_REPLAYED_DAYS?: string;
+  RETENTION_DEAD_LETTER_DAYS?: string;
+  RETENTION_AUDIT_DAYS?: string;
+  RETENTION_METRICS_DAYS?: string;
+  RETENTION_CONVERSATION_INDEX_DAYS?: string;
 }
 
 const optionalUrl = z
@@ -55,6 +61,9 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v ? v.replace(/\/+$/, '') : undefined))
   .pipe(z.url().optional());
+
+/** The conversation objects keep messages 8 days (deduplication); their index rows must outlive that, with a margin. */
+const CONVERSATION_INDEX_FLOOR_DAYS = 30;
 
 const int = (fallback: number) =>
   z
@@ -112,6 +121,24 @@ export const Config = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  // Retention of D1 rows (scheduled/retention.job.ts), in days; 0 keeps rows forever.
+  /** Messages that failed for good. */
+  RETENTION_FAILED_DAYS: int(30),
+  /** Dead letters, counted from their replay. */
+  RETENTION_DEAD_LETTER_REPLAYED_DAYS: int(30),
+  /** Dead letters never replayed, counted from when they were parked: after this they expire. */
+  RETENTION_DEAD_LETTER_DAYS: int(90),
+  /** The audit log, and the record of each finished offboarding. */
+  RETENTION_AUDIT_DAYS: int(365),
+  RETENTION_METRICS_DAYS: int(90),
+  /**
+   * Conversation index rows whose last message is older than this. A conversation object deletes
+   * its own row once it has cleared itself (8 days after its last message settled), so a row this
+   * old is one whose deletion was lost; the floor keeps the index from losing a live object.
+   */
+  RETENTION_CONVERSATION_INDEX_DAYS: int(90).refine((d) => d === 0 || d >= CONVERSATION_INDEX_FLOOR_DAYS, {
+    message: `must be 0 (keep) or at least ${CONVERSATION_INDEX_FLOOR_DAYS} days (the deduplication window and a margin)`,
+  }),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -1,5 +1,6 @@
 /**
- * Entry of the bridge Worker: HTTP through the Hono app, queue batches by queue name.
+ * Entry of the bridge Worker: HTTP through the Hono app, queue batches by queue name, and the
+ * Cron Trigger's jobs (workers/scheduled/jobs.ts).
  * Durable Object classes are re-exported here so wrangler binds them from this one script.
  */
 import { app } from './app';
@@ -7,6 +8,7 @@ import type { Env } from './env';
 import { handleInbound } from './queues/inbound.handler';
 import { handleDeadLetters } from './queues/dead-letter.handler';
 import { handleOutbound } from './queues/outbound.handler';
+import { runScheduled } from './scheduled/jobs';
 
 export { ConversationDO } from '../durable-objects/conversation.do';
 export { TenantGateDO } from '../durable-objects/tenant-gate.do';
@@ -21,4 +23,5 @@ export default {
     if (batch.queue.startsWith('outbound')) return handleOutbound(batch, env);
     throw new Error(`no consumer for queue ${batch.queue}`);
   },
+  scheduled: runScheduled,
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,24 +1,58 @@
 /**
  * What an operator must be able to see and act on: messages that failed for good, and messages
  * parked in the dead-letter store after their last retry. Every read is scoped by tenant.
+ *
+ * Each record names its customer (`wa_id`) when it can, so one customer's records can be erased
+ * (workers/erasure/customer-erasure.ts); payloads are trimmed to what an operator reads.
  */
 import { and, desc, eq } from 'drizzle-orm';
 import type { Env } from '../env';
+import { trimPayload } from '../domain/trim-payload';
 import { getDb } from './client';
 import { deadLetters, failedMessages } from './schema';
 
-/** Stored payloads are capped so one oversized item cannot exhaust a D1 row (limit 2 MB). */
-const MAX_PAYLOAD_CHARS = 200_000;
+/**
+ * A failure's payload is for reading, never replayed: 8 KiB keeps a whole message item (about
+ * 1–2 KiB) and the ids, types and errors of a large notice, which can be 200 KB.
+ */
+export const MAX_FAILURE_PAYLOAD_CHARS = 8 * 1024;
+/**
+ * A dead letter is replayed from its payload, so it is kept whole; queue messages are at most
+ * 128 KB, and anything beyond this cap could not be replayed anyway.
+ */
+const MAX_DEAD_LETTER_PAYLOAD_CHARS = 200_000;
 
-function serialise(payload: unknown): string {
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return text.length > MAX_PAYLOAD_CHARS ? text.slice(0, MAX_PAYLOAD_CHARS) : text;
+const field = (value: unknown, key: string): unknown =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+
+/**
+ * The customer's WhatsApp id in the payloads the bridge records, when there is exactly one: a
+ * queue item (`waId`), a dead letter's item, a WhatsApp message (`from`), an agent message or a
+ * Genesys receipt (`channel.to.id`, `+` and all). Notices can speak of several customers: none.
+ */
+export function customerOf(payload: unknown): string | undefined {
+  const waId = field(payload, 'waId');
+  if (typeof waId === 'string') return digits(waId);
+  if (field(payload, 'kind') === 'dead_letter') return customerOf(field(payload, 'item'));
+  const channel = field(field(payload, 'message'), 'channel') ?? field(payload, 'channel');
+  const to = field(field(channel, 'to'), 'id');
+  if (typeof to === 'string') return digits(to);
+  const from = field(payload, 'from');
+  if (typeof from === 'string' && typeof field(payload, 'id') === 'string') return digits(from);
+  return undefined;
+}
+
+function digits(id: string): string | undefined {
+  const only = id.replace(/\D/g, '');
+  return only.length > 0 ? only : undefined;
 }
 
 export interface FailureRecord {
   tenantId: string;
   direction: 'inbound' | 'outbound';
   externalId?: string;
+  /** The customer, when the caller knows it; otherwise read from the payload ({@link customerOf}). */
+  waId?: string;
   code: string;
   detail: string;
   payload: unknown;
@@ -32,9 +66,10 @@ export async function recordFailure(env: Env, record: FailureRecord): Promise<vo
       tenantId: record.tenantId,
       direction: record.direction,
       externalId: record.externalId ?? null,
+      waId: record.waId ?? customerOf(record.payload) ?? null,
       code: record.code,
       detail: record.detail,
-      payload: serialise(record.payload),
+      payload: trimPayload(record.payload, MAX_FAILURE_PAYLOAD_CHARS),
     });
 }
 
@@ -52,6 +87,8 @@ export interface DeadLetterRecord {
   tenantId: string;
   queue: string;
   externalId?: string;
+  /** The customer, when the caller knows it; otherwise read from the payload ({@link customerOf}). */
+  waId?: string;
   errorCode: string;
   errorDetail: string;
   attempts: number;
@@ -67,10 +104,11 @@ export async function recordDeadLetter(env: Env, id: string, record: DeadLetterR
       tenantId: record.tenantId,
       queue: record.queue,
       externalId: record.externalId ?? null,
+      waId: record.waId ?? customerOf(record.payload) ?? null,
       errorCode: record.errorCode,
       errorDetail: record.errorDetail,
       attempts: record.attempts,
-      payload: serialise(record.payload),
+      payload: trimPayload(record.payload, MAX_DEAD_LETTER_PAYLOAD_CHARS),
     })
     .onConflictDoNothing();
 }

@@ -80,12 +80,19 @@ export const failedMessages = sqliteTable(
     direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
     /** WhatsApp message id when there is one (wamid...). */
     externalId: text('external_id'),
+    /** The customer's WhatsApp id when known, so one customer's records can be erased. Null on rows older than migration 0004. */
+    waId: text('wa_id'),
     code: text('code').notNull(),
     detail: text('detail').notNull(),
+    /** JSON; trimmed with a `_trimmed` marker when large (domain/trim-payload.ts). */
     payload: text('payload').notNull(),
     createdAt: epochMs('created_at'),
   },
-  (t) => [index('failed_messages_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [
+    index('failed_messages_tenant_idx').on(t.tenantId, t.createdAt),
+    index('failed_messages_customer_idx').on(t.tenantId, t.waId),
+    index('failed_messages_created_idx').on(t.createdAt),
+  ],
 );
 
 /** Messages whose retries ran out; kept with their payload for replay. */
@@ -96,6 +103,8 @@ export const deadLetters = sqliteTable(
     tenantId: text('tenant_id').notNull(),
     queue: text('queue').notNull(),
     externalId: text('external_id'),
+    /** The customer's WhatsApp id when known (see failed_messages.wa_id). */
+    waId: text('wa_id'),
     errorCode: text('error_code').notNull(),
     errorDetail: text('error_detail').notNull(),
     attempts: integer('attempts').notNull(),
@@ -103,7 +112,11 @@ export const deadLetters = sqliteTable(
     replayedAt: integer('replayed_at'),
     createdAt: epochMs('created_at'),
   },
-  (t) => [index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [
+    index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt),
+    index('dead_letters_customer_idx').on(t.tenantId, t.waId),
+    index('dead_letters_created_idx').on(t.createdAt),
+  ],
 );
 
 /** People who sign in to the dashboard. A platform admin has no tenant; everyone else belongs to exactly one. */
@@ -165,7 +178,7 @@ export const auditLog = sqliteTable(
     detail: text('detail').notNull().default('{}'),
     createdAt: epochMs('created_at'),
   },
-  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.createdAt), index('audit_log_created_idx').on(t.createdAt)],
 );
 
 /** One row per customer conversation: the index the dashboard lists and the widget looks up. */
@@ -187,6 +200,7 @@ export const conversations = sqliteTable(
     primaryKey({ columns: [t.tenantId, t.waId] }),
     index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt),
     index('conversations_genesys_idx').on(t.tenantId, t.genesysConversationId),
+    index('conversations_last_message_idx').on(t.lastMessageAt),
   ],
 );
 
@@ -202,5 +216,37 @@ export const metricsHourly = sqliteTable(
     failed: integer('failed').notNull().default(0),
     latencySumMs: integer('latency_sum_ms').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.hour, t.direction] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.hour, t.direction] }), index('metrics_hourly_hour_idx').on(t.hour)],
+);
+
+/**
+ * Erasing a deleted tenant's data, tracked: one row per DELETE /api/tenants/{id}. The row outlives
+ * the tenant on purpose (it is the record that the erasure happened, with its counts) and goes with
+ * the audit log's retention. `lease_until` lets one runner at a time work on a job.
+ */
+export const offboardingJobs = sqliteTable(
+  'offboarding_jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    status: text('status', { enum: ['pending', 'running', 'done', 'failed'] })
+      .notNull()
+      .default('pending'),
+    requestedBy: text('requested_by').notNull(),
+    conversationsErased: integer('conversations_erased').notNull().default(0),
+    rowsDeleted: integer('rows_deleted').notNull().default(0),
+    kvKeysDeleted: integer('kv_keys_deleted').notNull().default(0),
+    tenantGateErased: integer('tenant_gate_erased', { mode: 'boolean' }).notNull().default(false),
+    /** Runs that ended in an error; the last error's text. */
+    failures: integer('failures').notNull().default(0),
+    error: text('error'),
+    leaseUntil: integer('lease_until'),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    index('offboarding_jobs_tenant_idx').on(t.tenantId, t.createdAt),
+    index('offboarding_jobs_status_idx').on(t.status),
+  ],
 );

@@ -8,7 +8,7 @@ import { seal, sha256Hex, unseal } from '../lib/crypto';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
-import { genesysConfigs, tenants, whatsappConfigs } from './schema';
+import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
 
 export interface NewTenant {
   name: string;
@@ -146,10 +146,20 @@ export async function updateTenant(
   forgetTenant(tenantId);
 }
 
-export async function deleteTenant(env: Env, tenantId: string): Promise<void> {
+/**
+ * Deletes the tenant's configuration and records the offboarding job that erases everything else
+ * it owns (workers/erasure/offboarding.ts), in one transaction: from then on no lookup finds the
+ * tenant, so its webhooks are refused and nothing more is sent for it.
+ */
+export async function deleteTenant(
+  env: Env,
+  tenantId: string,
+  job: { id: string; requestedBy: string },
+): Promise<void> {
   const db = getDb(env.DB);
   // D1 enforces foreign keys, so the tenant's configs, users, keys and hostnames go with it.
   await db.batch([
+    db.insert(offboardingJobs).values({ id: job.id, tenantId, requestedBy: job.requestedBy }),
     db.delete(whatsappConfigs).where(eq(whatsappConfigs.tenantId, tenantId)),
     db.delete(genesysConfigs).where(eq(genesysConfigs.tenantId, tenantId)),
     db.delete(tenants).where(eq(tenants.id, tenantId)),

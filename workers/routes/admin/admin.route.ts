@@ -13,6 +13,7 @@ import { registerAccessRoutes } from './access.route';
 import { authRoutes } from './auth.route';
 import { registerCredentialsRoutes } from './credentials.route';
 import docsPage from './docs.html';
+import { registerErasureRoutes } from './erasure.route';
 import { registerHostnamesRoutes } from './hostnames.route';
 import { registerInsightRoutes } from './insights.route';
 import { registerMessagesRoutes } from './messages.route';
@@ -38,6 +39,7 @@ registerAccessRoutes(api);
 registerHostnamesRoutes(api);
 registerInsightRoutes(api);
 registerMessagesRoutes(api);
+registerErasureRoutes(api);
 
 // ===== The whole /api, with its description
 

@@ -236,6 +236,8 @@ export const FailureView = z
     tenantId: z.string(),
     direction: z.enum(['inbound', 'outbound']),
     externalId: z.string().nullable(),
+    /** The customer, when known (null on rows older than its column). */
+    waId: z.string().nullable(),
     code: z.string(),
     detail: z.string(),
     payload: z.string(),
@@ -250,6 +252,7 @@ export const DeadLetterView = z
     tenantId: z.string(),
     queue: z.string(),
     externalId: z.string().nullable(),
+    waId: z.string().nullable(),
     errorCode: z.string(),
     errorDetail: z.string(),
     attempts: z.number(),
@@ -258,3 +261,35 @@ export const DeadLetterView = z
     createdAt: z.number(),
   })
   .openapi('DeadLetter');
+
+/** The erasure of a deleted tenant's data (DELETE /tenants/{id}), with what it has erased so far. */
+export const OffboardingView = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    status: z.enum(['pending', 'running', 'done', 'failed']).openapi({
+      description: '`failed`: the last run stopped on `error`; the next cron run takes the job up again',
+    }),
+    requestedBy: z.string(),
+    conversationsErased: z.number(),
+    rowsDeleted: z.number(),
+    kvKeysDeleted: z.number(),
+    tenantGateErased: z.boolean(),
+    failures: z.number(),
+    error: z.string().nullable(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    finishedAt: z.number().nullable(),
+  })
+  .openapi('Offboarding');
+
+/** What erasing one customer removed. */
+export const CustomerErasureView = z
+  .object({
+    customer: z.string().openapi({ description: 'The number masked to its last four digits' }),
+    conversationErased: z.literal(true),
+    conversations: z.number(),
+    failures: z.number(),
+    deadLetters: z.number(),
+  })
+  .openapi('CustomerErasure');

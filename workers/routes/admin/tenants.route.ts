@@ -1,19 +1,16 @@
 /**
- * Tenants: list, create (platform admin, on the platform host), read, rename or suspend, delete,
- * and the setup URLs to paste into Meta and Genesys.
+ * Tenants: list, create (platform admin, on the platform host), read, rename or suspend, delete
+ * (which starts the tenant's offboarding, workers/erasure/offboarding.ts), and the setup URLs to
+ * paste into Meta and Genesys.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { assertRole } from '../../middleware/admin-auth.middleware';
-import {
-  createTenant,
-  deleteTenant,
-  listTenantIds,
-  loadTenant,
-  updateTenant,
-  type Tenant,
-} from '../../db/tenants.repo';
-import { ErrorBody, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
+import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
+import { latestOffboarding } from '../../db/erasure.repo';
+import { runOffboarding, startOffboarding } from '../../erasure/offboarding';
+import { createTenant, listTenantIds, loadTenant, updateTenant, type Tenant } from '../../db/tenants.repo';
+import { ErrorBody, OffboardingView, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
+import { offboardingView } from './erasure.route';
 import {
   audit,
   errors,
@@ -130,16 +127,22 @@ export function registerTenantsRoutes(app: AdminApp): void {
       method: 'delete',
       path: '/tenants/{tenantId}',
       tags: ['tenants'],
-      summary: 'Delete a tenant and its credentials (platform admin)',
+      summary: 'Delete a tenant and erase everything it owns (platform admin)',
+      description:
+        'The tenant stops being served at once; its data is erased by a background job whose progress is at `GET /tenants/{tenantId}/offboarding` (the `Location` header).',
       request: { params: TenantParam },
-      responses: { 204: { description: 'Deleted' }, ...tenantErrors },
+      responses: { 202: json(OffboardingView, 'Deleted; erasure under way'), ...tenantErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId, 'platform-admin');
-      await deleteTenant(c.env, tenantId);
-      await audit(c, tenantId, 'tenant.delete', tenantId);
-      return c.body(null, 204);
+      const jobId = await startOffboarding(c.env, tenantId, actorOf(c.get('principal')));
+      // A platform entry (no tenant id): the tenant's own audit log is erased with it.
+      await audit(c, null, 'tenant.delete', tenantId, { jobId });
+      // Started now; what this run does not finish, the cron continues (a failure is on the job).
+      c.executionCtx.waitUntil(runOffboarding(c.env, jobId).catch(() => undefined));
+      const job = (await latestOffboarding(c.env, tenantId))!;
+      return c.json(offboardingView(job), 202, { Location: `/api/tenants/${tenantId}/offboarding` });
     },
   );
 

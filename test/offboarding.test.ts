@@ -1,0 +1,241 @@
+/**
+ * Offboarding (README "Offboarding a tenant"): deleting a tenant stops serving it at once and
+ * starts a tracked job that erases everything it owned — D1 rows, its Genesys token in KV, its
+ * tenant gate, every conversation object — in batches that the cron carries on; other tenants
+ * are untouched.
+ */
+import {
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import worker from '../workers/index';
+import { tokenKvKey } from '../durable-objects/tenant-gate.do';
+import { TENANT_TABLES } from '../workers/db/erasure.repo';
+import { recordDeadLetter, recordFailure } from '../workers/db/records.repo';
+import { conversationName } from '../workers/domain/conversation';
+import { runOffboarding, startOffboarding } from '../workers/erasure/offboarding';
+import textFixture from './fixtures/meta/text.json';
+import { useFakeNetwork } from './fakes/network';
+import {
+  agentSays,
+  customerWrites,
+  newCustomer,
+  postGenesys,
+  agentMessage,
+  postWebhook,
+  seedTenant,
+  WAIT,
+  webhookFor,
+  type SeededTenant,
+} from './helpers';
+
+const net = useFakeNetwork();
+
+const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
+  const res = await exports.default.fetch(
+    new Request(`https://bridge.test${path}`, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    }),
+  );
+  return { status: res.status, headers: res.headers, json: (await res.json().catch(() => null)) as any };
+}
+
+async function cronTick() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '*/15 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const timeline = (tenantId: string, waId: string) =>
+  env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
+
+/** Every D1 table with a tenant_id column, read from the live schema. */
+async function tablesWithTenantId(): Promise<string[]> {
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'",
+  ).all<{ name: string }>();
+  const out: string[] = [];
+  for (const { name } of tables.results) {
+    const columns = await env.DB.prepare(`PRAGMA table_info(${name})`).all<{ name: string }>();
+    if (columns.results.some((c) => c.name === 'tenant_id')) out.push(name);
+  }
+  return out.sort();
+}
+
+/** Rows holding the tenant's id, per table (tenants by its id, every other table by tenant_id). */
+async function rowsOf(tenantId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of await tablesWithTenantId()) {
+    if (table === 'offboarding_jobs') continue;
+    const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`)
+      .bind(tenantId)
+      .first<{ n: number }>();
+    if (row!.n > 0) counts[table] = row!.n;
+  }
+  const tenant = await env.DB.prepare('SELECT COUNT(*) AS n FROM tenants WHERE id = ?')
+    .bind(tenantId)
+    .first<{ n: number }>();
+  if (tenant!.n > 0) counts.tenants = tenant!.n;
+  return counts;
+}
+
+/** A tenant with two indexed conversations (one with an agent reply), records, a key, a hold and a token. */
+async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[] }> {
+  const tenant = await seedTenant(net);
+  const [first, second, unindexed] = [newCustomer(), newCustomer(), newCustomer()];
+  await customerWrites(net, tenant, first, 'my order number is 1234');
+  await agentSays(tenant, first, { text: 'Thanks, looking into it' });
+  await vi.waitFor(() => expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toHaveLength(1), WAIT);
+  await customerWrites(net, tenant, second);
+  await customerWrites(net, tenant, unindexed);
+  await vi.waitFor(
+    async () => expect((await api('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(3),
+    WAIT,
+  );
+  // A conversation whose index row was lost is still found through the records that name it.
+  await env.DB.prepare('DELETE FROM conversations WHERE tenant_id = ? AND wa_id = ?').bind(tenant.id, unindexed).run();
+  await recordFailure(env, {
+    tenantId: tenant.id,
+    direction: 'inbound',
+    code: 'genesys_rejected',
+    detail: '400',
+    payload: { waId: unindexed },
+  });
+  await recordDeadLetter(env, crypto.randomUUID(), {
+    tenantId: tenant.id,
+    queue: 'inbound',
+    errorCode: 'retries_exhausted',
+    errorDetail: '503',
+    attempts: 8,
+    payload: { v: 1, kind: 'dead_letter', item: { waId: first } },
+  });
+  expect((await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'crm' })).status).toBe(201);
+  await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', 3600_000);
+  return { tenant, customers: [first, second, unindexed] };
+}
+
+describe('offboarding a tenant', () => {
+  it('stops serving the tenant at once and erases everything it owned, leaving other tenants alone', async () => {
+    const { tenant, customers } = await busyTenant();
+    const neighbour = await seedTenant(net);
+    await customerWrites(net, neighbour, customers[0]!, 'same number, other tenant');
+    // A Genesys token cached in KV (as earlier releases did) for each tenant.
+    for (const t of [tenant, neighbour])
+      await env.TOKENS.put(tokenKvKey(t.id), JSON.stringify({ token: 'cached', expiresAt: Date.now() + 3600_000 }));
+    expect(Object.keys(await rowsOf(tenant.id))).toEqual(
+      expect.arrayContaining(['conversations', 'failed_messages', 'dead_letters', 'api_keys', 'audit_log', 'tenants']),
+    );
+    for (const waId of customers) expect(await timeline(tenant.id, waId)).not.toEqual([]);
+    const gateKeys = () =>
+      runInDurableObject(env.TENANT_GATE.getByName(tenant.id), async (_gate, state) => [
+        ...(await state.storage.list()).keys(),
+      ]);
+    expect(await gateKeys()).not.toEqual([]);
+
+    const deleted = await api('DELETE', `/api/tenants/${tenant.id}`);
+    expect(deleted.status).toBe(202);
+    expect(deleted.headers.get('location')).toBe(`/api/tenants/${tenant.id}/offboarding`);
+    expect(deleted.json).toMatchObject({ tenantId: tenant.id, requestedBy: 'operator' });
+    expect(['pending', 'running', 'done']).toContain(deleted.json.status);
+
+    // Not served any more, from the moment DELETE answered.
+    expect((await api('GET', `/api/tenants/${tenant.id}`)).status).toBe(404);
+    const webhook = webhookFor(textFixture, tenant, { from: customers[0], id: 'wamid.after-delete' });
+    expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await postGenesys(tenant, agentMessage(tenant, customers[0]!, { text: 'late' }))).status,
+    ).toBeGreaterThanOrEqual(400);
+
+    await vi.waitFor(
+      async () => expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('done'),
+      WAIT,
+    );
+    const job = (await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json;
+    expect(job).toMatchObject({
+      id: deleted.json.id,
+      conversationsErased: 3,
+      kvKeysDeleted: 1,
+      tenantGateErased: true,
+      error: null,
+    });
+    expect(job.rowsDeleted).toBeGreaterThan(0);
+    expect(job.finishedAt).toBeGreaterThanOrEqual(job.createdAt);
+
+    expect(await rowsOf(tenant.id)).toEqual({});
+    expect(await env.TOKENS.get(tokenKvKey(tenant.id))).toBeNull();
+    for (const waId of customers) expect(await timeline(tenant.id, waId)).toEqual([]);
+    expect(await gateKeys()).toEqual([]);
+    // The erasure itself is on record, without the tenant's data.
+    const trail = await env.DB.prepare(
+      'SELECT action, actor, tenant_id FROM audit_log WHERE target = ? ORDER BY created_at',
+    )
+      .bind(tenant.id)
+      .all();
+    expect(trail.results).toEqual([
+      { action: 'tenant.delete', actor: 'operator', tenant_id: null },
+      { action: 'tenant.offboarded', actor: 'system:offboarding', tenant_id: null },
+    ]);
+
+    // The neighbour, with the same customer number, is untouched.
+    expect((await api('GET', `/api/tenants/${neighbour.id}`)).status).toBe(200);
+    expect((await api('GET', `/api/tenants/${neighbour.id}/conversations`)).json.items).toMatchObject([
+      { waId: customers[0] },
+    ]);
+    expect(await timeline(neighbour.id, customers[0]!)).toMatchObject([{ text: 'same number, other tenant' }]);
+    expect(await env.TOKENS.get(tokenKvKey(neighbour.id))).not.toBeNull();
+  });
+
+  it('a job its request could not finish is finished by the next cron run', async () => {
+    const tenant = await seedTenant(net);
+    const customers = [newCustomer(), newCustomer()];
+    for (const waId of customers) await customerWrites(net, tenant, waId);
+    await vi.waitFor(
+      async () => expect((await api('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(2),
+      WAIT,
+    );
+    // As if the Worker stopped right after answering the DELETE: the job is recorded, nothing erased yet.
+    await startOffboarding(env, tenant.id, 'operator');
+    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
+      status: 'pending',
+      conversationsErased: 0,
+    });
+    // A run that ends on its batch budget leaves the job running …
+    const partial = await runOffboarding(env, (await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.id, {
+      maxBatches: 1,
+    });
+    expect(partial).toMatchObject({ status: 'running', conversationsErased: 2, tenantGateErased: false });
+    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('running');
+
+    // … and the cron takes it up and finishes it.
+    await cronTick();
+    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
+      status: 'done',
+      conversationsErased: 2,
+      tenantGateErased: true,
+    });
+    expect(await rowsOf(tenant.id)).toEqual({});
+    for (const waId of customers) expect(await timeline(tenant.id, waId)).toEqual([]);
+  });
+
+  it('erases every table that holds a tenant id', async () => {
+    // Offboarding works from a list of tables; a table added later must be added to it.
+    expect(await tablesWithTenantId()).toEqual([...TENANT_TABLES, 'offboarding_jobs'].sort());
+  });
+
+  it('shows the job only to the platform', async () => {
+    const tenant = await seedTenant(net);
+    const key = (await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'k', role: 'tenant-admin' }))
+      .json.key;
+    expect((await api('DELETE', `/api/tenants/${tenant.id}`, { 'x-api-key': key })).status).toBe(403);
+    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`, { 'x-api-key': key })).status).toBe(403);
+    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).status).toBe(404);
+  });
+});

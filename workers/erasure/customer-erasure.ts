@@ -1,0 +1,30 @@
+/**
+ * Erasing one customer of a tenant (a GDPR / LGPD request): DELETE /api/tenants/{id}/customers/{waId}.
+ *
+ * What the bridge holds about a customer: their conversation object (messages both ways with
+ * their text and media ids, receipts, follow-ups, the 24-hour window, the profile name), their
+ * row in the D1 conversation index, and failures and dead letters of their messages. Media bytes
+ * are never stored: the object's media ids are erased with it, and signed media links already
+ * handed out expire by themselves (MEDIA_URL_TTL_SECONDS). Hourly metrics are counts without the
+ * number and stay.
+ */
+import type { Env } from '../env';
+import { eraseCustomerRows } from '../db/erasure.repo';
+import { conversationName } from '../domain/conversation';
+
+export interface CustomerErasure {
+  /** Rows deleted from the conversation index (0 or 1). */
+  conversations: number;
+  failures: number;
+  deadLetters: number;
+}
+
+/**
+ * Erases the conversation object first (its storage and alarm), then the D1 rows, so nothing the
+ * object still had pending can write a row after the rows are gone. Erasing a customer the bridge
+ * never saw does nothing and answers zeros.
+ */
+export async function eraseCustomer(env: Env, tenantId: string, waId: string): Promise<CustomerErasure> {
+  await env.CONVERSATION.getByName(conversationName(tenantId, waId)).erase();
+  return eraseCustomerRows(env, tenantId, waId);
+}
