@@ -3,8 +3,8 @@
  *
  * - Token single-flight. Conversation objects may run anywhere; when the token expires, a KV-only
  *   cache would let each of them fetch a new one at once. Here concurrent callers share one
- *   in-flight token request, and the result is also written to KV (so a restarted gate does not
- *   ask Genesys again) until shortly before it expires.
+ *   in-flight token request, and the result is also kept in the gate's storage (so a restarted gate
+ *   does not ask Genesys again) until shortly before it expires.
  * - Rate limit. Genesys allows 300 requests per minute per token; the gate hands out permits from
  *   a sliding one-minute window and tells callers how long to wait when it is spent.
  * - WhatsApp pacing and holds, per number. Sends spend a messages-per-second budget. A hold stops
@@ -39,6 +39,16 @@ export type Permit =
   | { ok: false; waitMs: number }
   | { ok: false; failure: UpstreamFailure };
 
+/**
+ * Where the gate keeps the tenant's Genesys access token: its own storage, not KV. Only the gate
+ * ever reads it, and its storage is reachable only through this object's code, strongly consistent
+ * and erased with the gate — while a KV value is readable by anyone with access to the namespace
+ * (dashboard, API, `wrangler kv`) and would need the master key to be unreadable there. A restarted
+ * gate still finds it, so Genesys is not asked again.
+ */
+const TOKEN_KEY = 'genesys-token';
+
+/** Where earlier releases cached the token in KV, in plaintext: deleted wherever it is met, never written. */
 export const tokenKvKey = (tenantId: string) => `genesys-token:${tenantId}`;
 
 /** Why a number's sends are held. `credential`: Meta refused the token (190) until a new one is set. */
@@ -190,7 +200,7 @@ export class TenantGateDO extends DurableObject<Env> {
 
     if (rejectedToken && this.current?.token === rejectedToken) {
       this.current = undefined;
-      await this.env.TOKENS.delete(tokenKvKey(tenantId));
+      await this.ctx.storage.delete(TOKEN_KEY);
     }
     try {
       const token = await this.token(tenantId, rejectedToken);
@@ -201,7 +211,7 @@ export class TenantGateDO extends DurableObject<Env> {
     }
   }
 
-  /** New Genesys credentials: the cached token (memory and KV) belongs to the old ones. */
+  /** New Genesys credentials: the cached token (memory and storage) belongs to the old ones. */
   async forgetToken(tenantId: string): Promise<void> {
     this.current = undefined;
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
@@ -214,6 +224,7 @@ export class TenantGateDO extends DurableObject<Env> {
       this.inflight = undefined;
     });
     return this.inflight;
+    await this.ctx.storage.delete(TOKEN_KEY);
   }
 
   private async refresh(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
@@ -222,7 +233,7 @@ export class TenantGateDO extends DurableObject<Env> {
       throw new UpstreamError({ kind: 'permanent', code: 'unknown_tenant', detail: `tenant ${tenantId} not found` });
     const { region, clientId, clientSecret } = tenant.genesys;
 
-    const stored = CachedToken.safeParse(await this.env.TOKENS.get(tokenKvKey(tenantId), 'json'));
+    const stored = CachedToken.safeParse(await this.ctx.storage.get(TOKEN_KEY));
     if (
       stored.success &&
       stored.data.clientId === clientId &&
@@ -240,10 +251,8 @@ export class TenantGateDO extends DurableObject<Env> {
       clientId,
     };
     this.current = fresh;
-    const ttlSeconds = Math.floor((fresh.expiresAt - EXPIRY_MARGIN_MS - Date.now()) / 1000);
-    // KV refuses TTLs under 60 s; a token that short lives in memory only.
-    if (ttlSeconds >= 60)
-      await this.env.TOKENS.put(tokenKvKey(tenantId), JSON.stringify(fresh), { expirationTtl: ttlSeconds });
+    await this.ctx.storage.put(TOKEN_KEY, fresh);
+    await this.env.TOKENS.delete(tokenKvKey(tenantId));
     return fresh;
   }
 

@@ -1,12 +1,17 @@
 /**
  * Tenant secrets at rest: D1 holds only AES-GCM ciphertexts bound to their tenant, and only the
- * Worker (with MASTER_KEY) can read them back.
+ * Worker (with MASTER_KEY) can read them back. The Genesys access token the bridge obtains stays
+ * in the tenant's gate object, never in KV.
  */
 import { describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { loadTenant, forgetTenant } from '../workers/db/tenants.repo';
 import { seal, unseal } from '../workers/lib/crypto';
-import { seedTenant } from './helpers';
+import { useFakeNetwork } from './fakes/network';
+import { customerWrites, newCustomer, seedTenant } from './helpers';
+
+const net = useFakeNetwork();
 
 describe('secrets at rest', () => {
   it('no secret appears in plaintext anywhere in the tenant rows', async () => {
@@ -53,5 +58,26 @@ describe('secrets at rest', () => {
     expect(await unseal(env.MASTER_KEY, sealed, 'tenant:x:wa.accessToken')).toBe('EAAG-secret');
     const otherKey = btoa('another-master-key-of-32-bytes!!');
     await expect(unseal(otherKey, sealed, 'tenant:x:wa.accessToken')).rejects.toThrow();
+  });
+});
+
+describe('the Genesys access token', () => {
+  it("is kept in the tenant's gate, not in KV, and reused across requests", async () => {
+    const tenant = await seedTenant(net);
+    await customerWrites(net, tenant, newCustomer());
+    await customerWrites(net, tenant, newCustomer());
+    expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId)).toBe(1);
+    const used = new Set(net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.token));
+    expect(used.size).toBe(1);
+    const [token] = used;
+
+    expect(await env.TOKENS.get(`genesys-token:${tenant.id}`)).toBeNull();
+    const stored = await env.TOKENS.list({ prefix: 'genesys-token:' });
+    for (const key of stored.keys) expect(await env.TOKENS.get(key.name)).not.toContain(token!);
+    // A gate that restarts finds it in its own storage instead of asking Genesys again.
+    const kept = await runInDurableObject(env.TENANT_GATE.getByName(tenant.id), (_gate, state) =>
+      state.storage.get<{ token: string }>('genesys-token'),
+    );
+    expect(kept?.token).toBe(token);
   });
 });
