@@ -214,6 +214,7 @@ export class TenantGateDO extends DurableObject<Env> {
   /** New Genesys credentials: the cached token (memory and storage) belongs to the old ones. */
   async forgetToken(tenantId: string): Promise<void> {
     this.current = undefined;
+    await this.ctx.storage.delete(TOKEN_KEY);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
   }
 
@@ -224,7 +225,6 @@ export class TenantGateDO extends DurableObject<Env> {
       this.inflight = undefined;
     });
     return this.inflight;
-    await this.ctx.storage.delete(TOKEN_KEY);
   }
 
   private async refresh(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {

@@ -8,7 +8,7 @@ import { env, exports } from 'cloudflare:workers';
 import { loadTenant } from '../workers/db/tenants.repo';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
+import { customerWrites, newCustomer, postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -166,9 +166,11 @@ describe('credentials are write-only', () => {
     expect(audit.text).not.toContain('rotated');
   });
 
-  it('rotating the Genesys secret drops the cached token', async () => {
+  it('rotating the Genesys secret drops the cached token: the next call gets one with the new secret', async () => {
     const tenant = await seedTenant(net);
-    await env.TOKENS.put(`genesys-token:${tenant.id}`, '{"token":"old"}');
+    await customerWrites(net, tenant, newCustomer());
+    expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId)).toBe(1);
+    net.genesys.registerClient(tenant.genesys.clientId, 'brand-new-client-secret-9876');
     const res = await call('PUT', `/api/tenants/${tenant.id}/genesys`, {
       headers: OPERATOR,
       body: { clientSecret: 'brand-new-client-secret-9876' },
@@ -179,7 +181,10 @@ describe('credentials are write-only', () => {
       clientId: tenant.genesys.clientId,
       integrationId: tenant.genesys.integrationId,
     });
-    expect(await env.TOKENS.get(`genesys-token:${tenant.id}`)).toBeNull();
+    await customerWrites(net, tenant, newCustomer());
+    expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId)).toBe(2);
+    const tokens = net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.token);
+    expect(new Set(tokens).size).toBe(2);
   });
 });
 
