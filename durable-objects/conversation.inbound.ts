@@ -147,7 +147,7 @@ export class InboundLane extends InboundStore {
     const media = mediaOf(item.message);
     const token = media
       ? await signMediaToken(
-          this.host.env.MASTER_KEY,
+          this.host.env,
           { tid: tenant.id, mid: media.id, mime: media.mime },
           cfg.MEDIA_URL_TTL_SECONDS,
         )

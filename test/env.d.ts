@@ -8,7 +8,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import('../workers/index');
-      durableNamespaces: 'ConversationDO' | 'TenantGateDO';
+      durableNamespaces: 'ConversationDO' | 'TenantGateDO' | 'AuthGuardDO';
     }
   }
 }

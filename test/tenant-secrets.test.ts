@@ -1,13 +1,13 @@
 /**
  * Tenant secrets at rest: D1 holds only AES-GCM ciphertexts bound to their tenant, and only the
- * Worker (with MASTER_KEY) can read them back. The Genesys access token the bridge obtains stays
- * in the tenant's gate object, never in KV.
+ * Worker (with its master keyring) can read them back. The Genesys access token the bridge obtains
+ * stays in the tenant's gate object, never in KV.
  */
 import { describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { loadTenant, forgetTenant } from '../workers/db/tenants.repo';
-import { seal, unseal } from '../workers/lib/crypto';
+import { seal, unseal } from '../workers/lib/keyring';
 import { useFakeNetwork } from './fakes/network';
 import { customerWrites, newCustomer, seedTenant } from './helpers';
 
@@ -30,7 +30,7 @@ describe('secrets at rest', () => {
     ]) {
       expect(dump).not.toContain(secret);
     }
-    expect(dump).toContain('v1:');
+    expect(dump).toContain('v2:k0:');
   });
 
   it('the Worker reads them back', async () => {
@@ -54,9 +54,9 @@ describe('secrets at rest', () => {
   });
 
   it('a wrong master key cannot open a secret', async () => {
-    const sealed = await seal(env.MASTER_KEY, 'EAAG-secret', 'tenant:x:wa.accessToken');
-    expect(await unseal(env.MASTER_KEY, sealed, 'tenant:x:wa.accessToken')).toBe('EAAG-secret');
-    const otherKey = btoa('another-master-key-of-32-bytes!!');
+    const sealed = await seal(env, 'EAAG-secret', 'tenant:x:wa.accessToken');
+    expect(await unseal(env, sealed, 'tenant:x:wa.accessToken')).toBe('EAAG-secret');
+    const otherKey = { MASTER_KEY: btoa('another-master-key-of-32-bytes!!') };
     await expect(unseal(otherKey, sealed, 'tenant:x:wa.accessToken')).rejects.toThrow();
   });
 });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { GENESYS_MEDIA_HOST_SUFFIXES } from './domain/genesys-regions';
 import type { ConversationDO } from '../durable-objects/conversation.do';
 import type { TenantGateDO } from '../durable-objects/tenant-gate.do';
+import type { AuthGuardDO } from '../durable-objects/auth-guard.do';
 import type { DeadLetterMessage, InboundQueueMessage, OutboundQueueMessage } from './schemas/queue.schema';
 
 export interface Env {
@@ -21,13 +22,16 @@ export interface Env {
   OUTBOUND_DLQ: Queue<DeadLetterMessage>;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
+  /** Sign-in throttling and signed-out sessions (durable-objects/auth-guard.do.ts). */
+  AUTH_GUARD: DurableObjectNamespace<AuthGuardDO>;
   /** Optional so a deployment without Analytics Engine still runs; metrics are then skipped. */
   METRICS?: AnalyticsEngineDataset;
   ADMIN_RATE_LIMIT: RateLimit;
   WEBHOOK_RATE_LIMIT: RateLimit;
 
-  // Secrets (see .dev.vars.example)
-  MASTER_KEY: string;
+  // Secrets (see .dev.vars.example). The keyring (lib/keyring.ts): MASTER_KEYS, or MASTER_KEY alone.
+  MASTER_KEY?: string;
+  MASTER_KEYS?: string;
   ADMIN_API_TOKEN: string;
 
   // Vars (see wrangler.toml [vars])

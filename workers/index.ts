@@ -12,6 +12,7 @@ import { runScheduled } from './scheduled/jobs';
 
 export { ConversationDO } from '../durable-objects/conversation.do';
 export { TenantGateDO } from '../durable-objects/tenant-gate.do';
+export { AuthGuardDO } from '../durable-objects/auth-guard.do';
 
 export default {
   fetch: app.fetch,

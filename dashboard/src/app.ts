@@ -53,7 +53,19 @@ function nav(active: string): HTMLElement {
     h('strong', {}, 'WhatsApp ⇄ Genesys'),
     h('a', { href: '#/tenants', class: active === 'tenants' ? 'active' : undefined }, 'Tenants'),
     h('a', { href: '#/users', class: active === 'users' ? 'active' : undefined }, 'Users'),
-    h('a', { href: '#/login', onclick: () => session.clear() }, 'Sign out'),
+    h(
+      'a',
+      {
+        href: '#/login',
+        // The API ends a password session at once; an operator token is only forgotten here.
+        onclick: () => {
+          void call('POST', '/auth/logout')
+            .catch(() => undefined)
+            .finally(() => session.clear());
+        },
+      },
+      'Sign out',
+    ),
   );
 }
 

@@ -1,14 +1,22 @@
 /**
- * Short-lived dashboard sessions: HS256 JWTs (jose) signed with a key derived from MASTER_KEY.
- * Claims are validated with zod after the signature: a token is only as good as its claims.
+ * Short-lived dashboard sessions: HS256 JWTs (jose) signed with the keyring's `admin-session`
+ * subkey. Claims are validated with zod after the signature: a token is only as good as its claims.
+ *
+ * Signing out revokes a session before it expires: its SHA-256 is kept, until the token's own
+ * expiry, by the user's {@link AuthGuardDO} (strongly consistent, unlike KV, so a revoked token is
+ * refused everywhere at once).
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, decodeJwt } from 'jose';
 import { z } from 'zod';
-import { deriveSigningKey } from '../lib/crypto';
+import type { Env } from '../env';
+import { sha256Hex } from '../lib/crypto';
+import type { KeySource } from '../lib/keyring';
+import { signJwt, verifyJwt } from './jwt-keys';
 
 const ISSUER = 'wa-genesys-bridge';
 const AUDIENCE = 'bridge-admin';
-const LABEL = 'admin-jwt:v1';
+/** How sessions were keyed before keyrings (verify only). */
+const LEGACY_LABEL = 'admin-jwt:v1';
 export const SESSION_SECONDS = 15 * 60;
 
 export const Role = z.enum(['platform-admin', 'tenant-admin', 'viewer']);
@@ -18,32 +26,44 @@ const SessionClaims = z.object({ sub: z.string().min(1), role: Role, tid: z.stri
 export type SessionClaims = z.infer<typeof SessionClaims>;
 
 export async function issueSession(
-  masterKey: string,
+  keys: KeySource,
   claims: SessionClaims,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(now / 1000);
-  const token = await new SignJWT({ role: claims.role, tid: claims.tid })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(claims.sub)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + SESSION_SECONDS)
-    .sign(await deriveSigningKey(masterKey, LABEL));
+  const token = await signJwt(
+    keys,
+    'admin-session',
+    new SignJWT({ role: claims.role, tid: claims.tid })
+      .setSubject(claims.sub)
+      // Unique per sign-in: two sessions of the same second must not be one token (sign-out ends just one).
+      .setJti(crypto.randomUUID())
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + SESSION_SECONDS),
+  );
   return { token, expiresAt: (iat + SESSION_SECONDS) * 1000 };
 }
 
-export async function verifySession(masterKey: string, token: string): Promise<SessionClaims | null> {
+export async function verifySession(keys: KeySource, token: string): Promise<SessionClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, await deriveSigningKey(masterKey, LABEL), {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-    });
+    const payload = await verifyJwt(keys, 'admin-session', LEGACY_LABEL, token, { issuer: ISSUER, audience: AUDIENCE });
     const claims = SessionClaims.safeParse(payload);
     return claims.success ? claims.data : null;
   } catch {
     return null;
   }
+}
+
+const revocations = (env: Env, userId: string) => env.AUTH_GUARD.getByName(`sessions:${userId}`);
+
+/** Ends a verified session of `userId` now; it stays refused until it would have expired anyway. */
+export async function revokeSession(env: Env, userId: string, token: string): Promise<void> {
+  const exp = decodeJwt(token).exp ?? Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+  await revocations(env, userId).revokeSession(await sha256Hex(token), exp * 1000);
+}
+
+export async function isSessionRevoked(env: Env, userId: string, token: string): Promise<boolean> {
+  return revocations(env, userId).isSessionRevoked(await sha256Hex(token));
 }

@@ -1,10 +1,11 @@
 /**
- * Tenant configuration in D1. Secrets are sealed with the master key before they are written and
- * opened only here; the decrypted {@link Tenant} never leaves the Worker (no API returns it).
- * Every secret is bound to its tenant id as AES-GCM associated data.
+ * Tenant configuration in D1. Secrets are sealed with the newest key of the keyring before they are
+ * written and opened only here; the decrypted {@link Tenant} never leaves the Worker (no API returns
+ * it). Every secret is bound to its tenant id as AES-GCM associated data.
  */
-import { eq, inArray } from 'drizzle-orm';
-import { seal, sha256Hex, unseal } from '../lib/crypto';
+import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { sha256Hex } from '../lib/crypto';
+import { isSealedWithNewest, seal, unseal } from '../lib/keyring';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
@@ -51,7 +52,7 @@ export const SECRET_ROTATION_GRACE_MS = 24 * 3600_000;
 const aad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
 
 async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp']) {
-  const key = env.MASTER_KEY;
+  const key = env;
   return {
     tenantId,
     phoneNumberId: w.phoneNumberId,
@@ -67,7 +68,7 @@ async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp'])
 }
 
 async function genesysRow(env: Env, tenantId: string, g: NewTenant['genesys']) {
-  const key = env.MASTER_KEY;
+  const key = env;
   return {
     tenantId,
     region: g.region,
@@ -112,11 +113,7 @@ export async function setGenesysConfig(
   const rotated = previous && previous.outboundWebhookSecret !== g.outboundWebhookSecret;
   const grace = rotated
     ? {
-        previousSecretEnc: await seal(
-          env.MASTER_KEY,
-          previous.outboundWebhookSecret,
-          aad(tenantId, 'gc.previousSecret'),
-        ),
+        previousSecretEnc: await seal(env, previous.outboundWebhookSecret, aad(tenantId, 'gc.previousSecret')),
         previousSecretUntil: Date.now() + SECRET_ROTATION_GRACE_MS,
       }
     : {};
@@ -200,7 +197,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     .where(eq(tenants.id, tenantId))
     .get();
   if (!row) return null;
-  const key = env.MASTER_KEY;
+  const key = env;
   const w = row.whatsapp_configs;
   const g = row.genesys_configs;
   return {
@@ -259,4 +256,140 @@ export async function tenantIdsByVerifyToken(env: Env, verifyToken: string): Pro
     .where(eq(whatsappConfigs.verifyTokenHash, await sha256Hex(verifyToken)))
     .all();
   return rows.map((r) => r.id);
+}
+
+// ===== Key rotation
+
+/** Ends the grace of the outbound webhook secret before the last rotation: only the current one signs from now on. */
+export async function revokePreviousWebhookSecret(env: Env, tenantId: string): Promise<boolean> {
+  const db = getDb(env.DB);
+  const row = await db
+    .select({ until: genesysConfigs.previousSecretUntil })
+    .from(genesysConfigs)
+    .where(eq(genesysConfigs.tenantId, tenantId))
+    .get();
+  const live = (row?.until ?? 0) > Date.now();
+  await db
+    .update(genesysConfigs)
+    .set({ previousSecretEnc: null, previousSecretUntil: null })
+    .where(eq(genesysConfigs.tenantId, tenantId));
+  forgetTenant(tenantId);
+  return live;
+}
+
+export interface ReencryptReport {
+  tenants: number;
+  /** Secrets now sealed with the newest key that were not before. */
+  reencrypted: number;
+  /** Secrets that already were. */
+  current: number;
+  /** Secrets no key of the keyring opens (left as they are; the tenant needs new credentials). */
+  unreadable: number;
+  /** The last tenant id of this page, to pass as `after`; null once every tenant was seen. */
+  next: string | null;
+}
+
+/** Every sealed column, with the field name its associated data binds. */
+const WA_SEALED = [
+  ['accessTokenEnc', 'wa.accessToken'],
+  ['appSecretEnc', 'wa.appSecret'],
+  ['verifyTokenEnc', 'wa.verifyToken'],
+] as const;
+const GC_SEALED = [
+  ['clientSecretEnc', 'gc.clientSecret'],
+  ['outboundWebhookSecretEnc', 'gc.outboundWebhookSecret'],
+  ['previousSecretEnc', 'gc.previousSecret'],
+] as const;
+
+/**
+ * Re-seals one page of tenants' secrets with the newest key, so older keys can leave the keyring.
+ * Each row is updated only if its ciphertexts are still the ones read (a credential set meanwhile
+ * is sealed with the newest key already), so it is safe to run while the bridge works.
+ */
+export async function reencryptTenantSecrets(
+  env: Env,
+  page: { after?: string; limit: number },
+): Promise<ReencryptReport & { perTenant: Map<string, number> }> {
+  const db = getDb(env.DB);
+  const ids = (
+    await db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(page.after ? gt(tenants.id, page.after) : undefined)
+      .orderBy(asc(tenants.id))
+      .limit(page.limit)
+      .all()
+  ).map((r) => r.id);
+  const report = {
+    tenants: ids.length,
+    reencrypted: 0,
+    current: 0,
+    unreadable: 0,
+    perTenant: new Map<string, number>(),
+  };
+  if (ids.length === 0) return { ...report, next: null };
+
+  async function reseal<K extends string>(
+    tenantId: string,
+    row: Record<K, string | null>,
+    fields: ReadonlyArray<readonly [K, string]>,
+  ): Promise<Partial<Record<K, { from: string; to: string }>>> {
+    const changes: Partial<Record<K, { from: string; to: string }>> = {};
+    for (const [column, field] of fields) {
+      const sealed = row[column];
+      if (sealed === null) continue;
+      if (isSealedWithNewest(env, sealed)) {
+        report.current++;
+        continue;
+      }
+      try {
+        const plain = await unseal(env, sealed, aad(tenantId, field));
+        changes[column] = { from: sealed, to: await seal(env, plain, aad(tenantId, field)) };
+      } catch {
+        report.unreadable++;
+      }
+    }
+    return changes;
+  }
+
+  const statements = [];
+  const sizes: Array<{ tenantId: string; n: number }> = [];
+  for (const row of await db.select().from(whatsappConfigs).where(inArray(whatsappConfigs.tenantId, ids)).all()) {
+    const changes = await reseal(row.tenantId, row, WA_SEALED);
+    const columns = Object.keys(changes) as Array<(typeof WA_SEALED)[number][0]>;
+    if (columns.length === 0) continue;
+    const same: SQL[] = columns.map((c) => eq(whatsappConfigs[c], changes[c]!.from));
+    statements.push(
+      db
+        .update(whatsappConfigs)
+        .set(Object.fromEntries(columns.map((c) => [c, changes[c]!.to])))
+        .where(and(eq(whatsappConfigs.tenantId, row.tenantId), ...same)),
+    );
+    sizes.push({ tenantId: row.tenantId, n: columns.length });
+  }
+  for (const row of await db.select().from(genesysConfigs).where(inArray(genesysConfigs.tenantId, ids)).all()) {
+    const changes = await reseal(row.tenantId, row, GC_SEALED);
+    const columns = Object.keys(changes) as Array<(typeof GC_SEALED)[number][0]>;
+    if (columns.length === 0) continue;
+    const same: SQL[] = columns.map((c) => eq(genesysConfigs[c], changes[c]!.from));
+    statements.push(
+      db
+        .update(genesysConfigs)
+        .set(Object.fromEntries(columns.map((c) => [c, changes[c]!.to])))
+        .where(and(eq(genesysConfigs.tenantId, row.tenantId), ...same)),
+    );
+    sizes.push({ tenantId: row.tenantId, n: columns.length });
+  }
+  const [first, ...rest] = statements;
+  const results = first ? await db.batch([first, ...rest]) : [];
+  results.forEach((result, i) => {
+    const { tenantId, n } = sizes[i]!;
+    // Not updated: the row changed after it was read, and whatever was written is sealed with the newest key.
+    if (result.meta.changes === 0) report.current += n;
+    else {
+      report.reencrypted += n;
+      report.perTenant.set(tenantId, (report.perTenant.get(tenantId) ?? 0) + n);
+    }
+  });
+  return { ...report, next: ids.length < page.limit ? null : ids[ids.length - 1]! };
 }

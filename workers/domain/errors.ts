@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'rate_limited'
+  | 'sign_in_throttled'
   | 'upstream_failed'
   | 'not_found'
   | 'enqueue_failed'

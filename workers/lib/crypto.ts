@@ -1,8 +1,8 @@
 /**
  * Cryptographic primitives of the bridge, all on WebCrypto.
  *
- * Trust boundary: everything that decides whether bytes are genuine (webhook HMACs) or keeps
- * tenant secrets unreadable at rest (AES-GCM) lives here, so it can be reviewed on its own.
+ * Trust boundary: everything that decides whether bytes are genuine (webhook HMACs) lives here,
+ * so it can be reviewed on its own. Master keys, subkeys and secrets at rest are in keyring.ts.
  */
 
 const encoder = new TextEncoder();
@@ -78,60 +78,4 @@ export function timingSafeEqual(a: string, b: string): boolean {
   let diff = left.length === right.length ? 0 : 1;
   for (let i = 0; i < left.length; i++) diff |= left[i]! ^ other[i]!;
   return diff === 0;
-}
-
-// ===== Secrets at rest
-
-/** Version prefix of stored ciphertexts; a new master key gets a new prefix so old rows stay readable during rotation. */
-const SEALED_PREFIX = 'v1:';
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function masterKey(masterKeyB64: string): Promise<CryptoKey> {
-  let key = keyCache.get(masterKeyB64);
-  if (!key) {
-    const raw = fromBase64(masterKeyB64);
-    if (raw?.length !== 32) throw new Error('MASTER_KEY must be 32 bytes of base64');
-    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
-    keyCache.set(masterKeyB64, key);
-  }
-  return key;
-}
-
-/** Encrypts a tenant secret with AES-256-GCM; the tenant id is bound as associated data so a row copied to another tenant does not decrypt. */
-export async function seal(masterKeyB64: string, plaintext: string, context: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const cipher = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: utf8(context) },
-    await masterKey(masterKeyB64),
-    utf8(plaintext),
-  );
-  const out = new Uint8Array(iv.length + cipher.byteLength);
-  out.set(iv);
-  out.set(new Uint8Array(cipher), iv.length);
-  return SEALED_PREFIX + toBase64(out);
-}
-
-export async function unseal(masterKeyB64: string, sealed: string, context: string): Promise<string> {
-  if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('unknown ciphertext version');
-  const raw = fromBase64(sealed.slice(SEALED_PREFIX.length));
-  if (!raw || raw.length < 13) throw new Error('corrupt ciphertext');
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: raw.slice(0, 12), additionalData: utf8(context) },
-    await masterKey(masterKeyB64),
-    raw.slice(12),
-  );
-  return new TextDecoder().decode(plain);
-}
-
-/** A separate key for signing media URLs, derived from the master key so operators manage one secret. */
-export async function deriveSigningKey(masterKeyB64: string, label: string): Promise<Uint8Array<ArrayBuffer>> {
-  const raw = fromBase64(masterKeyB64);
-  if (!raw) throw new Error('MASTER_KEY must be base64');
-  return new Uint8Array(
-    await crypto.subtle.sign(
-      'HMAC',
-      await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-      utf8(label),
-    ),
-  );
 }

@@ -10,7 +10,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Env } from '../env';
 import { AppError } from '../domain/errors';
 import { timingSafeEqual } from '../lib/crypto';
-import { verifySession, type Role } from '../auth/admin-session';
+import { isSessionRevoked, verifySession, type Role } from '../auth/admin-session';
 import { findApiKey, findUser } from '../db/admin.repo';
 import { tenantIdForHost } from '../db/tenant-host.repo';
 
@@ -48,11 +48,12 @@ async function authenticate(
   if (!bearer) return null;
   if (env.ADMIN_API_TOKEN && timingSafeEqual(bearer, env.ADMIN_API_TOKEN))
     return { kind: 'operator', role: 'platform-admin', tenantId: null };
-  const claims = await verifySession(env.MASTER_KEY, bearer);
+  const claims = await verifySession(env, bearer);
   if (!claims) return null;
-  // A deleted user's session ends with the user, not 15 minutes later.
+  // A deleted user's session ends with the user, not 15 minutes later; a signed-out one at once.
   const user = await findUser(env, claims.sub);
   if (!user || user.role !== claims.role || user.tenantId !== claims.tid) return null;
+  if (await isSessionRevoked(env, user.id, bearer)) return null;
   return { kind: 'user', id: user.id, role: user.role, tenantId: user.tenantId };
 }
 

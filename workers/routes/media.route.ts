@@ -13,7 +13,7 @@ import { loadTenant } from '../db/tenants.repo';
 import { downloadMedia, getMediaInfo, isTrustedMediaUrl } from '../clients/whatsapp.client';
 
 export const mediaRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
-  const claims = await verifyMediaToken(c.env.MASTER_KEY, c.req.param('token'));
+  const claims = await verifyMediaToken(c.env, c.req.param('token'));
   if (!claims) throw new AppError('invalid_media_token', 401, 'media link is invalid or has expired');
   const tenant = await loadTenant(c.env, claims.tid);
   if (!tenant) throw new AppError('invalid_media_token', 401, 'media link is invalid or has expired');

@@ -47,7 +47,7 @@ async function tenantOrgId(env: Env, tenant: Tenant): Promise<string> {
 async function session(env: Env, authorization: string | undefined): Promise<{ claims: WidgetClaims; tenant: Tenant }> {
   const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
   try {
-    const claims = await verifyWidgetSession(env.MASTER_KEY, token);
+    const claims = await verifyWidgetSession(env, token);
     const tenant = await loadTenant(env, claims.tid);
     if (!tenant) throw new Error('tenant gone');
     return { claims, tenant };
@@ -100,7 +100,7 @@ export const widgetRoutes = new Hono<AppEnv>()
     const conversation = await conversationByGenesysId(c.env, tenant.id, input.conversationId);
     if (!conversation)
       throw new AppError('not_found', 404, 'that Genesys conversation is not a WhatsApp conversation of this tenant');
-    const { token, expiresAt } = await issueWidgetSession(c.env.MASTER_KEY, {
+    const { token, expiresAt } = await issueWidgetSession(c.env, {
       agentId: agent.id,
       tid: tenant.id,
       wa: conversation.waId,
@@ -127,7 +127,7 @@ export const widgetRoutes = new Hono<AppEnv>()
           ? 'url' in e.media
             ? { url: e.media.url, mime: e.media.mime }
             : {
-                url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env.MASTER_KEY, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`,
+                url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`,
                 mime: e.media.mime,
               }
           : undefined;

@@ -10,12 +10,13 @@
 import { actorOf, adminAuth } from '../../middleware/admin-auth.middleware';
 import { enforceTenantBudget } from '../../lib/tenant-budget';
 import { registerAccessRoutes } from './access.route';
-import { authRoutes } from './auth.route';
+import { authRoutes, registerSignOutRoute } from './auth.route';
 import { registerCredentialsRoutes } from './credentials.route';
 import docsPage from './docs.html';
 import { registerErasureRoutes } from './erasure.route';
 import { registerHostnamesRoutes } from './hostnames.route';
 import { registerInsightRoutes } from './insights.route';
+import { registerKeyringRoutes } from './keyring.route';
 import { registerMessagesRoutes } from './messages.route';
 import { newAdminApp } from './openapi';
 import { registerTenantsRoutes } from './tenants.route';
@@ -33,12 +34,14 @@ api.use(async function adminBudget(c, next) {
   }
   await next();
 });
+registerSignOutRoute(api);
 registerTenantsRoutes(api);
 registerCredentialsRoutes(api);
 registerAccessRoutes(api);
 registerHostnamesRoutes(api);
 registerInsightRoutes(api);
 registerMessagesRoutes(api);
+registerKeyringRoutes(api);
 registerErasureRoutes(api);
 
 // ===== The whole /api, with its description

@@ -1,16 +1,17 @@
 /**
- * Sign-in: email and password for a 15-minute session token. The only admin route without a
- * credential, so it has its own budget per email and answers the same way whether or not the
- * account exists.
+ * Sign-in and sign-out. Sign-in (email and password for a 15-minute session token) is the only
+ * admin route without a credential: every attempt is admitted per email and per client address
+ * before the password is checked (auth/sign-in-guard.ts), and it answers the same way whether or
+ * not the account exists. Sign-out revokes the session at once.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
 import { DUMMY_HASH, verifyPassword } from '../../auth/password';
-import { issueSession } from '../../auth/admin-session';
-import { enforceTenantBudget } from '../../lib/tenant-budget';
+import { issueSession, revokeSession } from '../../auth/admin-session';
+import { admitSignIn } from '../../auth/sign-in-guard';
 import { findUserByEmail } from '../../db/admin.repo';
-import { Login } from './admin.schema';
-import { errors, json, newAdminApp } from './openapi';
+import { ErrorBody, Login } from './admin.schema';
+import { errors, json, newAdminApp, type AdminApp } from './openapi';
 
 export const authRoutes = newAdminApp().openapi(
   createRoute({
@@ -18,6 +19,9 @@ export const authRoutes = newAdminApp().openapi(
     path: '/auth/login',
     tags: ['auth'],
     summary: 'Exchange email and password for a 15-minute session token',
+    description:
+      'Five attempts per email per minute, and twenty per client address with a lock that doubles on each repeat; ' +
+      'beyond that `429 sign_in_throttled` with Retry-After, before the password is checked.',
     request: { body: { content: { 'application/json': { schema: Login } }, required: true } },
     responses: {
       200: json(
@@ -26,17 +30,44 @@ export const authRoutes = newAdminApp().openapi(
       ),
       400: errors[400],
       401: errors[401],
-      429: errors[429],
+      429: json(ErrorBody, 'Too many sign-in attempts for this email or address; see Retry-After'),
     },
   }),
   async (c) => {
     const body = c.req.valid('json');
-    await enforceTenantBudget(c.env.ADMIN_RATE_LIMIT, `login:${body.email.toLowerCase()}`);
+    const admitted = await admitSignIn(c.env, body.email, c.req.header('cf-connecting-ip'));
     const user = await findUserByEmail(c.env, body.email);
     // Same work whether or not the user exists, so timing does not reveal accounts.
     const ok = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new AppError('unauthorized', 401, 'wrong email or password');
-    const session = await issueSession(c.env.MASTER_KEY, { sub: user.id, role: user.role, tid: user.tenantId });
+    await admitted.succeeded();
+    const session = await issueSession(c.env, { sub: user.id, role: user.role, tid: user.tenantId });
     return c.json({ ...session, role: user.role, tenantId: user.tenantId }, 200);
   },
 );
+
+/** Registers sign-out on the authenticated admin app: it needs the session it ends. */
+export function registerSignOutRoute(app: AdminApp): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout',
+      tags: ['auth'],
+      summary: 'End this dashboard session now; the token is refused from then on',
+      responses: {
+        204: { description: 'Signed out' },
+        401: errors[401],
+        403: json(ErrorBody, 'Not a dashboard session (revoke API keys with DELETE …/api-keys/{keyId})'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      if (principal.kind !== 'user')
+        throw new AppError('forbidden', 403, 'only dashboard sessions sign out; revoke API keys instead');
+      // adminAuth accepted this bearer as the user's session.
+      const token = c.req.header('authorization')!.slice('Bearer '.length).trim();
+      await revokeSession(c.env, principal.id, token);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -7,7 +7,7 @@ import { config } from '../../env';
 import { AppError, UpstreamError } from '../../domain/errors';
 import { log } from '../../lib/log';
 import { assertRole } from '../../middleware/admin-auth.middleware';
-import { loadTenant, setGenesysConfig, setWhatsappConfig } from '../../db/tenants.repo';
+import { loadTenant, revokePreviousWebhookSecret, setGenesysConfig, setWhatsappConfig } from '../../db/tenants.repo';
 import { createIntegration, getIntegration, requestToken } from '../../clients/genesys.client';
 import { getPhoneNumber } from '../../clients/whatsapp.client';
 import { settleWhatsappCredential } from '../../lib/whatsapp-credential';
@@ -90,6 +90,24 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       await c.env.TENANT_GATE.getByName(tenantId).forgetToken(tenantId);
       await audit(c, tenantId, 'credentials.genesys.set', tenantId, { fields: Object.keys(changes) });
       return c.json(view((await loadTenant(c.env, tenantId))!), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/tenants/{tenantId}/genesys/previous-secret',
+      tags: ['credentials'],
+      summary: 'Stop accepting the outbound webhook secret before the last rotation now, not after its 24 h grace',
+      request: { params: TenantParam },
+      responses: { 204: { description: 'Only the current secret signs from now on' }, ...tenantErrors },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantFor(c, tenantId, 'tenant-admin');
+      const wasLive = await revokePreviousWebhookSecret(c.env, tenantId);
+      await audit(c, tenantId, 'credentials.genesys.previous_secret.revoke', tenantId, { wasLive });
+      return c.body(null, 204);
     },
   );
 
