@@ -59,6 +59,10 @@ function startFake() {
         genesysCalls.push({ token: (req.headers.authorization ?? '').slice(7), at: Date.now() });
         return send(200, {});
       }
+      // GET /{waba-id}/phone_numbers, asked before a tenant is created: bench tenant i's account
+      // 800000000000+i holds its one number 900000000000+i (see the seeding below).
+      const waba = /^\/graph\/[^/]+\/(\d+)\/phone_numbers/.exec(url);
+      if (waba) return send(200, { data: [{ id: String(Number(waba[1]) + 100000000000) }] });
       if (url.startsWith('/graph/') && url.endsWith('/messages')) {
         const message = JSON.parse(body);
         if (message.status === 'read') return send(200, { success: true });

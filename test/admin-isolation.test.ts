@@ -119,6 +119,7 @@ describe('secrets never leave', () => {
       };
       const bodies: string[] = [];
       const digits = String(Date.now()).slice(-10);
+      net.meta.addNumber(`6${digits}`, `7${digits}`, secrets.accessToken);
       const created = await call('POST', '/api/tenants', OPERATOR, {
         name: `Secretive ${n}`,
         slug: `secretive-${n}`,
@@ -134,7 +135,6 @@ describe('secrets never leave', () => {
       bodies.push(created.text);
       const id = JSON.parse(created.text).id as string;
       net.genesys.registerClient(`cid-${n}-xx`, secrets.clientSecret);
-      net.meta.phoneNumbers.set(`7${digits}`, secrets.accessToken);
       for (const [method, path, body] of [
         ['GET', `/api/tenants/${id}`],
         ['GET', '/api/tenants'],

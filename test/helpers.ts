@@ -52,7 +52,7 @@ export async function seedTenant(
     webhookUrl: `https://bridge.test/webhooks/genesys/${id}`,
     secret: input.genesys.outboundWebhookSecret,
   });
-  net?.meta.phoneNumbers.set(input.whatsapp.phoneNumberId, input.whatsapp.accessToken);
+  net?.meta.addNumber(input.whatsapp.wabaId, input.whatsapp.phoneNumberId, input.whatsapp.accessToken);
   return { id, ...input };
 }
 

@@ -7,9 +7,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { SimulatorDO, type SimEnv } from './simulator.do';
-import { assetPng, mediaDownload, mediaInfo, templates } from './simulator.media';
+import { assetPng, mediaDownload, mediaInfo, phoneNumber, phoneNumbers, templates } from './simulator.media';
 import { SIMULATOR_PAGE } from './ui';
-import demo from './demo-tenant.json';
 
 export { SimulatorDO };
 
@@ -64,19 +63,16 @@ const app = new Hono<{ Bindings: SimEnv }>()
     sim(c.env).graphSend(c.req.param('phoneNumberId'), c.req.header('authorization') ?? null, await c.req.text()),
   )
   .get('/graph/:version/:wabaId/message_templates', async (c) => templates(c.req.header('authorization') ?? null))
+  .get('/graph/:version/:wabaId/phone_numbers', async (c) =>
+    phoneNumbers(c.req.param('wabaId'), c.req.header('authorization') ?? null),
+  )
   .get('/graph/download/:id', async (c) => mediaDownload(c.req.param('id'), c.req.header('authorization') ?? null))
-  .get('/graph/:version/:id', async (c) => {
-    if (c.req.param('id') === demo.whatsapp.phoneNumberId) {
-      if (c.req.header('authorization') !== `Bearer ${demo.whatsapp.accessToken}`)
-        return c.json({ error: { code: 190, message: 'Error validating access token' } }, 401);
-      return c.json({
-        id: demo.whatsapp.phoneNumberId,
-        display_phone_number: demo.displayPhoneNumber,
-        verified_name: demo.name,
-      });
-    }
-    return mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin);
-  })
+  .get(
+    '/graph/:version/:id',
+    async (c) =>
+      phoneNumber(c.req.param('id'), c.req.header('authorization') ?? null) ??
+      mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin),
+  )
   // Genesys Cloud
   .post('/genesys-login/oauth/token', async (c) =>
     sim(c.env).issueToken(c.req.header('authorization') ?? null, new TextDecoder().decode(await c.req.arrayBuffer())),

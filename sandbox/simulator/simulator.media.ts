@@ -1,7 +1,9 @@
 /**
- * The simulated Meta's stateless reads: approved templates, media lookups and downloads of the
- * demo customer's photo (both need the access token, as Graph does), and the sandbox's own images.
+ * The simulated Meta's stateless reads: approved templates, the demo business account's phone
+ * numbers, media lookups and downloads of the demo customer's photo (all need the access token, as
+ * Graph does), and the sandbox's own images.
  */
+import { wabaPhoneNumbers, type WabaAccount } from '../meta-accounts.contract';
 import { graphError } from '../meta-send.contract';
 import { AGENT_PHOTO_PNG, CUSTOMER_PHOTO_PNG } from './assets';
 import demo from './demo-tenant.json';
@@ -15,6 +17,38 @@ export function templates(authorization: string | null): Response {
     data: TEMPLATES.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
     paging: { cursors: { before: 'a', after: 'b' } },
   });
+}
+
+/**
+ * The demo business account: the demo tenant's number, and a spare one not bridged yet (to try
+ * the dashboard's onboarding wizard with: same account and token, number 100000000000002).
+ */
+const DEMO_WABA: WabaAccount = {
+  numbers: [
+    { id: demo.whatsapp.phoneNumberId, display_phone_number: demo.displayPhoneNumber, verified_name: demo.name },
+    {
+      id: demo.spareNumber.phoneNumberId,
+      display_phone_number: demo.spareNumber.displayPhoneNumber,
+      verified_name: demo.name,
+    },
+  ],
+  tokens: [demo.whatsapp.accessToken],
+};
+
+/** GET /{waba-id}/phone_numbers */
+export function phoneNumbers(wabaId: string, authorization: string | null): Response {
+  const account = wabaId === demo.whatsapp.wabaId ? DEMO_WABA : undefined;
+  const { status, body } = wabaPhoneNumbers(wabaId, authorization, account, (t) => t === demo.whatsapp.accessToken);
+  return json(body, status);
+}
+
+/** GET /{phone-number-id}, for a number of the demo account; null for any other id. */
+export function phoneNumber(id: string, authorization: string | null): Response | null {
+  const number = DEMO_WABA.numbers.find((n) => n.id === id);
+  if (!number) return null;
+  if (authorization !== `Bearer ${demo.whatsapp.accessToken}`)
+    return json({ error: { code: 190, message: 'Error validating access token' } }, 401);
+  return json(number);
 }
 
 export function mediaInfo(id: string, authorization: string | null, origin: string): Response {

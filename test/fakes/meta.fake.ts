@@ -1,7 +1,8 @@
 /**
  * A fake Meta Graph API at the HTTP boundary: sends (POST /{phone-number-id}/messages, checked
  * against the shared contract in sandbox/meta-send.contract.ts and meta-checks.contract.ts), approved templates, media lookups
- * and downloads, all requiring the access token of the number.
+ * and downloads, all requiring the access token of the number, and the numbers of each WhatsApp
+ * Business Account (sandbox/meta-accounts.contract.ts).
  */
 import { Hono } from 'hono';
 import { SendRequest, graphError } from '../../sandbox/meta-send.contract';
@@ -11,6 +12,7 @@ import {
   type ApprovedTemplate,
   type WaMediaType,
 } from '../../sandbox/meta-checks.contract';
+import { wabaPhoneNumbers, type WabaAccount } from '../../sandbox/meta-accounts.contract';
 import { Script, answer } from './scripted';
 
 export interface SentMessage {
@@ -25,6 +27,8 @@ export class FakeMeta {
   mediaRequests = 0;
   /** Phone number id → the access token allowed to act for it. */
   readonly phoneNumbers = new Map<string, string>();
+  /** WhatsApp Business Account id → its numbers and the tokens that may read it. */
+  readonly wabas = new Map<string, WabaAccount>();
   /** Accepted sends (messages) and read/typing marks, in order. */
   readonly sent: SentMessage[] = [];
   readonly reads: Array<{ phoneNumberId: string; messageId: string; typing: boolean }> = [];
@@ -51,6 +55,23 @@ export class FakeMeta {
 
   static error = graphError;
 
+  /** A number of the WhatsApp Business Account `wabaId`, usable (and the account readable) with `token`. */
+  addNumber(wabaId: string, phoneNumberId: string, token: string): void {
+    this.phoneNumbers.set(phoneNumberId, token);
+    const account = this.wabas.get(wabaId) ?? { numbers: [], tokens: [] };
+    if (!account.numbers.some((n) => n.id === phoneNumberId))
+      account.numbers.push({
+        id: phoneNumberId,
+        display_phone_number: '+1 555-078-3881',
+        verified_name: 'Fake Business',
+      });
+    if (!account.tokens.includes(token)) account.tokens.push(token);
+    this.wabas.set(wabaId, account);
+  }
+
+  private knownToken = (token: string) =>
+    [...this.phoneNumbers.values()].includes(token) || [...this.wabas.values()].some((w) => w.tokens.includes(token));
+
   addMedia(id: string, bytes: Uint8Array, mime: string, token: string): void {
     this.media.set(id, { bytes, mime, token });
   }
@@ -70,6 +91,16 @@ export class FakeMeta {
         data: this.templates.map((t) => ({ ...t, status: 'APPROVED', category: 'UTILITY' })),
         paging: { cursors: { before: 'a', after: 'b' } },
       });
+    })
+    .get('/:version/:wabaId/phone_numbers', (c) => {
+      const wabaId = c.req.param('wabaId');
+      const { status, body } = wabaPhoneNumbers(
+        wabaId,
+        c.req.header('authorization') ?? null,
+        this.wabas.get(wabaId),
+        this.knownToken,
+      );
+      return c.json(body, status);
     })
     .get('/download/:id', (c) => {
       const media = this.media.get(c.req.param('id'));

@@ -84,6 +84,56 @@ export function getPhoneNumber(cfg: Config, phoneNumberId: string, accessToken: 
   );
 }
 
+const WabaPhoneNumbers = z.looseObject({
+  data: z.array(z.looseObject({ id: z.string() })),
+  paging: z
+    .looseObject({ cursors: z.looseObject({ after: z.string().optional() }).optional(), next: z.string().optional() })
+    .optional(),
+});
+
+/** Pages of a WABA's numbers read at most; Graph's default page is 25 numbers. */
+const MAX_NUMBER_PAGES = 10;
+
+/**
+ * GET /{waba-id}/phone_numbers with the tenant's token: the ids of every number of the WhatsApp
+ * Business Account, as far as that token may see them. A refused token (190) comes back as an
+ * `unauthorized` failure; an unknown WABA, or one the token may not read, as a `permanent` one.
+ */
+export async function listWabaPhoneNumberIds(cfg: Config, wabaId: string, accessToken: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < MAX_NUMBER_PAGES; page++) {
+    const query = new URLSearchParams({ fields: 'id' });
+    if (after) query.set('after', after);
+    let response: Response;
+    try {
+      response = await fetch(`${graphBase(cfg)}/${encodeURIComponent(wabaId)}/phone_numbers?${query}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(cfg.UPSTREAM_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new UpstreamError(classifyThrown(err, 'graph'));
+    }
+    const text = await response.text();
+    if (!response.ok) throw new UpstreamError(classifyGraphError(response.status, text, 0));
+    let body: z.infer<typeof WabaPhoneNumbers>;
+    try {
+      body = WabaPhoneNumbers.parse(JSON.parse(text));
+    } catch {
+      throw new UpstreamError({
+        kind: 'retryable',
+        code: 'graph_bad_response',
+        detail: 'unexpected phone_numbers body',
+      });
+    }
+    ids.push(...body.data.map((n) => n.id));
+    // Graph pagination: a page with more after it carries `paging.next` (our base, not that URL, is used).
+    after = body.paging?.next ? body.paging.cursors?.after : undefined;
+    if (!after) break;
+  }
+  return ids;
+}
+
 // ===== Sending
 
 const GraphError = z.looseObject({

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'conflict'
   | 'rate_limited'
   | 'sign_in_throttled'
+  | 'phone_number_not_in_waba'
+  | 'whatsapp_token_refused'
   | 'upstream_failed'
   | 'not_found'
   | 'enqueue_failed'
@@ -33,7 +35,7 @@ export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly code: ErrorCode,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503,
     message: string,
     readonly issues?: FieldIssue[],
     readonly headers?: Record<string, string>,

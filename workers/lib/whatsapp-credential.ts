@@ -1,10 +1,12 @@
 /**
- * After an operator sets a WhatsApp token: ask Graph whether it works, show the answer on the
- * tenant, and let the number's held sends go (or keep them held). One Graph call per change.
+ * WhatsApp credentials an operator sets: before a phone number id is saved, Graph must show it
+ * belongs to the given WhatsApp Business Account with the given token (no tenant can claim another
+ * business's number and receive its customers' messages); after a token is set, ask Graph whether
+ * it works, show the answer on the tenant, and let the number's held sends go (or keep them held).
  */
 import { config, type Env } from '../env';
-import { getPhoneNumber } from '../clients/whatsapp.client';
-import { UpstreamError } from '../domain/errors';
+import { getPhoneNumber, listWabaPhoneNumberIds } from '../clients/whatsapp.client';
+import { AppError, UpstreamError } from '../domain/errors';
 import { markWhatsappCredential, type Tenant } from '../db/tenants.repo';
 import { log } from './log';
 
@@ -33,4 +35,36 @@ export async function settleWhatsappCredential(
   if (previousPhoneNumberId !== tenant.whatsapp.phoneNumberId)
     await gate.releaseWhatsapp(previousPhoneNumberId, 'credential');
   return 'ok';
+}
+
+/**
+ * Refuses (422) a phone number id that the WABA's number list, read with this token, does not
+ * contain, and a token Meta refuses (190); 502 when Graph cannot say. Nothing is saved before this passes.
+ */
+export async function assertNumberOfWaba(
+  env: Env,
+  w: { phoneNumberId: string; wabaId: string; accessToken: string },
+): Promise<void> {
+  let ids: string[];
+  try {
+    ids = await listWabaPhoneNumberIds(config(env), w.wabaId, w.accessToken);
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err;
+    if (err.failure.kind === 'unauthorized')
+      throw new AppError('whatsapp_token_refused', 422, 'Meta refused the WhatsApp access token (error 190)');
+    if (err.failure.kind === 'permanent')
+      throw new AppError(
+        'phone_number_not_in_waba',
+        422,
+        'this token cannot read the phone numbers of that WhatsApp Business Account',
+      );
+    log.warn('whatsapp.ownership_unchecked', { code: err.failure.code });
+    throw new AppError('upstream_failed', 502, 'could not ask Meta which numbers the WhatsApp Business Account has');
+  }
+  if (!ids.includes(w.phoneNumberId))
+    throw new AppError(
+      'phone_number_not_in_waba',
+      422,
+      'the WhatsApp Business Account does not list this phone number id for this token',
+    );
 }

@@ -10,7 +10,7 @@ import { assertRole } from '../../middleware/admin-auth.middleware';
 import { loadTenant, revokePreviousWebhookSecret, setGenesysConfig, setWhatsappConfig } from '../../db/tenants.repo';
 import { createIntegration, getIntegration, requestToken } from '../../clients/genesys.client';
 import { getPhoneNumber } from '../../clients/whatsapp.client';
-import { settleWhatsappCredential } from '../../lib/whatsapp-credential';
+import { assertNumberOfWaba, settleWhatsappCredential } from '../../lib/whatsapp-credential';
 import { ConnectionCheck, ErrorBody, GenesysInput, TenantView, WhatsappInput } from './admin.schema';
 import {
   audit,
@@ -40,6 +40,8 @@ export function registerCredentialsRoutes(app: AdminApp): void {
         200: json(TenantView, 'Updated, masked'),
         ...bodyErrors,
         409: json(ErrorBody, 'Phone number used by another tenant'),
+        422: json(ErrorBody, 'The WABA does not list the phone number for this token, or Meta refused the token'),
+        502: json(ErrorBody, 'Meta could not be asked'),
       },
     }),
     async (c) => {
@@ -47,6 +49,10 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       const tenant = await tenantFor(c, tenantId, 'tenant-admin');
       const body = c.req.valid('json');
       const { credentialStatus: _status, ...current } = tenant.whatsapp;
+      // A number (or the account it is claimed under) changes only once Graph shows it is the account's.
+      // A new token alone may be one Meta refuses: it is saved and the number's sends held (below).
+      if (body.phoneNumberId !== undefined || body.wabaId !== undefined)
+        await assertNumberOfWaba(c.env, { ...current, ...body });
       // New credentials get a fresh chance: a token Meta refused is replaced by this one.
       try {
         await setWhatsappConfig(c.env, tenantId, { ...current, ...body });

@@ -23,6 +23,7 @@ import {
   tenantErrors,
 } from './openapi';
 import { randomSecret, setup, view } from './tenant-view';
+import { assertNumberOfWaba } from '../../lib/whatsapp-credential';
 
 /** Registers the tenants routes on the authenticated admin app. */
 export function registerTenantsRoutes(app: AdminApp): void {
@@ -59,6 +60,8 @@ export function registerTenantsRoutes(app: AdminApp): void {
         401: errors[401],
         403: errors[403],
         409: json(ErrorBody, 'Slug or phone number already used'),
+        422: json(ErrorBody, 'The WABA does not list the phone number for this token, or Meta refused the token'),
+        502: json(ErrorBody, 'Meta could not be asked'),
       },
     }),
     async (c) => {
@@ -66,6 +69,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       if (c.get('scope') !== null)
         throw new AppError('forbidden', 403, 'tenants are created on the platform host, not a tenant host');
       const body = c.req.valid('json');
+      await assertNumberOfWaba(c.env, body.whatsapp);
       let id: string;
       try {
         id = await createTenant(c.env, {

@@ -1,0 +1,91 @@
+/**
+ * A tenant can only claim a WhatsApp number its own business account holds: before a phone number
+ * id is saved, Graph must list it under the given WhatsApp Business Account for the given token.
+ * Otherwise another business's customers would be routed to whoever typed its number id first.
+ */
+import { describe, expect, it } from 'vitest';
+import { env, exports } from 'cloudflare:workers';
+import { loadTenant, tenantIdByPhoneNumberId } from '../workers/db/tenants.repo';
+import { useFakeNetwork } from './fakes/network';
+import { seedTenant } from './helpers';
+
+const net = useFakeNetwork();
+const OPERATOR = { authorization: 'Bearer test-operator-token' };
+
+async function call(method: string, path: string, body: unknown) {
+  const res = await exports.default.fetch(
+    new Request(`https://bridge.test${path}`, {
+      method,
+      headers: { ...OPERATOR, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+let n = 0;
+/** A business on Meta: its account, one number, and a token that may read it. */
+function business() {
+  n++;
+  const digits = `${Date.now() % 1_000_000_000}${n}`;
+  const account = { wabaId: `5${digits}`, phoneNumberId: `4${digits}`, accessToken: `EAAG-owner-${digits}` };
+  net.meta.addNumber(account.wabaId, account.phoneNumberId, account.accessToken);
+  return account;
+}
+
+function tenantBody(whatsapp: { wabaId: string; phoneNumberId: string; accessToken: string }) {
+  const id = crypto.randomUUID().slice(0, 8);
+  return {
+    name: `Claimant ${id}`,
+    slug: `claimant-${id}`,
+    whatsapp: { ...whatsapp, appSecret: `app-secret-${id}-000`, verifyToken: `verify-${id}-000` },
+    genesys: { region: 'mypurecloud.ie', clientId: `client-${id}-000`, clientSecret: `client-secret-${id}-000` },
+  };
+}
+
+describe('claiming a WhatsApp number', () => {
+  it("refuses another business's number under one's own account and token (422), and saves nothing", async () => {
+    const victim = business();
+    const squatter = business();
+    const claim = tenantBody({ ...squatter, phoneNumberId: victim.phoneNumberId });
+    const res = await call('POST', '/api/tenants', claim);
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe('phone_number_not_in_waba');
+    expect(await tenantIdByPhoneNumberId(env, victim.phoneNumberId)).toBeNull();
+
+    // Naming the victim's account does not help: the squatter's token cannot read it.
+    const again = await call('POST', '/api/tenants', tenantBody({ ...victim, accessToken: squatter.accessToken }));
+    expect(again.status).toBe(422);
+    expect(again.json.error.code).toBe('phone_number_not_in_waba');
+  });
+
+  it('refuses a token Meta does not accept (190) with its own code', async () => {
+    const owner = business();
+    const res = await call('POST', '/api/tenants', tenantBody({ ...owner, accessToken: 'EAAG-expired-token' }));
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe('whatsapp_token_refused');
+  });
+
+  it('creates the tenant when the account lists the number for the token', async () => {
+    const owner = business();
+    const res = await call('POST', '/api/tenants', tenantBody(owner));
+    expect(res.status).toBe(201);
+    expect(await tenantIdByPhoneNumberId(env, owner.phoneNumberId)).toBe(res.json.id);
+  });
+
+  it('checks a number change on a tenant the same way', async () => {
+    const tenant = await seedTenant(net);
+    const stranger = business();
+    const moved = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { phoneNumberId: stranger.phoneNumberId });
+    expect(moved.status).toBe(422);
+    expect(moved.json.error.code).toBe('phone_number_not_in_waba');
+    expect((await loadTenant(env, tenant.id))!.whatsapp.phoneNumberId).toBe(tenant.whatsapp.phoneNumberId);
+
+    // A second number of the tenant's own account is fine.
+    const second = `3${Date.now() % 1_000_000_000}`;
+    net.meta.addNumber(tenant.whatsapp.wabaId, second, tenant.whatsapp.accessToken);
+    const ok = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { phoneNumberId: second });
+    expect(ok.status).toBe(200);
+    expect(ok.json.whatsapp.phoneNumberId).toBe(second);
+  });
+});
