@@ -24,10 +24,22 @@ export default defineConfig(async () => {
                 // The inbound queues keep it: their timestamp ordering across a restarted conversation
                 // object relies on a batch carrying a customer's burst together (test/faults.test.ts).
                 queueConsumers: {
-                  outbound: { maxBatchSize: 50, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: 'outbound-dlq' },
-                  'outbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 0 },
-                  inbound: { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: 'inbound-dlq' },
-                  'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1 },
+                  outbound: {
+                    maxBatchSize: 50,
+                    maxBatchTimeout: 0,
+                    maxRetries: 10,
+                    retryDelay: 1,
+                    deadLetterQueue: 'outbound-dlq',
+                  },
+                  'outbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 0, maxRetries: 100, retryDelay: 1 },
+                  inbound: {
+                    maxBatchSize: 50,
+                    maxBatchTimeout: 1,
+                    maxRetries: 10,
+                    retryDelay: 1,
+                    deadLetterQueue: 'inbound-dlq',
+                  },
+                  'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 1 },
                 },
                 // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
                 ratelimits: {
@@ -46,6 +58,10 @@ export default defineConfig(async () => {
                   INBOUND_REORDER_MS: '150',
                   RETRY_BASE_MS: '20',
                   MAX_DELIVERY_ATTEMPTS: '4',
+                  // A dead letter D1 refuses is parked in KV after three one-second retries.
+                  DEAD_LETTER_RETRY_BASE_MS: '1000',
+                  DEAD_LETTER_RETRY_CAP_MS: '1000',
+                  DEAD_LETTER_MAX_ATTEMPTS: '3',
                   UPSTREAM_TIMEOUT_MS: '2000',
                   PAIR_INTERVAL_MS: '300',
                   PAIR_BURST: '3',

@@ -10,19 +10,24 @@
  *   WhatsApp statuses into timeline progress and the one Genesys receipt (`statuses`);
  * - conversation.followups.ts — receipts, read marks and typing, in order with retries (`tasks`);
  * - conversation.outcomes.ts — how either lane reports a message's outcome (metrics, D1, logs);
+ *   its D1 writes go through conversation.records.ts, which keeps them (`d1_outbox`) while D1 refuses;
  * - conversation.timeline.ts — the read model for the dashboard and the agent widget.
  * Storage: docs/storage.md.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { config, type Env } from '../workers/env';
 import { isAllowedMediaUrl } from '../workers/domain/media-hosts';
-import { SERVICE_WINDOW_MS } from '../workers/domain/conversation';
+import { conversationName, SERVICE_WINDOW_MS } from '../workers/domain/conversation';
+import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
+import { log } from '../workers/lib/log';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { FollowUps } from './conversation.followups';
 import { InboundLane } from './conversation.inbound';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 import { OutboundLane } from './conversation.outbound';
 import { ConversationOutcomes } from './conversation.outcomes';
+import { ConversationRecords } from './conversation.records';
+import { HOLD_RECHECK_MS } from './tenant-gate.do';
 import { OutboundProgress } from './conversation.progress';
 import { inboundEntry, mergeTimeline, outboundEntry } from './conversation.timeline';
 import {
@@ -35,6 +40,10 @@ import {
   type WaStatusItem,
 } from './conversation.types';
 
+/** A run that moved nothing is followed by one this much later, doubling up to MAX_STALL_MS. */
+const MIN_STALL_MS = 500;
+const MAX_STALL_MS = 5 * 60_000;
+
 export type { AcceptResult, ServiceWindow, TimelineEntry, WaMessageItem, WaStatusItem } from './conversation.types';
 
 export class ConversationDO extends DurableObject<Env> {
@@ -42,10 +51,15 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly outbound: OutboundLane;
   private readonly progress: OutboundProgress;
   private readonly followUps: FollowUps;
+  private readonly records: ConversationRecords;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => this.migrate());
+    ctx.blockConcurrencyWhile(async () => {
+      this.migrate();
+      // Work with no alarm to run it (one lost to a failure in an older release) is rescheduled on wake-up.
+      if ((await ctx.storage.getAlarm()) === null) await this.schedule();
+    });
     const host: ConversationHost = {
       sql: ctx.storage.sql,
       env,
@@ -55,9 +69,10 @@ export class ConversationDO extends DurableObject<Env> {
       customerMessage: (ref) => this.inbound.customerMessage(ref),
       agentMessage: (wamid) => this.outbound.agentMessage(wamid),
     };
-    this.followUps = new FollowUps(host);
+    this.records = new ConversationRecords(host);
+    this.followUps = new FollowUps(host, this.records);
     this.progress = new OutboundProgress(ctx.storage.sql, this.followUps);
-    const outcomes = new ConversationOutcomes(host);
+    const outcomes = new ConversationOutcomes(host, this.records);
     this.inbound = new InboundLane(host, outcomes);
     this.outbound = new OutboundLane(host, this.progress, this.followUps, outcomes);
   }
@@ -105,6 +120,10 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** The tenant gate released a hold on the number: held agent messages go now, in order. */
   async wake(): Promise<void> {
+    const tenantId = this.getMeta('tenant_id');
+    // The release may be a resume: this isolate must not answer from its cached "suspended".
+    if (tenantId) forgetTenant(tenantId);
+    this.setMeta('held_until', '0');
     this.outbound.wake();
     await this.schedule();
   }
@@ -144,33 +163,112 @@ export class ConversationDO extends DurableObject<Env> {
   // ===== The one alarm
 
   override async alarm(): Promise<void> {
-    await this.inbound.drain();
-    await this.outbound.drain();
-    await this.followUps.drain();
-    const cutoff = Date.now() - DEDUP_RETENTION_MS;
-    this.inbound.purge(cutoff);
-    this.outbound.purge(cutoff);
-    this.progress.purge(cutoff);
-    await this.schedule();
+    this.setMeta('alarm_runs', String(Number(this.getMeta('alarm_runs') ?? 0) + 1));
+    let failed = false;
+    try {
+      const standing = await this.tenantStanding();
+      if (standing === 'gone') {
+        log.warn('conversation.tenant_gone', { tenantId: this.getMeta('tenant_id') });
+        await this.erase();
+        return;
+      }
+      if (standing === 'suspended') return;
+      await this.records.flush();
+      await this.inbound.drain();
+      await this.outbound.drain();
+      await this.followUps.drain();
+      const cutoff = Date.now() - DEDUP_RETENTION_MS;
+      this.inbound.purge(cutoff);
+      this.outbound.purge(cutoff);
+      this.progress.purge(cutoff);
+      if (this.isEmpty()) await this.clearItself();
+    } catch (err) {
+      // Caught, not thrown: after the runtime's few alarm retries nothing would wake this object.
+      failed = true;
+      log.error('conversation.alarm_failed', {
+        tenantId: this.getMeta('tenant_id'),
+        error: err instanceof Error ? err.message : String(err),
+      });
+    } finally {
+      await this.schedule({ failed });
+    }
   }
 
-  /** One alarm for everything: the earliest due work of any room, else the next purge. */
-  private async schedule(): Promise<void> {
+  /**
+   * Whether the tenant still exists and may send. A deleted tenant's conversation drops its state
+   * (offboarding erases it too); a suspended one holds everything until the tenant gate wakes it
+   * on resume (re-checking every HOLD_RECHECK_MS meanwhile). A D1 failure throws: the run backs off.
+   */
+  private async tenantStanding(): Promise<'ok' | 'gone' | 'suspended'> {
+    const tenantId = this.getMeta('tenant_id');
+    if (!tenantId) return 'ok';
+    const tenant = await loadTenant(this.env, tenantId);
+    if (!tenant) return 'gone';
+    if (tenant.status !== 'suspended') return 'ok';
+    this.setMeta('held_until', String(Date.now() + HOLD_RECHECK_MS));
+    const waId = this.getMeta('wa_id');
+    if (waId) {
+      const gate = this.env.TENANT_GATE.getByName(tenantId);
+      await gate.waitForRelease(tenant.whatsapp.phoneNumberId, 'suspended', conversationName(tenantId, waId));
+    }
+    return 'suspended';
+  }
+
+  /** Nothing left past the dedup window: the index row goes first, then every trace of the object. */
+  private async clearItself(): Promise<void> {
+    const tenantId = this.getMeta('tenant_id');
+    const waId = this.getMeta('wa_id');
+    if (tenantId && waId) await this.records.write({ kind: 'forget_index', tenantId, waId });
+    if (this.records.waiting() === 0) await this.erase();
+  }
+
+  private isEmpty(): boolean {
+    const count = (table: string) =>
+      this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    return (
+      ['messages', 'outbound', 'outbound_parts', 'statuses', 'tasks'].every((t) => count(t) === 0) &&
+      this.records.waiting() === 0
+    );
+  }
+
+  /**
+   * One alarm for everything: the earliest due work of any room, else the next purge. After a run
+   * that failed, or left work due that it could not move, the next run backs off (doubling from
+   * MIN_STALL_MS): the alarm never re-arms at "now" without progress.
+   */
+  private async schedule(run?: { failed: boolean }): Promise<void> {
     const earliest = (values: Array<number | null>) => {
       const known = values.filter((v): v is number => v !== null);
       return known.length ? Math.min(...known) : null;
     };
-    const next = earliest([this.inbound.nextDue(), this.outbound.nextDue(), this.followUps.nextDue()]);
+    const now = Date.now();
+    const next = earliest([
+      this.records.nextDue(),
+      this.inbound.nextDue(),
+      this.outbound.nextDue(),
+      this.followUps.nextDue(),
+    ]);
     const oldest = earliest([this.inbound.oldestSettled(), this.outbound.oldestSettled(), this.progress.oldest()]);
     const at = earliest([next, oldest === null ? null : oldest + DEDUP_RETENTION_MS]);
     if (at === null) {
       await this.ctx.storage.deleteAlarm();
       return;
     }
+    const heldUntil = Number(this.getMeta('held_until') ?? 0);
+    if (run) {
+      const stalled = run.failed || (next !== null && next <= now && heldUntil <= now);
+      const stalls = stalled ? Number(this.getMeta('stalls') ?? 0) + 1 : 0;
+      this.setMeta('stalls', String(stalls));
+      this.setMeta(
+        'stalled_until',
+        String(stalled ? now + Math.min(MAX_STALL_MS, MIN_STALL_MS * 2 ** (stalls - 1)) : 0),
+      );
+    }
+    const stalledUntil = Number(this.getMeta('stalled_until') ?? 0);
     // Work already due runs now; setAlarm refuses times in the distant past (e.g. a "0" retry time).
-    const wanted = Math.max(at, Date.now());
+    const wanted = Math.max(at, now, heldUntil, stalledUntil);
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > wanted || current < Date.now()) await this.ctx.storage.setAlarm(wanted);
+    if (current === null || current > wanted || current < now) await this.ctx.storage.setAlarm(wanted);
   }
 
   private getMeta(key: string): string | null {

@@ -7,11 +7,11 @@ import { config } from '../workers/env';
 import { sendReceipt } from '../workers/clients/genesys.client';
 import { markRead } from '../workers/clients/whatsapp.client';
 import { forgetTenant, loadTenant, type Tenant } from '../workers/db/tenants.repo';
-import { recordFailure } from '../workers/db/records.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { nextStep } from '../workers/domain/retry';
 import type { OpenInboundReceipt } from '../workers/schemas/genesys.schema';
 import { withGenesysPermit } from './genesys-permit';
+import type { ConversationRecords } from './conversation.records';
 import type { ConversationHost } from './conversation.types';
 
 type TaskRow = {
@@ -27,7 +27,10 @@ type TaskRow = {
 const TYPING_STALE_MS = 20_000;
 
 export class FollowUps {
-  constructor(private readonly host: ConversationHost) {}
+  constructor(
+    private readonly host: ConversationHost,
+    private readonly records: ConversationRecords,
+  ) {}
 
   private get sql() {
     return this.host.sql;
@@ -93,12 +96,15 @@ export class FollowUps {
       const step = nextStep(failure, task.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
       if (step.kind !== 'retry' || brokenToken) {
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
-        await recordFailure(this.host.env, {
-          tenantId,
-          direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
-          code: `${task.kind}_failed`,
-          detail: `${failure.code}: ${failure.detail}`,
-          payload: JSON.parse(task.payload),
+        await this.records.write({
+          kind: 'failure',
+          record: {
+            tenantId,
+            direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
+            code: `${task.kind}_failed`,
+            detail: `${failure.code}: ${failure.detail}`,
+            payload: JSON.parse(task.payload),
+          },
         });
         continue;
       }

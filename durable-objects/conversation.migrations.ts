@@ -89,4 +89,14 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
        FROM messages WHERE direction = 'outbound' AND genesys_id IS NOT NULL`,
     "DELETE FROM messages WHERE direction = 'outbound'",
   ],
+  [
+    // D1 writes (failure records, index, metrics) that D1 refused, kept until it answers again.
+    `CREATE TABLE IF NOT EXISTS d1_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      body TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL
+    )`,
+  ],
 ];

@@ -168,8 +168,11 @@ export class OutboundLane extends OutboundStore {
     this.progress.sent(row.genesys_id);
     // The token works again (rotated back at Meta, or set while this send was in flight).
     if (tenant.whatsapp.credentialStatus === 'broken') {
-      await markWhatsappCredential(this.host.env, tenant.id, 'ok');
       await this.host.env.TENANT_GATE.getByName(tenant.id).releaseWhatsapp(tenant.whatsapp.phoneNumberId, 'credential');
+      // Best effort: the message went; while D1 refuses, the next send that works marks it again.
+      await markWhatsappCredential(this.host.env, tenant.id, 'ok').catch((err: unknown) =>
+        log.warn('whatsapp.credential_mark_deferred', { tenantId: tenant.id, error: String(err) }),
+      );
     }
     if (tenant.markRead) this.followUps.whatsappMark('mark_read');
     await this.outcomes.delivered(this.subject(tenant.id, row, item, waId), {
@@ -213,7 +216,11 @@ export class OutboundLane extends OutboundStore {
       return false;
     }
     if (failure.waCode === WA_ERRORS.throughput)
-      await gate.holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', backoffMs(row.attempts + 1, 1000));
+      await gate.holdWhatsapp(
+        tenant.whatsapp.phoneNumberId,
+        'throughput',
+        backoffMs(row.attempts + 1, 1000, failure.kind === 'retryable' ? failure.retryAfterMs : undefined),
+      );
     const step = nextStep(failure, row.attempts, cfg.MAX_DELIVERY_ATTEMPTS, cfg.RETRY_BASE_MS);
     if (step.kind === 'fail') {
       const reason = reasonFor(failure, plan.template);

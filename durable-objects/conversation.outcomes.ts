@@ -2,12 +2,11 @@
  * How a conversation reports what happened to a message, in either direction: the Analytics Engine
  * data point, the D1 conversation index and hourly metrics (the dashboard), the failure record an
  * operator sees, and one JSON log line (phone numbers masked). One place, so every outcome is
- * reported the same way and a later change (batching, best-effort writes) happens once.
+ * reported the same way. D1 writes go through {@link ConversationRecords}: they never decide delivery.
  */
-import { recordActivity } from '../workers/db/conversations.repo';
-import { recordFailure } from '../workers/db/records.repo';
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
+import type { ConversationRecords } from './conversation.records';
 import type { ConversationHost } from './conversation.types';
 
 type Direction = 'inbound' | 'outbound';
@@ -26,21 +25,27 @@ const conversationOf = (s: Subject) =>
   s.genesysConversationId ? { genesysConversationId: s.genesysConversationId } : {};
 
 export class ConversationOutcomes {
-  constructor(private readonly host: ConversationHost) {}
+  constructor(
+    private readonly host: ConversationHost,
+    private readonly records: ConversationRecords,
+  ) {}
 
   async delivered(s: Subject, detail: { receivedAt: number; customerAt?: number; parts?: number }): Promise<void> {
     const latencyMs = Date.now() - detail.receivedAt;
     recordOutcome(this.host.env, s.tenantId, s.direction, 'delivered', latencyMs);
-    await recordActivity(this.host.env, {
-      tenantId: s.tenantId,
-      waId: s.waId,
-      direction: s.direction,
-      outcome: 'delivered',
-      at: Date.now(),
-      latencyMs,
-      ...(s.contactName !== undefined ? { contactName: s.contactName } : {}),
-      ...(detail.customerAt !== undefined ? { customerAt: detail.customerAt } : {}),
-      ...conversationOf(s),
+    await this.records.write({
+      kind: 'activity',
+      activity: {
+        tenantId: s.tenantId,
+        waId: s.waId,
+        direction: s.direction,
+        outcome: 'delivered',
+        at: Date.now(),
+        latencyMs,
+        ...(s.contactName !== undefined ? { contactName: s.contactName } : {}),
+        ...(detail.customerAt !== undefined ? { customerAt: detail.customerAt } : {}),
+        ...conversationOf(s),
+      },
     });
     const event = s.direction === 'inbound' ? 'inbound.delivered' : 'outbound.sent';
     log.info(event, {
@@ -62,7 +67,10 @@ export class ConversationOutcomes {
     s: Subject,
     failure: { externalId: string; code: string; detail: string; payload: unknown },
   ): Promise<void> {
-    await recordFailure(this.host.env, { tenantId: s.tenantId, direction: s.direction, ...failure });
+    await this.records.write({
+      kind: 'failure',
+      record: { tenantId: s.tenantId, direction: s.direction, ...failure },
+    });
     recordOutcome(this.host.env, s.tenantId, s.direction, 'failed');
     await this.counted(s);
     log.warn(`${s.direction}.failed`, { tenantId: s.tenantId, ...s.ids, code: failure.code });
@@ -80,19 +88,25 @@ export class ConversationOutcomes {
     s: Subject,
     notice: { externalId: string; code: string; detail: string; payload: unknown },
   ): Promise<void> {
-    await recordFailure(this.host.env, { tenantId: s.tenantId, direction: s.direction, ...notice });
+    await this.records.write({
+      kind: 'failure',
+      record: { tenantId: s.tenantId, direction: s.direction, ...notice },
+    });
   }
 
   private counted(s: Subject): Promise<void> {
     const contact = s.contactName !== undefined ? { contactName: s.contactName } : {};
-    return recordActivity(this.host.env, {
-      tenantId: s.tenantId,
-      waId: s.waId,
-      direction: s.direction,
-      outcome: 'failed',
-      at: Date.now(),
-      ...contact,
-      ...conversationOf(s),
+    return this.records.write({
+      kind: 'activity',
+      activity: {
+        tenantId: s.tenantId,
+        waId: s.waId,
+        direction: s.direction,
+        outcome: 'failed',
+        at: Date.now(),
+        ...contact,
+        ...conversationOf(s),
+      },
     });
   }
 }

@@ -160,6 +160,16 @@ export class TenantGateDO extends DurableObject<Env> {
     return { held: true };
   }
 
+  /**
+   * Records `waiter` to be woken when the number's open-ended hold for `reason` ends (a suspended
+   * tenant's conversations wait this way); answers whether such a hold is in place.
+   */
+  async waitForRelease(phoneNumberId: string, reason: HoldReason, waiter: string): Promise<boolean> {
+    const held = (await this.holdsOf(phoneNumberId)).some((h) => h.reason === reason && h.until === null);
+    if (held) await this.addWaiter(phoneNumberId, waiter);
+    return held;
+  }
+
   /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
   async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<void> {
     await this.saveHolds(

@@ -4,14 +4,23 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
-import { abortAllDurableObjects } from 'cloudflare:test';
-import { listDeadLetters } from '../workers/db/records.repo';
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
+import { getConversation } from '../workers/db/conversations.repo';
+import { listDeadLetters, listFailures } from '../workers/db/records.repo';
+import { forgetTenant } from '../workers/db/tenants.repo';
+import { restoreParkedDeadLetters } from '../workers/queues/dead-letter.handler';
+import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
+import { d1Outage } from './d1-outage';
 import textFixture from './fixtures/meta/text.json';
 import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
 import {
   agentMessage,
+  agentSays,
+  cronTick,
+  customerWrites,
   metaSignature,
+  newCustomer,
   postGenesys,
   postWebhook,
   seedTenant,
@@ -35,6 +44,21 @@ function customerText(
   webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
   return webhook as Record<string, unknown>;
 }
+
+/** What a conversation object holds: its rows per table, its alarm, how many alarm runs it counted. */
+function conversationStorage(tenantId: string, waId: string) {
+  return runInDurableObject(env.CONVERSATION.getByName(`${tenantId}:${waId}`), async (_instance, state) => {
+    const sql = state.storage.sql;
+    const rows = ['messages', 'outbound', 'tasks', 'statuses'].reduce(
+      (n, table) => n + sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n,
+      0,
+    );
+    const runs = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'alarm_runs'").toArray()[0];
+    return { rows, alarm: await state.storage.getAlarm(), alarmRuns: Number(runs?.value ?? 0) };
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How many times Genesys accepted each WhatsApp message id. */
 function deliveriesById(tenant: SeededTenant): Map<string, number> {
@@ -178,6 +202,182 @@ describe('restarts and duplicates', () => {
         (r) => r.integrationId === tenant.genesys.integrationId && r.path.endsWith('/receipt') && r.status !== 200,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('D1 unavailable, tenants going away', () => {
+  it('D1 refusing writes for 4 s during a mixed batch: every customer message is delivered meanwhile, every notice and record lands once D1 returns, no alarm spins', async () => {
+    const a = await seedTenant(net);
+    const b = await seedTenant(net);
+    const [alice, bob, carol] = ['447700970001', '447700970002', '447700970003'];
+    const closed = newCustomer();
+    const outage = await d1Outage([a.id, b.id]);
+    const started = Date.now();
+    const base = Math.floor(Date.now() / 1000);
+    const notice = webhookFor(errorsFixture, a);
+    const unhandled = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: b.whatsapp.wabaId,
+          changes: [
+            {
+              field: 'message_template_status_update',
+              value: {
+                event: 'APPROVED',
+                message_template_id: 1,
+                message_template_name: 'x',
+                metadata: { phone_number_id: b.whatsapp.phoneNumberId },
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const posts = [
+      ...Array.from({ length: 4 }, (_, i) => [customerText(a, alice, `a${i}`, String(base + i)), a] as const),
+      [customerText(b, bob, 'b0'), b] as const,
+      [customerText(b, carol, 'c0'), b] as const,
+      [notice, a] as const,
+      [unhandled, b] as const,
+    ];
+    for (const [body, tenant] of posts)
+      expect((await postWebhook(body, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
+    // An agent writes to a customer whose window is closed: refused, and the refusal must be recorded.
+    await agentSays(a, closed, { text: 'hello?' });
+
+    // Delivery does not wait for D1: all six customer messages reach Genesys during the outage, in order.
+    await vi.waitFor(() => expect(deliveriesById(a).size + deliveriesById(b).size).toBe(6), WAIT);
+    expect(net.genesys.callsFor(a.genesys.integrationId).map((c) => c.body.text)).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect(await listFailures(env, a.id)).toEqual([]);
+    await sleep(Math.max(0, 4000 - (Date.now() - started)));
+    // Deferred records retry with a backoff: a handful of alarm runs in 4 s, not thousands.
+    expect((await conversationStorage(a.id, alice)).alarmRuns).toBeLessThan(30);
+    await outage.end();
+
+    await vi.waitFor(async () => {
+      const codes = [...(await listFailures(env, a.id)), ...(await listFailures(env, b.id))].map((f) => f.code).sort();
+      expect(codes).toEqual(['MessageNotAllowed', 'unhandled_webhook_field', 'whatsapp_error']);
+      expect(await getConversation(env, a.id, alice)).toMatchObject({ messagesIn: 4 });
+      expect(await getConversation(env, b.id, carol)).toMatchObject({ messagesIn: 1 });
+    }, WAIT);
+    // accepted (6 messages + 2 notices + 1 agent message) = delivered (6) + recorded (3)
+    expect([...deliveriesById(a).values(), ...deliveriesById(b).values()].every((n) => n === 1)).toBe(true);
+  }, 60_000);
+
+  it('a dead letter D1 keeps refusing is parked, not deleted, and shows in dead letters once D1 returns', async () => {
+    const tenant = await seedTenant(net);
+    const outage = await d1Outage([tenant.id]);
+    const item = JSON.parse(JSON.stringify(customerText(tenant, '447700970010', 'last copy')));
+    await env.INBOUND_DLQ.send({
+      v: 1,
+      kind: 'dead_letter',
+      tenantId: tenant.id,
+      queue: 'inbound',
+      externalId: 'wamid.parked',
+      errorCode: 'genesys_503',
+      errorDetail: 'Genesys answered 503',
+      attempts: 4,
+      item: {
+        v: 1,
+        kind: 'wa_notice',
+        tenantId: tenant.id,
+        phoneNumberId: '1',
+        receivedAt: 1,
+        field: 'x',
+        value: item,
+      },
+    });
+    // Three one-second retries in tests (DEAD_LETTER_MAX_ATTEMPTS), then it waits in KV.
+    await vi.waitFor(async () => {
+      const parked = await env.TOKENS.list({ prefix: 'parked-dead-letter:' });
+      expect(parked.keys.length).toBeGreaterThan(0);
+    }, WAIT);
+    expect(await restoreParkedDeadLetters(env).catch(() => 'still down')).toBe('still down');
+    await outage.end();
+    // The scheduled job (every cron tick) moves it where operators look.
+    await cronTick();
+    expect((await listDeadLetters(env, tenant.id)).map((d) => d.externalId)).toEqual(['wamid.parked']);
+  }, 30_000);
+
+  it('a tenant deleted mid-conversation: its conversation drops its state and its alarm stops', async () => {
+    const tenant = await seedTenant(net);
+    const customer = newCustomer();
+    await customerWrites(net, tenant, customer);
+    // The number is paused (Meta's throughput limit), so the agent's message is waiting when the tenant goes.
+    await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', 1500);
+    await agentSays(tenant, customer, { text: 'are you still there?' });
+    await vi.waitFor(async () => {
+      const row = await runInDurableObject(
+        env.CONVERSATION.getByName(`${tenant.id}:${customer}`),
+        (_i, state) =>
+          state.storage.sql
+            .exec<{ next: number }>("SELECT next_attempt_at AS next FROM outbound WHERE state = 'pending'")
+            .toArray()[0],
+      );
+      expect(row?.next).toBeGreaterThan(Date.now());
+    }, WAIT);
+    // The tenant's rows vanish (not through offboarding, which would erase the object itself).
+    await env.DB.batch(
+      ['whatsapp_configs', 'genesys_configs'].map((t) =>
+        env.DB.prepare(`DELETE FROM ${t} WHERE tenant_id = ?`).bind(tenant.id),
+      ),
+    );
+    await env.DB.prepare('DELETE FROM tenants WHERE id = ?').bind(tenant.id).run();
+    forgetTenant(tenant.id);
+    await vi.waitFor(
+      async () => expect(await conversationStorage(tenant.id, customer)).toMatchObject({ rows: 0 }),
+      WAIT,
+    );
+    await sleep(1000);
+    expect(await conversationStorage(tenant.id, customer)).toEqual({ rows: 0, alarm: null, alarmRuns: 0 });
+    expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toEqual([]);
+  });
+
+  it('a backlog resumes by itself after a restart: a head message waiting on a retry goes without a new customer message', async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700970020';
+    net.genesys.script.push(new RegExp(tenant.genesys.integrationId), { status: 503, body: { status: 503 } }, 2);
+    const base = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 3; i++)
+      await postWebhook(customerText(tenant, customer, `k${i}`, String(base + i)), {
+        secret: tenant.whatsapp.appSecret,
+      });
+    await vi.waitFor(
+      () =>
+        expect(
+          net.genesys.requests.filter((r) => r.integrationId === tenant.genesys.integrationId && r.status === 503),
+        ).not.toHaveLength(0),
+      WAIT,
+    );
+    await abortAllDurableObjects();
+    await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(3), WAIT);
+    expect(net.genesys.callsFor(tenant.genesys.integrationId).map((c) => c.body.text)).toEqual(['k0', 'k1', 'k2']);
+  });
+
+  it('a conversation whose alarm was lost reschedules its backlog as soon as anything wakes it', async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700970021';
+    net.genesys.script.push(
+      new RegExp(tenant.genesys.integrationId),
+      { status: 503, headers: { 'retry-after': '2' }, body: { status: 503 } },
+      1,
+    );
+    await postWebhook(customerText(tenant, customer, 'lost'), { secret: tenant.whatsapp.appSecret });
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${customer}`);
+    await vi.waitFor(async () => {
+      const attempts = await runInDurableObject(
+        stub,
+        (_i, state) =>
+          state.storage.sql.exec<{ attempts: number }>('SELECT attempts FROM messages').toArray()[0]?.attempts,
+      );
+      expect(attempts).toBeGreaterThan(0);
+    }, WAIT);
+    // The alarm is gone (as after a run the runtime gave up on), then the object restarts.
+    await runInDurableObject(stub, (_i, state) => state.storage.deleteAlarm());
+    await abortAllDurableObjects();
+    await env.CONVERSATION.getByName(`${tenant.id}:${customer}`).serviceWindow();
+    await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(1), WAIT);
   });
 });
 

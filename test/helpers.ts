@@ -1,8 +1,14 @@
 /** Shared test vocabulary: seed a tenant, sign and post webhooks like Meta does, wait for delivery. */
 import { env, exports } from 'cloudflare:workers';
-import { runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
+import worker from '../workers/index';
 import { hmacSha256, toBase64, toHex } from '../workers/lib/crypto';
 import type { FakeNetwork } from './fakes/network';
 import textFixture from './fixtures/meta/text.json';
@@ -262,4 +268,11 @@ export async function customerMessageState(
       ? { state: row.state, genesysId: row.genesys_id, attempts: row.attempts, nextAttemptAt: row.next_attempt_at }
       : undefined;
   });
+}
+
+/** One Cron Trigger tick at `now`, as the runtime fires it, awaited with everything it started. */
+export async function cronTick(now = Date.now()): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '*/15 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
 }

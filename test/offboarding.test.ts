@@ -4,15 +4,9 @@
  * tenant gate, every conversation object — in batches that the cron carries on; other tenants
  * are untouched.
  */
-import {
-  createExecutionContext,
-  createScheduledController,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import worker from '../workers/index';
 import { tokenKvKey } from '../durable-objects/tenant-gate.do';
 import { TENANT_TABLES } from '../workers/db/erasure.repo';
 import { recordDeadLetter, recordFailure } from '../workers/db/records.repo';
@@ -22,6 +16,7 @@ import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
 import {
   agentSays,
+  cronTick,
   customerWrites,
   newCustomer,
   postGenesys,
@@ -46,12 +41,6 @@ async function api(method: string, path: string, headers: Record<string, string>
     }),
   );
   return { status: res.status, headers: res.headers, json: (await res.json().catch(() => null)) as any };
-}
-
-async function cronTick() {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: '*/15 * * * *' }), env, ctx);
-  await waitOnExecutionContext(ctx);
 }
 
 const timeline = (tenantId: string, waId: string) =>

@@ -3,24 +3,15 @@
  * and keeps the rest; failure records keep what an operator reads of a large notice, not all of it.
  * The scheduled handler is called as the runtime calls it, with createScheduledController.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import worker from '../workers/index';
 import { MAX_FAILURE_PAYLOAD_CHARS } from '../workers/db/records.repo';
 import { useFakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant } from './helpers';
+import { cronTick, postWebhook, seedTenant } from './helpers';
 
 const net = useFakeNetwork();
 
 const DAY = 24 * 3600_000;
-
-/** One cron tick at `now`, awaited with everything it started. */
-async function cronTick(now = Date.now()) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '*/15 * * * *' }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 async function ids(sql: string, tenantId: string): Promise<string[]> {
   const rows = await env.DB.prepare(sql).bind(tenantId).all<{ id: string }>();

@@ -45,6 +45,9 @@ export interface Env {
   INBOUND_REORDER_MS?: string;
   RETRY_BASE_MS?: string;
   MAX_DELIVERY_ATTEMPTS?: string;
+  DEAD_LETTER_RETRY_BASE_MS?: string;
+  DEAD_LETTER_RETRY_CAP_MS?: string;
+  DEAD_LETTER_MAX_ATTEMPTS?: string;
   UPSTREAM_TIMEOUT_MS?: string;
   GENESYS_REQUESTS_PER_MINUTE?: string;
   MEDIA_URL_TTL_SECONDS?: string;
@@ -96,6 +99,14 @@ export const Config = z.object({
   INBOUND_REORDER_MS: int(1000),
   RETRY_BASE_MS: int(1000),
   MAX_DELIVERY_ATTEMPTS: int(8),
+  /**
+   * A dead letter D1 refused is retried from this delay, doubling up to DEAD_LETTER_RETRY_CAP_MS,
+   * for DEAD_LETTER_MAX_ATTEMPTS tries (defaults: about 15 hours); then it is parked in KV and
+   * moved to D1 by the scheduled job once D1 answers. Small values only for tests.
+   */
+  DEAD_LETTER_RETRY_BASE_MS: int(60_000),
+  DEAD_LETTER_RETRY_CAP_MS: int(3600_000),
+  DEAD_LETTER_MAX_ATTEMPTS: int(20),
   UPSTREAM_TIMEOUT_MS: int(10_000),
   GENESYS_REQUESTS_PER_MINUTE: int(300),
   MEDIA_URL_TTL_SECONDS: int(3600),

@@ -74,6 +74,13 @@ export async function recordActivity(env: Env, a: Activity): Promise<void> {
   ]);
 }
 
+/** Removes a conversation from the index (its object has cleared itself, or the customer was erased). */
+export async function deleteConversationIndex(env: Env, tenantId: string, waId: string): Promise<void> {
+  await getDb(env.DB)
+    .delete(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.waId, waId)));
+}
+
 export function listConversations(env: Env, tenantId: string, limit = 100) {
   return getDb(env.DB)
     .select()

@@ -1,14 +1,15 @@
 /**
  * Consumer of the `inbound` queue. Hands each customer message to its conversation object (one
  * RPC per conversation per batch, in timestamp order) and records notices in D1. Acks or retries
- * every message explicitly: a conversation object that cannot be reached retries only its own
- * messages, with backoff; after max_retries the queue moves them to `inbound-dlq`.
+ * every message explicitly, so one failure never fails the batch: a conversation object that cannot
+ * be reached, or a notice D1 refused, retries only its own messages, with backoff; after max_retries
+ * the queue moves them to `inbound-dlq`.
  */
-import { config, type Env } from '../env';
+import type { Env } from '../env';
 import { recordFailure } from '../db/records.repo';
-import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
+import { retryLater, settle } from './settle';
 import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
@@ -17,22 +18,23 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
   for (const msg of batch.messages) {
     const parsed = InboundQueueMessage.safeParse(msg.body);
     if (!parsed.success) {
-      await setAsideUnreadable(env, msg, 'inbound', parsed.error.message);
+      await settle(env, msg, () => setAsideUnreadable(env, msg, 'inbound', parsed.error.message));
       continue;
     }
     const body = parsed.data;
     if (body.kind === 'wa_notice') {
       const first = body.errors?.[0];
-      await recordFailure(env, {
-        tenantId: body.tenantId,
-        direction: 'inbound',
-        code: body.errors ? 'whatsapp_error' : 'unhandled_webhook_field',
-        detail: first
-          ? `${first.code}: ${first.title ?? first.message ?? ''}`
-          : `field "${body.field}" is not acted on`,
-        payload: body,
-      });
-      msg.ack();
+      await settle(env, msg, () =>
+        recordFailure(env, {
+          tenantId: body.tenantId,
+          direction: 'inbound',
+          code: body.errors ? 'whatsapp_error' : 'unhandled_webhook_field',
+          detail: first
+            ? `${first.code}: ${first.title ?? first.message ?? ''}`
+            : `field "${body.field}" is not acted on`,
+          payload: body,
+        }),
+      );
       continue;
     }
     const key = conversationName(body.tenantId, body.waId);
@@ -56,9 +58,7 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
           conversation: name.split(':')[0],
           error: err instanceof Error ? err.message : String(err),
         });
-        for (const { msg } of group) {
-          msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
-        }
+        for (const { msg } of group) retryLater(env, msg);
       }
     }),
   );

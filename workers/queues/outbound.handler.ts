@@ -3,10 +3,10 @@
  * customer is `channel.to.id`), one RPC per conversation per batch, in arrival order.
  * A conversation that cannot be reached retries only its own messages.
  */
-import { config, type Env } from '../env';
-import { backoffMs } from '../domain/retry';
+import type { Env } from '../env';
 import { log } from '../lib/log';
 import { OutboundQueueMessage } from '../schemas/queue.schema';
+import { retryLater, settle } from './settle';
 import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
@@ -16,12 +16,8 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
     const parsed = OutboundQueueMessage.safeParse(msg.body);
     const waId = parsed.success ? parsed.data.message.channel.to.id.replace(/\D/g, '') : '';
     if (!parsed.success || !waId) {
-      await setAsideUnreadable(
-        env,
-        msg,
-        'outbound',
-        parsed.success ? 'no customer number in channel.to.id' : parsed.error.message,
-      );
+      const detail = parsed.success ? 'no customer number in channel.to.id' : parsed.error.message;
+      await settle(env, msg, () => setAsideUnreadable(env, msg, 'outbound', detail));
       continue;
     }
     const key = conversationName(parsed.data.tenantId, waId);
@@ -39,8 +35,7 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
           tenantId: name.split(':')[0],
           error: err instanceof Error ? err.message : String(err),
         });
-        for (const { msg } of group)
-          msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000) });
+        for (const { msg } of group) retryLater(env, msg);
       }
     }),
   );

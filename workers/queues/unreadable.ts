@@ -1,6 +1,7 @@
 /**
  * A queue message no consumer can use (written by an older or broken producer): kept for an
- * operator as a failure record and acked, so the queue does not retry it forever.
+ * operator as a failure record, so the queue does not retry it forever. Throws when D1 refuses the
+ * record; the caller retries the message then.
  */
 import type { Env } from '../env';
 import { recordFailure } from '../db/records.repo';
@@ -20,5 +21,4 @@ export async function setAsideUnreadable(
     detail: detail.slice(0, 300),
     payload: msg.body,
   });
-  msg.ack();
 }

@@ -118,9 +118,16 @@ export function registerTenantsRoutes(app: AdminApp): void {
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
-      await tenantFor(c, tenantId, 'tenant-admin');
+      const before = await tenantFor(c, tenantId, 'tenant-admin');
       const patch = c.req.valid('json');
       await updateTenant(c.env, tenantId, patch);
+      if (patch.status && patch.status !== before.status) {
+        // Suspended: conversations keep accepting and hold everything; resuming wakes them to drain in order.
+        const gate = c.env.TENANT_GATE.getByName(tenantId);
+        const phone = before.whatsapp.phoneNumberId;
+        if (patch.status === 'suspended') await gate.holdWhatsapp(phone, 'suspended', null);
+        else await gate.releaseWhatsapp(phone, 'suspended');
+      }
       await audit(c, tenantId, 'tenant.update', tenantId, patch);
       return c.json(view((await loadTenant(c.env, tenantId))!), 200);
     },

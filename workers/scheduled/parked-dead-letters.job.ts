@@ -1,0 +1,11 @@
+/**
+ * Moves dead letters that were parked in KV while D1 refused them (queues/dead-letter.handler.ts)
+ * into D1, where operators list and replay them.
+ */
+import { restoreParkedDeadLetters } from '../queues/dead-letter.handler';
+import type { ScheduledJob } from './jobs';
+
+export const parkedDeadLettersJob: ScheduledJob = {
+  name: 'parked-dead-letters',
+  run: async (env) => ({ moved: await restoreParkedDeadLetters(env) }),
+};
