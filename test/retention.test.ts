@@ -4,10 +4,12 @@
  * The scheduled handler is called as the runtime calls it, with createScheduledController.
  */
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { getConversation } from '../workers/db/conversations.repo';
 import { MAX_FAILURE_PAYLOAD_CHARS } from '../workers/db/records.repo';
 import { useFakeNetwork } from './fakes/network';
-import { cronTick, postWebhook, seedTenant } from './helpers';
+import { agentSays, cronTick, customerWrites, newCustomer, postWebhook, seedTenant, WAIT } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -131,5 +133,34 @@ describe('retention', () => {
       value: { metadata: { phone_number_id: tenant.whatsapp.phoneNumberId } },
     });
     expect(payload.value.history[0].threads[0].messages[0].id).toBe('wamid.HISTORY0');
+  });
+
+  it('a conversation with nothing left past the dedup window removes its index row, then erases itself', async () => {
+    const tenant = await seedTenant(net);
+    const customer = newCustomer();
+    await customerWrites(net, tenant, customer);
+    await agentSays(tenant, customer, { text: 'bye' });
+    await vi.waitFor(
+      async () => expect(await getConversation(env, tenant.id, customer)).toMatchObject({ messagesOut: 1 }),
+      WAIT,
+    );
+    const stub = env.CONVERSATION.getByName(`${tenant.id}:${customer}`);
+    // Nine days pass: everything settled is older than the 8-day dedup window.
+    await runInDurableObject(stub, (_i, state) => {
+      const longAgo = Date.now() - 9 * DAY;
+      for (const table of ['messages', 'outbound'])
+        state.storage.sql.exec(`UPDATE ${table} SET updated_at = ?`, longAgo);
+      state.storage.sql.exec('UPDATE statuses SET received_at = ?', longAgo);
+      state.storage.sql.exec('DELETE FROM tasks');
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await getConversation(env, tenant.id, customer)).toBeUndefined();
+    expect(await stub.timeline()).toEqual([]);
+    expect(
+      await runInDurableObject(stub, async (_i, state) => ({
+        alarm: await state.storage.getAlarm(),
+        meta: state.storage.sql.exec('SELECT COUNT(*) AS n FROM meta').one().n,
+      })),
+    ).toEqual({ alarm: null, meta: 0 });
   });
 });
