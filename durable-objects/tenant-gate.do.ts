@@ -25,7 +25,6 @@ import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 
 /** Treat a token as expired this long before Genesys does, so no request races its expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
-const WINDOW_MS = 60_000;
 
 const CachedToken = z.object({ token: z.string(), expiresAt: z.number(), clientId: z.string() });
 type CachedToken = z.infer<typeof CachedToken>;
@@ -203,9 +202,9 @@ export class TenantGateDO extends DurableObject<Env> {
    */
   async acquire(tenantId: string, rejectedToken?: string): Promise<Permit> {
     const now = Date.now();
-    const limit = config(this.env).GENESYS_REQUESTS_PER_MINUTE;
-    while (this.grants.length > 0 && this.grants[0]! <= now - WINDOW_MS) this.grants.shift();
-    if (this.grants.length >= limit) return { ok: false, waitMs: this.grants[0]! + WINDOW_MS - now };
+    const { GENESYS_REQUESTS_PER_MINUTE: limit, GENESYS_WINDOW_MS: windowMs } = config(this.env);
+    while (this.grants.length > 0 && this.grants[0]! <= now - windowMs) this.grants.shift();
+    if (this.grants.length >= limit) return { ok: false, waitMs: this.grants[0]! + windowMs - now };
     this.grants.push(now);
 
     if (rejectedToken && this.current?.token === rejectedToken) {
