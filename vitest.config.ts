@@ -40,6 +40,7 @@ export default defineConfig(async () => {
                     deadLetterQueue: 'inbound-dlq',
                   },
                   'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 1 },
+                  activity: { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 100, retryDelay: 1 },
                 },
                 // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
                 ratelimits: {
@@ -58,6 +59,7 @@ export default defineConfig(async () => {
                   INBOUND_REORDER_MS: '150',
                   RETRY_BASE_MS: '20',
                   MAX_DELIVERY_ATTEMPTS: '4',
+                  ACTIVITY_REPORT_MS: '100',
                   // A dead letter D1 refuses is parked in KV after three one-second retries.
                   DEAD_LETTER_RETRY_BASE_MS: '1000',
                   DEAD_LETTER_RETRY_CAP_MS: '1000',

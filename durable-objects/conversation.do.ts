@@ -10,7 +10,8 @@
  *   WhatsApp statuses into timeline progress and the one Genesys receipt (`statuses`);
  * - conversation.followups.ts — receipts, read marks and typing, in order with retries (`tasks`);
  * - conversation.outcomes.ts — how either lane reports a message's outcome (metrics, D1, logs);
- *   its D1 writes go through conversation.records.ts, which keeps them (`d1_outbox`) while D1 refuses;
+ *   outcomes and backlog reach the dashboard in summaries (conversation.activity.ts, `activity`);
+ *   failure records go through conversation.records.ts, which keeps them (`d1_outbox`) while D1 refuses;
  * - conversation.timeline.ts — the read model for the dashboard and the agent widget.
  * Storage: docs/storage.md.
  */
@@ -25,6 +26,7 @@ import { FollowUps } from './conversation.followups';
 import { InboundLane } from './conversation.inbound';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 import { OutboundLane } from './conversation.outbound';
+import { ConversationActivity, type Backlog } from './conversation.activity';
 import { ConversationOutcomes } from './conversation.outcomes';
 import { ConversationRecords } from './conversation.records';
 import { HOLD_RECHECK_MS } from './tenant-gate.do';
@@ -52,6 +54,7 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly progress: OutboundProgress;
   private readonly followUps: FollowUps;
   private readonly records: ConversationRecords;
+  private readonly activity: ConversationActivity;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,9 +73,10 @@ export class ConversationDO extends DurableObject<Env> {
       agentMessage: (wamid) => this.outbound.agentMessage(wamid),
     };
     this.records = new ConversationRecords(host);
+    this.activity = new ConversationActivity(host);
     this.followUps = new FollowUps(host, this.records);
     this.progress = new OutboundProgress(ctx.storage.sql, this.followUps);
-    const outcomes = new ConversationOutcomes(host, this.records);
+    const outcomes = new ConversationOutcomes(host, this.records, this.activity);
     this.inbound = new InboundLane(host, outcomes);
     this.outbound = new OutboundLane(host, this.progress, this.followUps, outcomes);
   }
@@ -181,6 +185,7 @@ export class ConversationDO extends DurableObject<Env> {
       this.inbound.purge(cutoff);
       this.outbound.purge(cutoff);
       this.progress.purge(cutoff);
+      await this.activity.report(this.backlog());
       if (this.isEmpty()) await this.clearItself();
     } catch (err) {
       // Caught, not thrown: after the runtime's few alarm retries nothing would wake this object.
@@ -222,11 +227,15 @@ export class ConversationDO extends DurableObject<Env> {
     if (this.records.waiting() === 0) await this.erase();
   }
 
+  private backlog(): Backlog {
+    return { inbound: this.inbound.backlog(), outbound: this.outbound.backlog() };
+  }
+
   private isEmpty(): boolean {
     const count = (table: string) =>
       this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
     return (
-      ['messages', 'outbound', 'outbound_parts', 'statuses', 'tasks'].every((t) => count(t) === 0) &&
+      ['messages', 'outbound', 'outbound_parts', 'statuses', 'tasks', 'activity'].every((t) => count(t) === 0) &&
       this.records.waiting() === 0
     );
   }
@@ -244,6 +253,7 @@ export class ConversationDO extends DurableObject<Env> {
     const now = Date.now();
     const next = earliest([
       this.records.nextDue(),
+      this.activity.nextDue(this.backlog()),
       this.inbound.nextDue(),
       this.outbound.nextDue(),
       this.followUps.nextDue(),

@@ -94,6 +94,16 @@ export class InboundStore {
 
   // ===== Scheduling, housekeeping, reading
 
+  /** Messages waiting to go, and since when the oldest has waited (epoch ms). */
+  backlog(): { count: number; oldestAt: number | null } {
+    const row = this.sql
+      .exec<{ n: number; oldest: number | null }>(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM messages WHERE state = 'pending'",
+      )
+      .one();
+    return { count: row.n, oldestAt: row.oldest };
+  }
+
   /** When the head may move next: only the earliest message moves first, once a message is due. */
   nextDue(): number | null {
     const head = this.sql

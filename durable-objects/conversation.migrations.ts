@@ -99,4 +99,17 @@ export const CONVERSATION_MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
       created_at INTEGER NOT NULL
     )`,
   ],
+  [
+    // Delivery outcomes not yet reported to the dashboard (conversation.activity.ts).
+    `CREATE TABLE IF NOT EXISTS activity (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      direction TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      latency_ms INTEGER,
+      customer_at INTEGER,
+      contact_name TEXT,
+      genesys_conversation_id TEXT
+    )`,
+  ],
 ];

@@ -100,6 +100,16 @@ export class OutboundStore {
 
   // ===== Scheduling, housekeeping, reading
 
+  /** Messages waiting to go, and since when the oldest has waited (epoch ms). */
+  backlog(): { count: number; oldestAt: number | null } {
+    const row = this.sql
+      .exec<{ n: number; oldest: number | null }>(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbound WHERE state = 'pending'",
+      )
+      .one();
+    return { count: row.n, oldestAt: row.oldest };
+  }
+
   /** When the head may move next (only the head moves: order is kept). */
   nextDue(): number | null {
     return (

@@ -1,11 +1,13 @@
 /**
  * How a conversation reports what happened to a message, in either direction: the Analytics Engine
- * data point, the D1 conversation index and hourly metrics (the dashboard), the failure record an
- * operator sees, and one JSON log line (phone numbers masked). One place, so every outcome is
- * reported the same way. D1 writes go through {@link ConversationRecords}: they never decide delivery.
+ * data point, the conversation's activity (summarised into the D1 conversation index and hourly
+ * metrics, conversation.activity.ts), the failure record an operator sees, and one JSON log line
+ * (phone numbers masked). One place, so every outcome is reported the same way. Failure records go
+ * through {@link ConversationRecords}: D1 never decides delivery.
  */
 import { log, maskPhone } from '../workers/lib/log';
 import { recordOutcome } from '../workers/lib/metrics';
+import type { ConversationActivity } from './conversation.activity';
 import type { ConversationRecords } from './conversation.records';
 import type { ConversationHost } from './conversation.types';
 
@@ -28,24 +30,20 @@ export class ConversationOutcomes {
   constructor(
     private readonly host: ConversationHost,
     private readonly records: ConversationRecords,
+    private readonly activity: ConversationActivity,
   ) {}
 
   async delivered(s: Subject, detail: { receivedAt: number; customerAt?: number; parts?: number }): Promise<void> {
     const latencyMs = Date.now() - detail.receivedAt;
     recordOutcome(this.host.env, s.tenantId, s.direction, 'delivered', latencyMs);
-    await this.records.write({
-      kind: 'activity',
-      activity: {
-        tenantId: s.tenantId,
-        waId: s.waId,
-        direction: s.direction,
-        outcome: 'delivered',
-        at: Date.now(),
-        latencyMs,
-        ...(s.contactName !== undefined ? { contactName: s.contactName } : {}),
-        ...(detail.customerAt !== undefined ? { customerAt: detail.customerAt } : {}),
-        ...conversationOf(s),
-      },
+    this.activity.add({
+      direction: s.direction,
+      outcome: 'delivered',
+      at: Date.now(),
+      latencyMs,
+      ...(s.contactName !== undefined ? { contactName: s.contactName } : {}),
+      ...(detail.customerAt !== undefined ? { customerAt: detail.customerAt } : {}),
+      ...conversationOf(s),
     });
     const event = s.direction === 'inbound' ? 'inbound.delivered' : 'outbound.sent';
     log.info(event, {
@@ -72,14 +70,14 @@ export class ConversationOutcomes {
       record: { tenantId: s.tenantId, direction: s.direction, ...failure },
     });
     recordOutcome(this.host.env, s.tenantId, s.direction, 'failed');
-    await this.counted(s);
+    this.counted(s);
     log.warn(`${s.direction}.failed`, { tenantId: s.tenantId, ...s.ids, code: failure.code });
   }
 
   /** Retries ran out; the dead-letter queue holds the item. */
   async deadLettered(s: Subject, attempts: number, code: string): Promise<void> {
     recordOutcome(this.host.env, s.tenantId, s.direction, 'dead_lettered');
-    await this.counted(s);
+    this.counted(s);
     log.error(`${s.direction}.dead_lettered`, { tenantId: s.tenantId, ...s.ids, attempts, code });
   }
 
@@ -94,19 +92,8 @@ export class ConversationOutcomes {
     });
   }
 
-  private counted(s: Subject): Promise<void> {
+  private counted(s: Subject): void {
     const contact = s.contactName !== undefined ? { contactName: s.contactName } : {};
-    return this.records.write({
-      kind: 'activity',
-      activity: {
-        tenantId: s.tenantId,
-        waId: s.waId,
-        direction: s.direction,
-        outcome: 'failed',
-        at: Date.now(),
-        ...contact,
-        ...conversationOf(s),
-      },
-    });
+    this.activity.add({ direction: s.direction, outcome: 'failed', at: Date.now(), ...contact, ...conversationOf(s) });
   }
 }

@@ -1,11 +1,11 @@
 /**
- * The conversation's writes to D1 (failure records, the conversation index and hourly metrics),
- * kept apart from delivery. D1 is one shared database: when it refuses a write, the record waits
+ * The conversation's own writes to D1 (failure records, the removal of its index row), kept apart
+ * from delivery. D1 is one shared database: when it refuses a write, the record waits
  * in this object's `d1_outbox` table and is written later, in order, by the alarm. A D1 outage
  * therefore delays what the dashboard shows; it never stops a message nor loses its record.
  */
 import { config } from '../workers/env';
-import { type Activity, deleteConversationIndex, recordActivity } from '../workers/db/conversations.repo';
+import { deleteConversationIndex } from '../workers/db/conversations.repo';
 import { type FailureRecord, recordFailure } from '../workers/db/records.repo';
 import { backoffMs } from '../workers/domain/retry';
 import { log } from '../workers/lib/log';
@@ -13,7 +13,6 @@ import type { ConversationHost } from './conversation.types';
 
 export type D1Record =
   | { kind: 'failure'; record: FailureRecord }
-  | { kind: 'activity'; activity: Activity }
   /** The conversation cleared itself: its row in the index goes. */
   | { kind: 'forget_index'; tenantId: string; waId: string };
 
@@ -83,7 +82,6 @@ export class ConversationRecords {
 
 function apply(host: ConversationHost, record: D1Record): Promise<void> {
   if (record.kind === 'failure') return recordFailure(host.env, record.record);
-  if (record.kind === 'activity') return recordActivity(host.env, record.activity);
   return deleteConversationIndex(host.env, record.tenantId, record.waId);
 }
 

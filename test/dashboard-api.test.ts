@@ -3,7 +3,8 @@
  * hourly metrics, and the widget's Genesys-verified session, history and template send.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { getConversation } from '../workers/db/conversations.repo';
 import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
 import { useFakeNetwork } from './fakes/network';
@@ -58,6 +59,11 @@ async function conversationWithTraffic(tenant: SeededTenant, waId: string) {
     () => expect(net.genesys.receiptsFor(tenant.genesys.integrationId).map((r) => r.status)).toEqual(['Delivered']),
     WAIT,
   );
+  // The dashboard learns of it from the conversation's next report (ACTIVITY_REPORT_MS).
+  await vi.waitFor(
+    async () => expect(await getConversation(env, tenant.id, waId)).toMatchObject({ messagesIn: 2, messagesOut: 1 }),
+    WAIT,
+  );
   return reply;
 }
 
@@ -103,14 +109,32 @@ describe('conversations, timeline and metrics', () => {
     await postGenesys(tenant, agentMessage(tenant, '447700800099', { text: 'no window here' }));
     await vi.waitFor(
       async () =>
-        expect((await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1).failed).toBe(1),
+        expect((await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1)).toMatchObject({
+          inbound: 2,
+          outbound: 1,
+          failed: 1,
+        }),
       WAIT,
     );
     const { json } = await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`);
     expect(json.hours).toHaveLength(3);
-    expect(json.hours.at(-1)).toMatchObject({ inbound: 2, outbound: 1, failed: 1 });
-    expect(json.hours.at(-1).avgLatencyMs).toBeGreaterThan(0);
-    expect(json.hours[0]).toMatchObject({ inbound: 0, outbound: 0, failed: 0, avgLatencyMs: null });
+    const last = json.hours.at(-1);
+    expect(last.avgLatencyMs).toBeGreaterThan(0);
+    // Percentiles are bucket bounds at or above the true value: p50 ≤ p95, both ≥ the average's bucket floor.
+    expect(last.p50LatencyMs).toBeGreaterThan(0);
+    expect(last.p95LatencyMs).toBeGreaterThanOrEqual(last.p50LatencyMs);
+    expect(json.hours[0]).toMatchObject({
+      inbound: 0,
+      outbound: 0,
+      failed: 0,
+      avgLatencyMs: null,
+      p50LatencyMs: null,
+      p95LatencyMs: null,
+    });
+    expect(json.backlog).toEqual({
+      inbound: { count: 0, oldestAgeMs: null },
+      outbound: { count: 0, oldestAgeMs: null },
+    });
   });
 });
 

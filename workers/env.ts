@@ -11,7 +11,12 @@ import { GENESYS_MEDIA_HOST_SUFFIXES } from './domain/genesys-regions';
 import type { ConversationDO } from '../durable-objects/conversation.do';
 import type { TenantGateDO } from '../durable-objects/tenant-gate.do';
 import type { AuthGuardDO } from '../durable-objects/auth-guard.do';
-import type { DeadLetterMessage, InboundQueueMessage, OutboundQueueMessage } from './schemas/queue.schema';
+import type {
+  ActivityMessage,
+  DeadLetterMessage,
+  InboundQueueMessage,
+  OutboundQueueMessage,
+} from './schemas/queue.schema';
 
 export interface Env {
   DB: D1Database;
@@ -20,6 +25,8 @@ export interface Env {
   INBOUND_DLQ: Queue<DeadLetterMessage>;
   OUTBOUND_QUEUE: Queue<OutboundQueueMessage>;
   OUTBOUND_DLQ: Queue<DeadLetterMessage>;
+  /** Conversation summaries for the dashboard (index, hourly metrics, backlog), written to D1 per batch. */
+  ACTIVITY_QUEUE: Queue<ActivityMessage>;
   CONVERSATION: DurableObjectNamespace<ConversationDO>;
   TENANT_GATE: DurableObjectNamespace<TenantGateDO>;
   /** Sign-in throttling and signed-out sessions (durable-objects/auth-guard.do.ts). */
@@ -46,6 +53,7 @@ export interface Env {
   RETRY_BASE_MS?: string;
   MAX_DELIVERY_ATTEMPTS?: string;
   DEAD_LETTER_RETRY_BASE_MS?: string;
+  ACTIVITY_REPORT_MS?: string;
   DEAD_LETTER_RETRY_CAP_MS?: string;
   DEAD_LETTER_MAX_ATTEMPTS?: string;
   UPSTREAM_TIMEOUT_MS?: string;
@@ -105,6 +113,8 @@ export const Config = z.object({
    * for DEAD_LETTER_MAX_ATTEMPTS tries (defaults: about 15 hours); then it is parked in KV and
    * moved to D1 by the scheduled job once D1 answers. Small values only for tests.
    */
+  /** A conversation reports its outcomes and backlog to the dashboard this often at most. */
+  ACTIVITY_REPORT_MS: int(2000),
   DEAD_LETTER_RETRY_BASE_MS: int(60_000),
   DEAD_LETTER_RETRY_CAP_MS: int(3600_000),
   DEAD_LETTER_MAX_ATTEMPTS: int(20),

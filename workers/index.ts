@@ -5,6 +5,7 @@
  */
 import { app } from './app';
 import type { Env } from './env';
+import { handleActivity } from './queues/activity.handler';
 import { handleInbound } from './queues/inbound.handler';
 import { handleDeadLetters } from './queues/dead-letter.handler';
 import { handleOutbound } from './queues/outbound.handler';
@@ -22,6 +23,7 @@ export default {
     if (batch.queue.startsWith('outbound-dlq')) return handleDeadLetters(batch, env, 'outbound');
     if (batch.queue.startsWith('inbound')) return handleInbound(batch, env);
     if (batch.queue.startsWith('outbound')) return handleOutbound(batch, env);
+    if (batch.queue.startsWith('activity')) return handleActivity(batch, env);
     throw new Error(`no consumer for queue ${batch.queue}`);
   },
   scheduled: runScheduled,

@@ -1,77 +1,97 @@
 /**
- * The conversation index and hourly metrics the dashboard and agent widget read. Written by the
- * conversation objects after each delivery outcome (never on the webhook path); every read is
- * scoped by tenant.
+ * The conversation index and hourly metrics the dashboard and agent widget read. Written from the
+ * conversation objects' reports, a batch at a time (queues/activity.handler.ts; never on the
+ * webhook path); every read is scoped by tenant.
  */
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Env } from '../env';
 import { getDb } from './client';
-import { conversations, genesysConfigs, metricsHourly } from './schema';
+import { foldActivity } from '../domain/activity-fold';
+import type { ActivityMessage } from '../schemas/queue.schema';
+import { conversations, genesysConfigs, metricsHourly, metricsLatency } from './schema';
 import { forgetTenant } from './tenants.repo';
 
-export interface Activity {
-  tenantId: string;
-  waId: string;
-  direction: 'inbound' | 'outbound';
-  outcome: 'delivered' | 'failed';
-  at: number;
-  contactName?: string | null;
-  /** Meta timestamp of the customer's message (ms), for inbound. */
-  customerAt?: number;
-  genesysConversationId?: string;
-  latencyMs?: number;
+/**
+ * Writes a batch of conversation reports (queue `activity`) in one D1 transaction: the index rows
+ * (counts added, newest facts kept, backlog replaced only by a newer report), the hourly metrics and
+ * their latency histogram.
+ */
+export async function applyActivity(env: Env, reports: ActivityMessage[]): Promise<void> {
+  const db = getDb(env.DB);
+  const folded = foldActivity(reports);
+  const statements = [
+    ...folded.conversations.map((c) =>
+      db
+        .insert(conversations)
+        .values({
+          tenantId: c.tenantId,
+          waId: c.waId,
+          contactName: c.contactName,
+          genesysConversationId: c.genesysConversationId,
+          lastMessageAt: c.lastMessageAt,
+          lastDirection: c.lastDirection,
+          lastCustomerMessageAt: c.lastCustomerMessageAt,
+          messagesIn: c.messagesIn,
+          messagesOut: c.messagesOut,
+          backlogIn: c.backlog.inbound.count,
+          backlogInOldestAt: c.backlog.inbound.oldestAt,
+          backlogOut: c.backlog.outbound.count,
+          backlogOutOldestAt: c.backlog.outbound.oldestAt,
+          backlogAt: c.backlogAt,
+        })
+        .onConflictDoUpdate({
+          target: [conversations.tenantId, conversations.waId],
+          set: {
+            contactName: sql`COALESCE(excluded.contact_name, ${conversations.contactName})`,
+            genesysConversationId: sql`COALESCE(excluded.genesys_conversation_id, ${conversations.genesysConversationId})`,
+            lastDirection: sql`CASE WHEN excluded.last_message_at >= ${conversations.lastMessageAt} THEN excluded.last_direction ELSE ${conversations.lastDirection} END`,
+            lastMessageAt: sql`MAX(excluded.last_message_at, ${conversations.lastMessageAt})`,
+            lastCustomerMessageAt: sql`MAX(COALESCE(excluded.last_customer_message_at, 0), COALESCE(${conversations.lastCustomerMessageAt}, 0))`,
+            messagesIn: sql`${conversations.messagesIn} + excluded.messages_in`,
+            messagesOut: sql`${conversations.messagesOut} + excluded.messages_out`,
+            ...newerBacklog(),
+          },
+        }),
+    ),
+    ...folded.hours.map((h) =>
+      db
+        .insert(metricsHourly)
+        .values(h)
+        .onConflictDoUpdate({
+          target: [metricsHourly.tenantId, metricsHourly.hour, metricsHourly.direction],
+          set: {
+            delivered: sql`${metricsHourly.delivered} + excluded.delivered`,
+            failed: sql`${metricsHourly.failed} + excluded.failed`,
+            latencySumMs: sql`${metricsHourly.latencySumMs} + excluded.latency_sum_ms`,
+          },
+        }),
+    ),
+    ...folded.buckets.map((b) =>
+      db
+        .insert(metricsLatency)
+        .values(b)
+        .onConflictDoUpdate({
+          target: [metricsLatency.tenantId, metricsLatency.hour, metricsLatency.direction, metricsLatency.leMs],
+          set: { count: sql`${metricsLatency.count} + excluded.count` },
+        }),
+    ),
+  ];
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }
 
-const HOUR = 3600_000;
-
-export async function recordActivity(env: Env, a: Activity): Promise<void> {
-  const db = getDb(env.DB);
-  const delivered = a.outcome === 'delivered' ? 1 : 0;
-  await db.batch([
-    db
-      .insert(conversations)
-      .values({
-        tenantId: a.tenantId,
-        waId: a.waId,
-        contactName: a.contactName ?? null,
-        genesysConversationId: a.genesysConversationId ?? null,
-        lastMessageAt: a.at,
-        lastDirection: a.direction,
-        lastCustomerMessageAt: a.customerAt ?? null,
-        messagesIn: a.direction === 'inbound' ? delivered : 0,
-        messagesOut: a.direction === 'outbound' ? delivered : 0,
-      })
-      .onConflictDoUpdate({
-        target: [conversations.tenantId, conversations.waId],
-        set: {
-          contactName: sql`COALESCE(excluded.contact_name, ${conversations.contactName})`,
-          genesysConversationId: sql`COALESCE(excluded.genesys_conversation_id, ${conversations.genesysConversationId})`,
-          lastMessageAt: sql`MAX(excluded.last_message_at, ${conversations.lastMessageAt})`,
-          lastDirection: sql`excluded.last_direction`,
-          lastCustomerMessageAt: sql`MAX(COALESCE(excluded.last_customer_message_at, 0), COALESCE(${conversations.lastCustomerMessageAt}, 0))`,
-          messagesIn: sql`${conversations.messagesIn} + excluded.messages_in`,
-          messagesOut: sql`${conversations.messagesOut} + excluded.messages_out`,
-        },
-      }),
-    db
-      .insert(metricsHourly)
-      .values({
-        tenantId: a.tenantId,
-        hour: Math.floor(a.at / HOUR) * HOUR,
-        direction: a.direction,
-        delivered,
-        failed: 1 - delivered,
-        latencySumMs: Math.round(a.latencyMs ?? 0),
-      })
-      .onConflictDoUpdate({
-        target: [metricsHourly.tenantId, metricsHourly.hour, metricsHourly.direction],
-        set: {
-          delivered: sql`${metricsHourly.delivered} + excluded.delivered`,
-          failed: sql`${metricsHourly.failed} + excluded.failed`,
-          latencySumMs: sql`${metricsHourly.latencySumMs} + excluded.latency_sum_ms`,
-        },
-      }),
-  ]);
+/** Backlog columns take the report's values only when it is newer than the one they hold. */
+function newerBacklog() {
+  const newer = sql`excluded.backlog_at >= ${conversations.backlogAt}`;
+  const pick = (column: string, current: unknown) =>
+    sql`CASE WHEN ${newer} THEN ${sql.raw(`excluded.${column}`)} ELSE ${current} END`;
+  return {
+    backlogIn: pick('backlog_in', conversations.backlogIn),
+    backlogInOldestAt: pick('backlog_in_oldest_at', conversations.backlogInOldestAt),
+    backlogOut: pick('backlog_out', conversations.backlogOut),
+    backlogOutOldestAt: pick('backlog_out_oldest_at', conversations.backlogOutOldestAt),
+    backlogAt: sql`MAX(excluded.backlog_at, ${conversations.backlogAt})`,
+  };
 }
 
 /** Removes a conversation from the index (its object has cleared itself, or the customer was erased). */
@@ -114,6 +134,32 @@ export function metricsSince(env: Env, tenantId: string, since: number) {
     .where(and(eq(metricsHourly.tenantId, tenantId), gte(metricsHourly.hour, since)))
     .orderBy(metricsHourly.hour)
     .all();
+}
+
+export function latencySince(env: Env, tenantId: string, since: number) {
+  return getDb(env.DB)
+    .select()
+    .from(metricsLatency)
+    .where(and(eq(metricsLatency.tenantId, tenantId), gte(metricsLatency.hour, since)))
+    .all();
+}
+
+/** What the tenant's conversations hold back, per direction: how many messages, since when the oldest. */
+export async function tenantBacklog(env: Env, tenantId: string) {
+  const row = await getDb(env.DB)
+    .select({
+      inbound: sql<number>`COALESCE(SUM(${conversations.backlogIn}), 0)`,
+      inboundOldestAt: sql<number | null>`MIN(${conversations.backlogInOldestAt})`,
+      outbound: sql<number>`COALESCE(SUM(${conversations.backlogOut}), 0)`,
+      outboundOldestAt: sql<number | null>`MIN(${conversations.backlogOutOldestAt})`,
+    })
+    .from(conversations)
+    .where(eq(conversations.tenantId, tenantId))
+    .get();
+  return {
+    inbound: { count: row?.inbound ?? 0, oldestAt: row?.inboundOldestAt ?? null },
+    outbound: { count: row?.outbound ?? 0, oldestAt: row?.outboundOldestAt ?? null },
+  };
 }
 
 export async function setGenesysOrgId(env: Env, tenantId: string, orgId: string): Promise<void> {

@@ -52,6 +52,7 @@ export const TENANT_TABLES = [
   'dead_letters',
   'conversations',
   'metrics_hourly',
+  'metrics_latency',
   'audit_log',
   'api_keys',
   'admin_users',

@@ -21,6 +21,8 @@ export const PURGES = {
     "DELETE FROM offboarding_jobs WHERE rowid IN (SELECT rowid FROM offboarding_jobs WHERE status = 'done' AND finished_at < ?1 LIMIT ?2)",
   metricsHourly:
     'DELETE FROM metrics_hourly WHERE rowid IN (SELECT rowid FROM metrics_hourly WHERE hour < ?1 LIMIT ?2)',
+  metricsLatency:
+    'DELETE FROM metrics_latency WHERE rowid IN (SELECT rowid FROM metrics_latency WHERE hour < ?1 LIMIT ?2)',
   conversationIndex:
     'DELETE FROM conversations WHERE rowid IN (SELECT rowid FROM conversations WHERE last_message_at < ?1 LIMIT ?2)',
 } as const;

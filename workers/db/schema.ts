@@ -195,6 +195,13 @@ export const conversations = sqliteTable(
     lastCustomerMessageAt: integer('last_customer_message_at'),
     messagesIn: integer('messages_in').notNull().default(0),
     messagesOut: integer('messages_out').notNull().default(0),
+    /** Messages the conversation object holds back, per direction, and since when the oldest waits. */
+    backlogIn: integer('backlog_in').notNull().default(0),
+    backlogInOldestAt: integer('backlog_in_oldest_at'),
+    backlogOut: integer('backlog_out').notNull().default(0),
+    backlogOutOldestAt: integer('backlog_out_oldest_at'),
+    /** When the object reported that backlog: an older report never overwrites a newer one. */
+    backlogAt: integer('backlog_at').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.waId] }),
@@ -248,5 +255,22 @@ export const offboardingJobs = sqliteTable(
   (t) => [
     index('offboarding_jobs_tenant_idx').on(t.tenantId, t.createdAt),
     index('offboarding_jobs_status_idx').on(t.status),
+  ],
+);
+
+/** Hourly latency histogram per tenant and direction (workers/domain/latency-histogram.ts): p50/p95 without samples. */
+export const metricsLatency = sqliteTable(
+  'metrics_latency',
+  {
+    tenantId: text('tenant_id').notNull(),
+    hour: integer('hour').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    /** The bucket's upper bound in ms (inclusive); OVER_MS for "more than the last bound". */
+    leMs: integer('le_ms').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.hour, t.direction, t.leMs] }),
+    index('metrics_latency_hour_idx').on(t.hour),
   ],
 );

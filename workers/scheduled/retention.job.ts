@@ -20,6 +20,7 @@ function agesInDays(env: Env): Record<PurgeKind, number> {
     auditLog: cfg.RETENTION_AUDIT_DAYS,
     offboardingJobs: cfg.RETENTION_AUDIT_DAYS,
     metricsHourly: cfg.RETENTION_METRICS_DAYS,
+    metricsLatency: cfg.RETENTION_METRICS_DAYS,
     conversationIndex: cfg.RETENTION_CONVERSATION_INDEX_DAYS,
   };
 }

@@ -65,3 +65,39 @@ export const DeadLetterMessage = z.object({
   item: z.unknown(),
 });
 export type DeadLetterMessage = z.infer<typeof DeadLetterMessage>;
+
+const Backlog = z.object({ count: z.number().int().nonnegative(), oldestAt: z.number().nullable() });
+
+/**
+ * What a conversation object reports of itself, at most every few seconds (queue `activity`): its
+ * delivery outcomes since the last report, summed per hour and direction with a latency histogram
+ * (`[bucket bound ms, count]`), and what it holds back now. The consumer folds a batch of these
+ * into one D1 transaction: the conversation index and the hourly metrics.
+ */
+export const ActivityMessage = z.object({
+  v: z.literal(1),
+  kind: z.literal('activity'),
+  tenantId: z.string().min(1),
+  waId: z.string().min(1),
+  reportedAt: z.number(),
+  contactName: z.string().nullable(),
+  genesysConversationId: z.string().nullable(),
+  /** The newest outcome (or, with none yet, the oldest message waiting), and its direction. */
+  lastMessageAt: z.number(),
+  lastDirection: z.enum(['inbound', 'outbound']),
+  lastCustomerMessageAt: z.number().nullable(),
+  messagesIn: z.number().int().nonnegative(),
+  messagesOut: z.number().int().nonnegative(),
+  hours: z.array(
+    z.object({
+      hour: z.number(),
+      direction: z.enum(['inbound', 'outbound']),
+      delivered: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      latencySumMs: z.number().nonnegative(),
+      buckets: z.array(z.tuple([z.number(), z.number().int().positive()])),
+    }),
+  ),
+  backlog: z.object({ inbound: Backlog, outbound: Backlog }),
+});
+export type ActivityMessage = z.infer<typeof ActivityMessage>;

@@ -213,8 +213,16 @@ export const MetricsView = z
         outbound: z.number(),
         failed: z.number(),
         avgLatencyMs: z.number().nullable(),
+        /** Upper bounds of the latency buckets holding the 50th and 95th percentile (both directions). */
+        p50LatencyMs: z.number().nullable(),
+        p95LatencyMs: z.number().nullable(),
       }),
     ),
+    /** Messages the tenant's conversations hold back right now, per direction, and the oldest one's age. */
+    backlog: z.object({
+      inbound: z.object({ count: z.number(), oldestAgeMs: z.number().nullable() }),
+      outbound: z.object({ count: z.number(), oldestAgeMs: z.number().nullable() }),
+    }),
   })
   .openapi('Metrics');
 

@@ -5,7 +5,14 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
 import { assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
-import { getConversation, listConversations, metricsSince } from '../../db/conversations.repo';
+import {
+  getConversation,
+  latencySince,
+  listConversations,
+  metricsSince,
+  tenantBacklog,
+} from '../../db/conversations.repo';
+import { mergeHistograms, quantileBound } from '../../domain/latency-histogram';
 import { conversationName, SERVICE_WINDOW_MS } from '../../domain/conversation';
 import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schema';
 import { json, TenantParam } from './openapi';
@@ -80,7 +87,7 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       method: 'get',
       path: '/tenants/{tenantId}/metrics',
       tags: ['conversations'],
-      summary: 'Messages in/out, failures and average latency per hour',
+      summary: 'Messages in/out, failures and latency (average, p50, p95) per hour, and the backlog now',
       request: {
         params: TenantParam,
         query: z.object({
@@ -103,21 +110,42 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       assertTenant(c.get('scope'), tenantId);
       const { hours } = c.req.valid('query');
       const since = Math.floor(Date.now() / 3600_000) * 3600_000 - (hours - 1) * 3600_000;
-      const rows = await metricsSince(c.env, tenantId, since);
+      const [rows, buckets, backlog] = await Promise.all([
+        metricsSince(c.env, tenantId, since),
+        latencySince(c.env, tenantId, since),
+        tenantBacklog(c.env, tenantId),
+      ]);
       const series = Array.from({ length: hours }, (_, i) => {
         const hour = since + i * 3600_000;
         const at = rows.filter((r) => r.hour === hour);
         const delivered = at.reduce((n, r) => n + r.delivered, 0);
         const latency = at.reduce((n, r) => n + r.latencySumMs, 0);
+        const histogram = mergeHistograms(
+          new Map(),
+          buckets.filter((b) => b.hour === hour).map((b) => [b.leMs, b.count]),
+        );
         return {
           hour,
           inbound: at.find((r) => r.direction === 'inbound')?.delivered ?? 0,
           outbound: at.find((r) => r.direction === 'outbound')?.delivered ?? 0,
           failed: at.reduce((n, r) => n + r.failed, 0),
           avgLatencyMs: delivered > 0 ? Math.round(latency / delivered) : null,
+          p50LatencyMs: quantileBound(histogram, 0.5),
+          p95LatencyMs: quantileBound(histogram, 0.95),
         };
       });
-      return c.json({ hours: series }, 200);
+      const now = Date.now();
+      const age = (at: number | null) => (at === null ? null : Math.max(0, now - at));
+      return c.json(
+        {
+          hours: series,
+          backlog: {
+            inbound: { count: backlog.inbound.count, oldestAgeMs: age(backlog.inbound.oldestAt) },
+            outbound: { count: backlog.outbound.count, oldestAgeMs: age(backlog.outbound.oldestAt) },
+          },
+        },
+        200,
+      );
     },
   );
 }

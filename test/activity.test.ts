@@ -1,0 +1,90 @@
+/**
+ * How the dashboard learns what happened (README "Metrics and backlog"): conversations report their
+ * outcomes and backlog in summaries, and D1 is written a batch of summaries at a time — never once
+ * per message on the delivery path.
+ */
+import { env, exports } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import textFixture from './fixtures/meta/text.json';
+import { useFakeNetwork } from './fakes/network';
+import { postWebhook, seedTenant, uniqueWamid, WAIT, webhookFor, type SeededTenant } from './helpers';
+
+const net = useFakeNetwork();
+
+function customerText(tenant: SeededTenant, from: string, body: string, timestamp: number) {
+  const webhook = webhookFor(textFixture, tenant, {
+    id: uniqueWamid(),
+    from,
+    timestamp: String(timestamp),
+    text: { body },
+  }) as any;
+  webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
+  return webhook as Record<string, unknown>;
+}
+
+async function metrics(tenant: SeededTenant) {
+  const res = await exports.default.fetch(
+    new Request(`https://bridge.test/api/tenants/${tenant.id}/metrics?hours=1`, {
+      headers: { authorization: 'Bearer test-operator-token' },
+    }),
+  );
+  return (await res.json()) as any;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('what the dashboard learns', () => {
+  it('30 messages from 10 customers reach the index and metrics with far fewer D1 writes than messages', async () => {
+    const tenant = await seedTenant(net);
+    const writes: string[] = [];
+    const prepare = env.DB.prepare.bind(env.DB);
+    vi.spyOn(env.DB, 'prepare').mockImplementation((query: string) => {
+      if (/^insert into "(conversations|metrics_hourly)"/i.test(query)) writes.push(query);
+      return prepare(query);
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const customers = Array.from({ length: 10 }, (_, i) => `4477009800${String(i).padStart(2, '0')}`);
+    for (const [i, customer] of customers.entries())
+      for (let m = 0; m < 3; m++)
+        await postWebhook(customerText(tenant, customer, `c${i} m${m}`, now + m), {
+          secret: tenant.whatsapp.appSecret,
+        });
+
+    await vi.waitFor(async () => expect((await metrics(tenant)).hours[0].inbound).toBe(30), WAIT);
+    const rows = await env.DB.prepare(
+      'SELECT SUM(messages_in) AS n, COUNT(*) AS c FROM conversations WHERE tenant_id = ?',
+    )
+      .bind(tenant.id)
+      .first<{ n: number; c: number }>();
+    expect(rows).toEqual({ n: 30, c: 10 });
+    // Written once per message before (30 each); now once per conversation per report batch, and a
+    // conversation reports at most every ACTIVITY_REPORT_MS whatever its traffic.
+    const conversationWrites = writes.filter((q) => /"conversations"/.test(q)).length;
+    const metricWrites = writes.length - conversationWrites;
+    expect(conversationWrites).toBeLessThan(30);
+    expect(metricWrites).toBeLessThan(30);
+  });
+
+  it('shows what conversations hold back and since when, and clears it once delivered', async () => {
+    const tenant = await seedTenant(net);
+    net.genesys.script.push(
+      new RegExp(tenant.genesys.integrationId),
+      { status: 503, headers: { 'retry-after': '3' }, body: { status: 503 } },
+      1,
+    );
+    await postWebhook(customerText(tenant, '447700981001', 'stuck for now', Math.floor(Date.now() / 1000)), {
+      secret: tenant.whatsapp.appSecret,
+    });
+    await vi.waitFor(async () => {
+      const { backlog } = await metrics(tenant);
+      expect(backlog.inbound.count).toBe(1);
+      expect(backlog.inbound.oldestAgeMs).toBeGreaterThanOrEqual(0);
+      expect(backlog.outbound).toEqual({ count: 0, oldestAgeMs: null });
+    }, WAIT);
+    await vi.waitFor(async () => {
+      const { backlog, hours } = await metrics(tenant);
+      expect(hours[0].inbound).toBe(1);
+      expect(backlog.inbound).toEqual({ count: 0, oldestAgeMs: null });
+    }, WAIT);
+  });
+});
