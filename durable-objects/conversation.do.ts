@@ -19,6 +19,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { config, type Env } from '../workers/env';
 import { isAllowedMediaUrl } from '../workers/domain/media-hosts';
 import { conversationName, SERVICE_WINDOW_MS } from '../workers/domain/conversation';
+import { deleteConversationIndex } from '../workers/db/conversations.repo';
 import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
 import { log } from '../workers/lib/log';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
@@ -56,13 +57,15 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly records: ConversationRecords;
   private readonly activity: ConversationActivity;
 
+  /** Whether this object's tables exist: an erased (or never used) object has none until it is written to. */
+  private migrated = false;
+  /** The alarm run in progress, which an erase waits for so nothing it writes outlives the erase. */
+  private running: Promise<void> | undefined;
+  /** An erase is waiting for that run: it reports nothing more to the dashboard. */
+  private erasing = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      this.migrate();
-      // Work with no alarm to run it (one lost to a failure in an older release) is rescheduled on wake-up.
-      if ((await ctx.storage.getAlarm()) === null) await this.schedule();
-    });
     const host: ConversationHost = {
       sql: ctx.storage.sql,
       env,
@@ -79,6 +82,20 @@ export class ConversationDO extends DurableObject<Env> {
     const outcomes = new ConversationOutcomes(host, this.records, this.activity);
     this.inbound = new InboundLane(host, outcomes);
     this.outbound = new OutboundLane(host, this.progress, this.followUps, outcomes);
+    ctx.blockConcurrencyWhile(async () => {
+      const used = ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = '_schema'").toArray().length > 0;
+      if (!used) return;
+      this.ready();
+      // Work with no alarm to run it (one lost to a failure in an older release) is rescheduled on wake-up.
+      if ((await ctx.storage.getAlarm()) === null) await this.schedule();
+    });
+  }
+
+  /** Creates or upgrades the tables before the first write. */
+  private ready(): void {
+    if (this.migrated) return;
+    this.migrate();
+    this.migrated = true;
   }
 
   private migrate(): void {
@@ -98,6 +115,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** Accepts customer messages for delivery to Genesys, once each by WhatsApp id. */
   async acceptInbound(items: WaMessageItem[]): Promise<AcceptResult> {
+    this.ready();
     const result = this.inbound.accept(items);
     if (result.accepted.length > 0) await this.schedule();
     return result;
@@ -105,6 +123,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** Accepts agent messages, receipts and events from Genesys, once each by Genesys message id. */
   async acceptOutbound(items: OutboundQueueMessage[]): Promise<AcceptResult> {
+    this.ready();
     const tenantId = items[0]?.tenantId;
     const to = items[0]?.message.channel.to.id.replace(/\D/g, '');
     if (tenantId) this.setMeta('tenant_id', tenantId);
@@ -116,6 +135,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** Records a WhatsApp delivery status; statuses of agent messages become progress and receipts. */
   async recordStatus(item: WaStatusItem): Promise<void> {
+    this.ready();
     this.setMeta('tenant_id', item.tenantId);
     this.setMeta('wa_id', item.waId);
     this.progress.record(item);
@@ -124,6 +144,7 @@ export class ConversationDO extends DurableObject<Env> {
 
   /** The tenant gate released a hold on the number: held agent messages go now, in order. */
   async wake(): Promise<void> {
+    if (!this.migrated) return;
     const tenantId = this.getMeta('tenant_id');
     // The release may be a resume: this isolate must not answer from its cached "suspended".
     if (tenantId) forgetTenant(tenantId);
@@ -134,20 +155,33 @@ export class ConversationDO extends DurableObject<Env> {
 
   /**
    * Erases everything this conversation holds (offboarding, a customer's erasure request): messages,
-   * receipts, follow-ups, meta and the alarm. The object stays usable; a later message starts afresh.
+   * receipts, follow-ups, meta, its tables and the alarm. A delivery in progress finishes first, so
+   * nothing it records outlives the erase. A later message starts afresh.
    */
   async erase(): Promise<void> {
+    this.erasing = true;
+    try {
+      await this.running?.catch(() => undefined);
+      await this.eraseStorage();
+    } finally {
+      this.erasing = false;
+    }
+  }
+
+  private async eraseStorage(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.migrate();
+    this.migrated = false;
   }
 
   async serviceWindow(now = Date.now()): Promise<ServiceWindow> {
+    if (!this.migrated) return { lastCustomerMessageAt: null, open: false, closesAt: null };
     return this.windowAt(now);
   }
 
   /** Both directions of the conversation, oldest first, with delivery state: the dashboard timeline and the widget history. */
   async timeline(limit = 200): Promise<TimelineEntry[]> {
+    if (!this.migrated) return [];
     return mergeTimeline(
       this.inbound.recent(limit).map(inboundEntry),
       this.outbound
@@ -167,13 +201,26 @@ export class ConversationDO extends DurableObject<Env> {
   // ===== The one alarm
 
   override async alarm(): Promise<void> {
+    if (!this.migrated) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    this.running = this.run();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async run(): Promise<void> {
     this.setMeta('alarm_runs', String(Number(this.getMeta('alarm_runs') ?? 0) + 1));
     let failed = false;
     try {
       const standing = await this.tenantStanding();
       if (standing === 'gone') {
         log.warn('conversation.tenant_gone', { tenantId: this.getMeta('tenant_id') });
-        await this.erase();
+        await this.eraseStorage();
         return;
       }
       if (standing === 'suspended') return;
@@ -185,13 +232,13 @@ export class ConversationDO extends DurableObject<Env> {
       this.inbound.purge(cutoff);
       this.outbound.purge(cutoff);
       this.progress.purge(cutoff);
-      await this.activity.report(this.backlog());
+      if (!this.erasing) await this.activity.report(this.backlog());
       if (this.isEmpty()) await this.clearItself();
     } catch (err) {
       // Caught, not thrown: after the runtime's few alarm retries nothing would wake this object.
       failed = true;
       log.error('conversation.alarm_failed', {
-        tenantId: this.getMeta('tenant_id'),
+        tenantId: this.migrated ? this.getMeta('tenant_id') : null,
         error: err instanceof Error ? err.message : String(err),
       });
     } finally {
@@ -219,12 +266,19 @@ export class ConversationDO extends DurableObject<Env> {
     return 'suspended';
   }
 
-  /** Nothing left past the dedup window: the index row goes first, then every trace of the object. */
+  /**
+   * Nothing left past the dedup window: the object clears itself, then its row leaves the D1 index
+   * (only if no newer activity reached it meanwhile). A row D1 refuses to delete now is removed by
+   * retention later (RETENTION_CONVERSATION_INDEX_DAYS); it points at an empty object meanwhile.
+   */
   private async clearItself(): Promise<void> {
     const tenantId = this.getMeta('tenant_id');
     const waId = this.getMeta('wa_id');
-    if (tenantId && waId) await this.records.write({ kind: 'forget_index', tenantId, waId });
-    if (this.records.waiting() === 0) await this.erase();
+    await this.eraseStorage();
+    if (!tenantId || !waId) return;
+    await deleteConversationIndex(this.env, tenantId, waId, Date.now() - DEDUP_RETENTION_MS).catch((err: unknown) =>
+      log.warn('conversation.index_row_kept', { tenantId, error: err instanceof Error ? err.message : String(err) }),
+    );
   }
 
   private backlog(): Backlog {
@@ -246,6 +300,10 @@ export class ConversationDO extends DurableObject<Env> {
    * MIN_STALL_MS): the alarm never re-arms at "now" without progress.
    */
   private async schedule(run?: { failed: boolean }): Promise<void> {
+    if (!this.migrated) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
     const earliest = (values: Array<number | null>) => {
       const known = values.filter((v): v is number => v !== null);
       return known.length ? Math.min(...known) : null;

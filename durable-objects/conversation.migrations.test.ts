@@ -12,6 +12,8 @@ describe('conversation storage migrations', () => {
   it('backfills what Genesys already got and forgets receipts it would refuse', async () => {
     const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
     await runInDurableObject(stub, async (instance, state) => {
+      // An object that has stored something has its tables (a fresh one creates them on first write).
+      (instance as unknown as { ready(): void }).ready();
       const sql = state.storage.sql;
       // Rewind to the schema of the previous release (version 2) and store what it stored.
       sql.exec('DELETE FROM _schema WHERE version >= 3');
@@ -68,6 +70,8 @@ describe('conversation storage migrations', () => {
   it('4: templates sent from the widget by an older release carry origin "widget"', async () => {
     const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
     await runInDurableObject(stub, async (instance, state) => {
+      // An object that has stored something has its tables (a fresh one creates them on first write).
+      (instance as unknown as { ready(): void }).ready();
       const sql = state.storage.sql;
       sql.exec('DELETE FROM _schema WHERE version >= 4');
       sql.exec('DROP TABLE outbound_parts');
@@ -102,6 +106,8 @@ describe('conversation storage migrations', () => {
   it('5: WhatsApp messages sent for agent messages move to the outbound lane, in part order; customer messages stay', async () => {
     const stub = env.CONVERSATION.getByName(`migration-test:${crypto.randomUUID()}`);
     await runInDurableObject(stub, async (instance, state) => {
+      // An object that has stored something has its tables (a fresh one creates them on first write).
+      (instance as unknown as { ready(): void }).ready();
       const sql = state.storage.sql;
       sql.exec('DELETE FROM _schema WHERE version >= 5');
       sql.exec('DROP TABLE outbound_parts');

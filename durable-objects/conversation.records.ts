@@ -1,25 +1,27 @@
 /**
- * The conversation's own writes to D1 (failure records, the removal of its index row), kept apart
- * from delivery. D1 is one shared database: when it refuses a write, the record waits
- * in this object's `d1_outbox` table and is written later, in order, by the alarm. A D1 outage
- * therefore delays what the dashboard shows; it never stops a message nor loses its record.
+ * The conversation's failure records in D1, kept apart from delivery. D1 is one shared database:
+ * when it refuses a record, the record waits in this object's `d1_outbox` table and is written
+ * later, in order, by the alarm. A D1 outage therefore delays what the dashboard shows; it never
+ * stops a message nor loses its record. (Outcomes and backlog go by conversation.activity.ts.)
  */
 import { config } from '../workers/env';
-import { deleteConversationIndex } from '../workers/db/conversations.repo';
 import { type FailureRecord, recordFailure } from '../workers/db/records.repo';
 import { backoffMs } from '../workers/domain/retry';
 import { log } from '../workers/lib/log';
 import type { ConversationHost } from './conversation.types';
 
-export type D1Record =
-  | { kind: 'failure'; record: FailureRecord }
-  /** The conversation cleared itself: its row in the index goes. */
-  | { kind: 'forget_index'; tenantId: string; waId: string };
+export type D1Record = { kind: 'failure'; record: FailureRecord };
 
 type OutboxRow = { id: number; body: string; attempts: number; next_attempt_at: number };
 
-/** A deferred record is tried again no sooner than this, doubling up to the retry cap. */
+/** A deferred record is tried again no sooner than this, with a backoff up to the retry cap. */
 const MIN_RETRY_MS = 1000;
+/**
+ * A record D1 still refuses after this many tries (hours, at the 5-minute cap) is one it will never
+ * take (say, a row it rejects): it is logged (which record, at error level) and dropped so it stops
+ * blocking the records behind it and the object's own clean-up.
+ */
+const MAX_RECORD_ATTEMPTS = 40;
 
 export class ConversationRecords {
   constructor(private readonly host: ConversationHost) {}
@@ -54,6 +56,13 @@ export class ConversationRecords {
         await apply(this.host, JSON.parse(row.body) as D1Record);
       } catch (err) {
         const attempts = row.attempts + 1;
+        if (attempts >= MAX_RECORD_ATTEMPTS) {
+          // Which record, not its payload: that can hold the customer's words.
+          const { tenantId, code, externalId } = (JSON.parse(row.body) as D1Record).record;
+          log.error('conversation.record_dropped', { attempts, tenantId, code, externalId, error: errorText(err) });
+          this.sql.exec('DELETE FROM d1_outbox WHERE id = ?', row.id);
+          continue;
+        }
         const delay = Math.max(MIN_RETRY_MS, backoffMs(attempts, config(this.host.env).RETRY_BASE_MS));
         this.sql.exec(
           'UPDATE d1_outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?',
@@ -81,8 +90,7 @@ export class ConversationRecords {
 }
 
 function apply(host: ConversationHost, record: D1Record): Promise<void> {
-  if (record.kind === 'failure') return recordFailure(host.env, record.record);
-  return deleteConversationIndex(host.env, record.tenantId, record.waId);
+  return recordFailure(host.env, record.record);
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,3 +1,11 @@
+CREATE TABLE `erased_customers` (
+	`tenant_id` text NOT NULL,
+	`wa_id_hash` text NOT NULL,
+	`erased_at` integer NOT NULL,
+	PRIMARY KEY(`tenant_id`, `wa_id_hash`)
+);
+--> statement-breakpoint
+CREATE INDEX `erased_customers_at_idx` ON `erased_customers` (`erased_at`);--> statement-breakpoint
 CREATE TABLE `metrics_latency` (
 	`tenant_id` text NOT NULL,
 	`hour` integer NOT NULL,

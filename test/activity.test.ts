@@ -6,6 +6,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import textFixture from './fixtures/meta/text.json';
+import { applyActivity, getConversation } from '../workers/db/conversations.repo';
+import type { ActivityMessage } from '../workers/schemas/queue.schema';
 import { useFakeNetwork } from './fakes/network';
 import { postWebhook, seedTenant, uniqueWamid, WAIT, webhookFor, type SeededTenant } from './helpers';
 
@@ -86,5 +88,39 @@ describe('what the dashboard learns', () => {
       expect(hours[0].inbound).toBe(1);
       expect(backlog.inbound).toEqual({ count: 0, oldestAgeMs: null });
     }, WAIT);
+  });
+
+  it('a report still on the queue when its customer is erased does not bring their row back', async () => {
+    const tenant = await seedTenant(net);
+    const waId = '447700981002';
+    const report = (reportedAt: number): ActivityMessage => ({
+      v: 1,
+      kind: 'activity',
+      tenantId: tenant.id,
+      waId,
+      reportedAt,
+      contactName: 'Ana',
+      genesysConversationId: null,
+      lastMessageAt: reportedAt,
+      lastDirection: 'inbound',
+      lastCustomerMessageAt: reportedAt,
+      messagesIn: 1,
+      messagesOut: 0,
+      hours: [],
+      backlog: { inbound: { count: 0, oldestAt: null }, outbound: { count: 0, oldestAt: null } },
+    });
+    const sentBefore = Date.now() - 1000;
+    const res = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/customers/${waId}`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer test-operator-token' },
+      }),
+    );
+    expect(res.status).toBe(200);
+    await applyActivity(env, [report(sentBefore)]);
+    expect(await getConversation(env, tenant.id, waId)).toBeUndefined();
+    // The customer writes again later: that conversation is indexed as usual.
+    await applyActivity(env, [report(Date.now() + 1000)]);
+    expect(await getConversation(env, tenant.id, waId)).toMatchObject({ messagesIn: 1 });
   });
 });

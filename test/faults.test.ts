@@ -5,10 +5,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
+import { ConversationDO } from '../durable-objects/conversation.do';
 import { getConversation } from '../workers/db/conversations.repo';
 import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import { forgetTenant } from '../workers/db/tenants.repo';
-import { restoreParkedDeadLetters } from '../workers/queues/dead-letter.handler';
+import { parkDeadLetter, restoreParkedDeadLetters } from '../workers/lib/parked-dead-letters';
 import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import { d1Outage } from './d1-outage';
 import textFixture from './fixtures/meta/text.json';
@@ -49,6 +50,8 @@ function customerText(
 function conversationStorage(tenantId: string, waId: string) {
   return runInDurableObject(env.CONVERSATION.getByName(`${tenantId}:${waId}`), async (_instance, state) => {
     const sql = state.storage.sql;
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray();
+    if (!tables.some((t) => t.name === 'meta')) return { rows: 0, alarm: await state.storage.getAlarm(), alarmRuns: 0 };
     const rows = ['messages', 'outbound', 'tasks', 'statuses'].reduce(
       (n, table) => n + sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n,
       0,
@@ -56,6 +59,23 @@ function conversationStorage(tenantId: string, waId: string) {
     const runs = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'alarm_runs'").toArray()[0];
     return { rows, alarm: await state.storage.getAlarm(), alarmRuns: Number(runs?.value ?? 0) };
   });
+}
+
+/** A customer message handed straight to its conversation object, as the inbound consumer does. */
+async function customerWritesDirect(tenant: SeededTenant, waId: string, body: string) {
+  const webhook = customerText(tenant, waId, body) as any;
+  const message = webhook.entry[0].changes[0].value.messages[0];
+  await env.CONVERSATION.getByName(`${tenant.id}:${waId}`).acceptInbound([
+    {
+      v: 1,
+      kind: 'wa_message',
+      tenantId: tenant.id,
+      phoneNumberId: tenant.whatsapp.phoneNumberId,
+      receivedAt: Date.now(),
+      waId,
+      message,
+    },
+  ]);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -265,6 +285,32 @@ describe('D1 unavailable, tenants going away', () => {
     expect([...deliveriesById(a).values(), ...deliveriesById(b).values()].every((n) => n === 1)).toBe(true);
   }, 60_000);
 
+  it('a tenant lookup that keeps failing makes the conversation back off, not spin, and it recovers by itself', async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700970015';
+    // The tenant's stored secret cannot be opened: every lookup of it throws, as when D1 refuses reads.
+    const good = await env.DB.prepare('SELECT access_token_enc AS v FROM whatsapp_configs WHERE tenant_id = ?')
+      .bind(tenant.id)
+      .first<{ v: string }>();
+    await env.DB.prepare("UPDATE whatsapp_configs SET access_token_enc = 'v2:k0:broken' WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .run();
+    forgetTenant(tenant.id);
+    const runs = vi.spyOn(ConversationDO.prototype, 'alarm');
+    await customerWritesDirect(tenant, customer, 'are you there?');
+    await sleep(3000);
+    // Backing off from 0.5 s, doubling: a handful of runs in 3 s, where re-arming at "now" makes hundreds.
+    expect(runs.mock.calls.length).toBeGreaterThan(0);
+    expect(runs.mock.calls.length).toBeLessThan(8);
+    runs.mockRestore();
+    expect(deliveriesById(tenant).size).toBe(0);
+    await env.DB.prepare('UPDATE whatsapp_configs SET access_token_enc = ? WHERE tenant_id = ?')
+      .bind(good!.v, tenant.id)
+      .run();
+    forgetTenant(tenant.id);
+    await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(1), WAIT);
+  });
+
   it('a dead letter D1 keeps refusing is parked, not deleted, and shows in dead letters once D1 returns', async () => {
     const tenant = await seedTenant(net);
     const outage = await d1Outage([tenant.id]);
@@ -329,7 +375,11 @@ describe('D1 unavailable, tenants going away', () => {
       async () => expect(await conversationStorage(tenant.id, customer)).toMatchObject({ rows: 0 }),
       WAIT,
     );
-    await sleep(1000);
+    // Counted outside the object (its own counter goes with its storage): no run follows the erase.
+    const runs = vi.spyOn(ConversationDO.prototype, 'alarm');
+    await sleep(1500);
+    expect(runs).not.toHaveBeenCalled();
+    runs.mockRestore();
     expect(await conversationStorage(tenant.id, customer)).toEqual({ rows: 0, alarm: null, alarmRuns: 0 });
     expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toEqual([]);
   });
@@ -378,6 +428,62 @@ describe('D1 unavailable, tenants going away', () => {
     await abortAllDurableObjects();
     await env.CONVERSATION.getByName(`${tenant.id}:${customer}`).serviceWindow();
     await vi.waitFor(() => expect(deliveriesById(tenant).size).toBe(1), WAIT);
+  });
+});
+
+describe('erasure while things are in flight', () => {
+  const eraseCustomer = (tenant: SeededTenant, waId: string) =>
+    exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}/customers/${waId}`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer test-operator-token' },
+      }),
+    );
+
+  it('a customer erased while their message is with Genesys leaves no record behind once the delivery ends', async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700970030';
+    // Genesys takes a while, then refuses the message for good: a failure record (with its text) follows.
+    net.genesys.script.push(
+      new RegExp(tenant.genesys.integrationId),
+      { status: 400, delayMs: 800, body: { status: 400, code: 'bad.request', message: 'refused' } },
+      1,
+    );
+    await postWebhook(customerText(tenant, customer, 'please forget me'), { secret: tenant.whatsapp.appSecret });
+    // The request has reached Genesys (its scripted answer is taken) and is still waiting for the answer.
+    await vi.waitFor(() => expect(net.genesys.script.left()).toBe(0), { timeout: 15_000, interval: 10 });
+    expect((await eraseCustomer(tenant, customer)).status).toBe(200);
+    await sleep(1000);
+    expect(await listFailures(env, tenant.id)).toEqual([]);
+    expect(await getConversation(env, tenant.id, customer)).toBeUndefined();
+    expect(await env.CONVERSATION.getByName(`${tenant.id}:${customer}`).timeline()).toEqual([]);
+  });
+
+  it('dead letters parked while D1 was down go with their customer, and with their tenant', async () => {
+    const tenant = await seedTenant(net);
+    const [erased, kept] = ['447700970031', '447700970032'];
+    const record = (waId: string) => ({
+      tenantId: tenant.id,
+      queue: 'inbound',
+      errorCode: 'genesys_503',
+      errorDetail: 'Genesys answered 503',
+      attempts: 8,
+      payload: { v: 1, kind: 'dead_letter', item: { kind: 'wa_message', waId, message: { from: waId } } },
+    });
+    await parkDeadLetter(env, `dl-${erased}`, record(erased));
+    await parkDeadLetter(env, `dl-${kept}`, record(kept));
+    const parkedKeys = async () => (await env.TOKENS.list({ prefix: `parked-dead-letter:${tenant.id}:` })).keys.length;
+    expect(await parkedKeys()).toBe(2);
+    expect(await (await eraseCustomer(tenant, erased)).json()).toMatchObject({ deadLetters: 1 });
+    expect(await parkedKeys()).toBe(1);
+    await env.DB.prepare('DELETE FROM whatsapp_configs WHERE tenant_id = ?').bind(tenant.id).run();
+    await env.DB.prepare('DELETE FROM genesys_configs WHERE tenant_id = ?').bind(tenant.id).run();
+    await env.DB.prepare('DELETE FROM tenants WHERE id = ?').bind(tenant.id).run();
+    forgetTenant(tenant.id);
+    // A deleted tenant's parked dead letter is dropped, not restored into D1.
+    await restoreParkedDeadLetters(env);
+    expect(await parkedKeys()).toBe(0);
+    expect(await listDeadLetters(env, tenant.id)).toEqual([]);
   });
 });
 

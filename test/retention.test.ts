@@ -153,14 +153,18 @@ describe('retention', () => {
       state.storage.sql.exec('UPDATE statuses SET received_at = ?', longAgo);
       state.storage.sql.exec('DELETE FROM tasks');
     });
+    await env.DB.prepare('UPDATE conversations SET last_message_at = ? WHERE tenant_id = ? AND wa_id = ?')
+      .bind(Date.now() - 9 * DAY, tenant.id, customer)
+      .run();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await getConversation(env, tenant.id, customer)).toBeUndefined();
     expect(await stub.timeline()).toEqual([]);
+    // deleteAll: not even empty tables are left.
     expect(
       await runInDurableObject(stub, async (_i, state) => ({
         alarm: await state.storage.getAlarm(),
-        meta: state.storage.sql.exec('SELECT COUNT(*) AS n FROM meta').one().n,
+        tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
       })),
-    ).toEqual({ alarm: null, meta: 0 });
+    ).toEqual({ alarm: null, tables: [] });
   });
 });

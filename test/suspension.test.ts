@@ -103,4 +103,17 @@ describe('a suspended tenant', () => {
     await agentSays(active, customer, { text: 'hello' });
     await vi.waitFor(() => expect(whatsappTexts(active)).toEqual(['hello']), WAIT);
   });
+
+  it('resuming works even when this isolate still remembers the tenant as active', async () => {
+    const tenant = await seedTenant(net);
+    const customer = newCustomer();
+    await customerWrites(net, tenant, customer, 'hi');
+    // Suspended by another isolate: D1 and the gate say so, this isolate's tenant cache does not.
+    await env.DB.prepare("UPDATE tenants SET status = 'suspended' WHERE id = ?").bind(tenant.id).run();
+    await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'suspended', null);
+    await agentSays(tenant, customer, { text: 'held' });
+    await vi.waitFor(async () => expect(await held(tenant, customer)).toMatchObject({ outbound: 1 }), WAIT);
+    await setStatus(tenant, 'active');
+    await vi.waitFor(() => expect(whatsappTexts(tenant)).toEqual(['held']), WAIT);
+  });
 });

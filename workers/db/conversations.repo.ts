@@ -3,12 +3,13 @@
  * conversation objects' reports, a batch at a time (queues/activity.handler.ts; never on the
  * webhook path); every read is scoped by tenant.
  */
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { foldActivity } from '../domain/activity-fold';
 import type { ActivityMessage } from '../schemas/queue.schema';
-import { conversations, genesysConfigs, metricsHourly, metricsLatency } from './schema';
+import { sha256Hex } from '../lib/crypto';
+import { conversations, erasedCustomers, genesysConfigs, metricsHourly, metricsLatency } from './schema';
 import { forgetTenant } from './tenants.repo';
 
 /**
@@ -18,7 +19,7 @@ import { forgetTenant } from './tenants.repo';
  */
 export async function applyActivity(env: Env, reports: ActivityMessage[]): Promise<void> {
   const db = getDb(env.DB);
-  const folded = foldActivity(reports);
+  const folded = foldActivity(await withoutErased(env, reports));
   const statements = [
     ...folded.conversations.map((c) =>
       db
@@ -80,6 +81,39 @@ export async function applyActivity(env: Env, reports: ActivityMessage[]): Promi
   if (first) await db.batch([first, ...rest]);
 }
 
+/**
+ * Records that a customer was erased now, by a hash of their number: reports sent before the erasure
+ * but still on the activity queue must not write their index row back.
+ */
+export async function rememberErasedCustomer(env: Env, tenantId: string, waId: string): Promise<void> {
+  const row = { tenantId, waIdHash: await sha256Hex(`${tenantId}:${waId}`), erasedAt: Date.now() };
+  await getDb(env.DB)
+    .insert(erasedCustomers)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [erasedCustomers.tenantId, erasedCustomers.waIdHash],
+      set: { erasedAt: row.erasedAt },
+    });
+}
+
+/** Drops reports of customers erased after the report was sent. */
+async function withoutErased(env: Env, reports: ActivityMessage[]): Promise<ActivityMessage[]> {
+  const tenantIds = [...new Set(reports.map((r) => r.tenantId))];
+  const erased = await getDb(env.DB)
+    .select()
+    .from(erasedCustomers)
+    .where(inArray(erasedCustomers.tenantId, tenantIds))
+    .all();
+  if (erased.length === 0) return reports;
+  const erasedAt = new Map(erased.map((e) => [`${e.tenantId}:${e.waIdHash}`, e.erasedAt]));
+  const kept: ActivityMessage[] = [];
+  for (const r of reports) {
+    const at = erasedAt.get(`${r.tenantId}:${await sha256Hex(`${r.tenantId}:${r.waId}`)}`);
+    if (at === undefined || r.reportedAt > at) kept.push(r);
+  }
+  return kept;
+}
+
 /** Backlog columns take the report's values only when it is newer than the one they hold. */
 function newerBacklog() {
   const newer = sql`excluded.backlog_at >= ${conversations.backlogAt}`;
@@ -94,11 +128,13 @@ function newerBacklog() {
   };
 }
 
-/** Removes a conversation from the index (its object has cleared itself, or the customer was erased). */
-export async function deleteConversationIndex(env: Env, tenantId: string, waId: string): Promise<void> {
+/** Removes a conversation from the index once its object has cleared itself, unless it saw activity after `before`. */
+export async function deleteConversationIndex(env: Env, tenantId: string, waId: string, before: number): Promise<void> {
   await getDb(env.DB)
     .delete(conversations)
-    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.waId, waId)));
+    .where(
+      and(eq(conversations.tenantId, tenantId), eq(conversations.waId, waId), lt(conversations.lastMessageAt, before)),
+    );
 }
 
 export function listConversations(env: Env, tenantId: string, limit = 100) {

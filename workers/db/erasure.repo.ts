@@ -53,6 +53,7 @@ export const TENANT_TABLES = [
   'conversations',
   'metrics_hourly',
   'metrics_latency',
+  'erased_customers',
   'audit_log',
   'api_keys',
   'admin_users',

@@ -23,6 +23,9 @@ export const PURGES = {
     'DELETE FROM metrics_hourly WHERE rowid IN (SELECT rowid FROM metrics_hourly WHERE hour < ?1 LIMIT ?2)',
   metricsLatency:
     'DELETE FROM metrics_latency WHERE rowid IN (SELECT rowid FROM metrics_latency WHERE hour < ?1 LIMIT ?2)',
+  /** Erasure markers outlive any report that could still be queued (queue retention is at most days). */
+  erasedCustomers:
+    'DELETE FROM erased_customers WHERE rowid IN (SELECT rowid FROM erased_customers WHERE erased_at < ?1 LIMIT ?2)',
   conversationIndex:
     'DELETE FROM conversations WHERE rowid IN (SELECT rowid FROM conversations WHERE last_message_at < ?1 LIMIT ?2)',
 } as const;

@@ -274,3 +274,17 @@ export const metricsLatency = sqliteTable(
     index('metrics_latency_hour_idx').on(t.hour),
   ],
 );
+
+/**
+ * Customers erased recently, by a hash of their number: a conversation report already on the
+ * activity queue when the customer was erased must not write their index row back. Kept a week.
+ */
+export const erasedCustomers = sqliteTable(
+  'erased_customers',
+  {
+    tenantId: text('tenant_id').notNull(),
+    waIdHash: text('wa_id_hash').notNull(),
+    erasedAt: integer('erased_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.waIdHash] }), index('erased_customers_at_idx').on(t.erasedAt)],
+);

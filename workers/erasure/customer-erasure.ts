@@ -9,8 +9,10 @@
  * number and stay.
  */
 import type { Env } from '../env';
+import { rememberErasedCustomer } from '../db/conversations.repo';
 import { eraseCustomerRows } from '../db/erasure.repo';
 import { conversationName } from '../domain/conversation';
+import { eraseParkedDeadLetters } from '../lib/parked-dead-letters';
 
 export interface CustomerErasure {
   /** Rows deleted from the conversation index (0 or 1). */
@@ -25,6 +27,10 @@ export interface CustomerErasure {
  * never saw does nothing and answers zeros.
  */
 export async function eraseCustomer(env: Env, tenantId: string, waId: string): Promise<CustomerErasure> {
+  // First: a report of this conversation still on the activity queue must not bring its row back.
+  await rememberErasedCustomer(env, tenantId, waId);
   await env.CONVERSATION.getByName(conversationName(tenantId, waId)).erase();
-  return eraseCustomerRows(env, tenantId, waId);
+  const rows = await eraseCustomerRows(env, tenantId, waId);
+  // Dead letters parked in KV while D1 was down count with the others.
+  return { ...rows, deadLetters: rows.deadLetters + (await eraseParkedDeadLetters(env, tenantId, waId)) };
 }

@@ -35,6 +35,7 @@ import { deleteTenant } from '../db/tenants.repo';
 import { conversationName } from '../domain/conversation';
 import { log } from '../lib/log';
 import { tokenKvKey } from '../../durable-objects/tenant-gate.do';
+import { eraseParkedDeadLetters } from '../lib/parked-dead-letters';
 
 /** Conversation objects erased at once (each is one Durable Object call). */
 const CONVERSATION_BATCH = 25;
@@ -86,7 +87,8 @@ async function step(env: Env, tenantId: string): Promise<OffboardingProgress & {
   const key = tokenKvKey(tenantId);
   const hadToken = (await env.TOKENS.get(key)) !== null;
   await env.TOKENS.delete(key);
-  return { ...nothing, kvKeysDeleted: hadToken ? 1 : 0, tenantGateErased: true, finished: true };
+  const parked = await eraseParkedDeadLetters(env, tenantId);
+  return { ...nothing, kvKeysDeleted: (hadToken ? 1 : 0) + parked, tenantGateErased: true, finished: true };
 }
 
 /**

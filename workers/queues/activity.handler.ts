@@ -16,6 +16,14 @@ export async function handleActivity(batch: MessageBatch<unknown>, env: Env): Pr
     if (parsed.success) reports.push(parsed.data);
     else log.error('queue.activity.unreadable', { error: parsed.error.message.slice(0, 300) });
   }
-  if (reports.length > 0) await applyActivity(env, reports);
-  batch.ackAll();
+  try {
+    if (reports.length > 0) await applyActivity(env, reports);
+    batch.ackAll();
+  } catch (err) {
+    log.warn('queue.activity.retry', {
+      reports: reports.length,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    batch.retryAll();
+  }
 }

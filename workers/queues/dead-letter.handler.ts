@@ -11,14 +11,8 @@ import { config, type Env } from '../env';
 import { type DeadLetterRecord, recordDeadLetter } from '../db/records.repo';
 import { backoffMs } from '../domain/retry';
 import { log } from '../lib/log';
+import { parkDeadLetter } from '../lib/parked-dead-letters';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
-
-const PARKED_PREFIX = 'parked-dead-letter:';
-
-interface Parked {
-  id: string;
-  record: DeadLetterRecord;
-}
 
 /** `queue` is the queue the dead letters came from: `inbound` or `outbound`. */
 export async function handleDeadLetters(
@@ -41,7 +35,7 @@ export async function handleDeadLetters(
         error: err instanceof Error ? err.message : String(err),
       });
     }
-    if (msg.attempts >= cfg.DEAD_LETTER_MAX_ATTEMPTS && (await park(env, { id: msg.id, record }))) {
+    if (msg.attempts >= cfg.DEAD_LETTER_MAX_ATTEMPTS && (await parkDeadLetter(env, msg.id, record))) {
       msg.ack();
       continue;
     }
@@ -82,37 +76,4 @@ function deadLetterRecord(msg: Message<unknown>, queue: 'inbound' | 'outbound'):
     attempts: msg.attempts,
     payload: msg.body,
   };
-}
-
-/** Keeps a dead letter in KV (no expiry) until D1 takes it; answers whether KV took it. */
-async function park(env: Env, parked: Parked): Promise<boolean> {
-  try {
-    await env.TOKENS.put(`${PARKED_PREFIX}${parked.id}`, JSON.stringify(parked));
-    log.error('dead_letter.parked', { tenantId: parked.record.tenantId, id: parked.id });
-    return true;
-  } catch (err) {
-    log.error('dead_letter.park_failed', { id: parked.id, error: err instanceof Error ? err.message : String(err) });
-    return false;
-  }
-}
-
-/**
- * Scheduled job: moves dead letters parked in KV into D1, where an operator sees them. Stops at the
- * first refusal (D1 still down); the next run carries on. Answers how many moved.
- */
-export async function restoreParkedDeadLetters(env: Env): Promise<number> {
-  let moved = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.TOKENS.list({ prefix: PARKED_PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const key of page.keys) {
-      const parked = await env.TOKENS.get<Parked>(key.name, 'json');
-      if (parked) await recordDeadLetter(env, parked.id, parked.record);
-      await env.TOKENS.delete(key.name);
-      moved++;
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
-  if (moved > 0) log.info('dead_letter.restored', { moved });
-  return moved;
 }

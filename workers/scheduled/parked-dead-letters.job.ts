@@ -1,8 +1,8 @@
 /**
- * Moves dead letters that were parked in KV while D1 refused them (queues/dead-letter.handler.ts)
+ * Moves dead letters that were parked in KV while D1 refused them (lib/parked-dead-letters.ts)
  * into D1, where operators list and replay them.
  */
-import { restoreParkedDeadLetters } from '../queues/dead-letter.handler';
+import { restoreParkedDeadLetters } from '../lib/parked-dead-letters';
 import type { ScheduledJob } from './jobs';
 
 export const parkedDeadLettersJob: ScheduledJob = {

@@ -9,6 +9,8 @@ import { type PurgeKind, purgeOlderThan } from '../db/retention.repo';
 import type { ScheduledJob } from './jobs';
 
 const DAY_MS = 24 * 3600_000;
+/** Longer than a report can wait on the activity queue (its retries and retention are days). */
+const ERASURE_MARKER_DAYS = 14;
 
 /** The age setting (days) each kind of row is purged by. */
 function agesInDays(env: Env): Record<PurgeKind, number> {
@@ -21,6 +23,7 @@ function agesInDays(env: Env): Record<PurgeKind, number> {
     offboardingJobs: cfg.RETENTION_AUDIT_DAYS,
     metricsHourly: cfg.RETENTION_METRICS_DAYS,
     metricsLatency: cfg.RETENTION_METRICS_DAYS,
+    erasedCustomers: ERASURE_MARKER_DAYS,
     conversationIndex: cfg.RETENTION_CONVERSATION_INDEX_DAYS,
   };
 }

@@ -121,7 +121,9 @@ export function registerTenantsRoutes(app: AdminApp): void {
       const before = await tenantFor(c, tenantId, 'tenant-admin');
       const patch = c.req.valid('json');
       await updateTenant(c.env, tenantId, patch);
-      if (patch.status && patch.status !== before.status) {
+      // Always, not only on a change: `before` may come from another isolate's cache (up to 30 s old),
+      // and holding or releasing twice is harmless.
+      if (patch.status) {
         // Suspended: conversations keep accepting and hold everything; resuming wakes them to drain in order.
         const gate = c.env.TENANT_GATE.getByName(tenantId);
         const phone = before.whatsapp.phoneNumberId;
