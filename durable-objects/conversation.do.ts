@@ -22,6 +22,7 @@ import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
 import { log } from '../workers/lib/log';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { FollowUps } from './conversation.followups';
+import { GenesysPermits } from './genesys-permit';
 import { InboundLane } from './conversation.inbound';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 import { OutboundLane } from './conversation.outbound';
@@ -52,6 +53,7 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly progress: OutboundProgress;
   private readonly followUps: FollowUps;
   private readonly records: ConversationRecords;
+  private readonly genesys: GenesysPermits;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,9 +62,15 @@ export class ConversationDO extends DurableObject<Env> {
       // Work with no alarm to run it (one lost to a failure in an older release) is rescheduled on wake-up.
       if ((await ctx.storage.getAlarm()) === null) await this.schedule();
     });
+    this.genesys = new GenesysPermits(
+      env,
+      () => conversationName(this.getMeta('tenant_id') ?? '', this.getMeta('wa_id') ?? ctx.id.toString()),
+      (until) => this.inbound.genesysDue(until) + this.followUps.genesysDue(until),
+    );
     const host: ConversationHost = {
       sql: ctx.storage.sql,
       env,
+      genesys: this.genesys,
       getMeta: (key) => this.getMeta(key),
       setMeta: (key, value) => this.setMeta(key, value),
       windowOpen: (now) => this.windowAt(now).open,
@@ -133,6 +141,7 @@ export class ConversationDO extends DurableObject<Env> {
    * receipts, follow-ups, meta and the alarm. The object stays usable; a later message starts afresh.
    */
   async erase(): Promise<void> {
+    this.genesys.drop();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrate();
@@ -177,6 +186,8 @@ export class ConversationDO extends DurableObject<Env> {
       await this.inbound.drain();
       await this.outbound.drain();
       await this.followUps.drain();
+      // Permits no due call will spend before the lease ends go back for other conversations.
+      await this.genesys.settle();
       const cutoff = Date.now() - DEDUP_RETENTION_MS;
       this.inbound.purge(cutoff);
       this.outbound.purge(cutoff);

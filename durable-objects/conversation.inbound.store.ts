@@ -107,6 +107,16 @@ export class InboundStore {
     return head && firstDue !== null ? Math.max(head.next, firstDue) : null;
   }
 
+  /** Customer messages that will be due for Genesys by `until` (each one call): sizes a lease of permits. */
+  genesysDue(until: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM messages WHERE state = 'pending' AND due_at <= ?1 AND next_attempt_at <= ?1",
+        until,
+      )
+      .one().n;
+  }
+
   /** When the oldest settled message was last touched (it may be purged DEDUP_RETENTION_MS later). */
   oldestSettled(): number | null {
     return this.sql
