@@ -139,8 +139,10 @@ export class FollowUps {
     }
   }
 
-  /** Genesys receipts due by `until` (each one call): sizes a lease of permits. */
+  /** Genesys receipts that may be sent by `until` (one call each; none while the first follow-up waits past it). */
   genesysDue(until: number): number {
+    const first = this.nextDue();
+    if (first === null || first > until) return 0;
     return this.sql
       .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tasks WHERE kind = 'receipt' AND next_attempt_at <= ?", until)
       .one().n;

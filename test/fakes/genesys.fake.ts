@@ -26,6 +26,8 @@ export interface GenesysCall {
   token: string;
   body: Record<string, unknown>;
   id: string;
+  /** When Genesys received it (epoch ms). */
+  at: number;
 }
 
 export class FakeGenesys {
@@ -241,6 +243,7 @@ export class FakeGenesys {
         token,
         body: json as Record<string, unknown>,
         id,
+        at: Date.now(),
       });
       const body = json as { channel: { from: { id: string }; time: string; messageId?: string }; text?: string };
       let conversationId: string | undefined;
