@@ -11,7 +11,9 @@
  * - conversation.followups.ts — receipts, read marks and typing, in order with retries (`tasks`);
  * - conversation.outcomes.ts — how either lane reports a message's outcome (metrics, D1, logs);
  *   its D1 writes go through conversation.records.ts, which keeps them (`d1_outbox`) while D1 refuses;
- * - conversation.timeline.ts — the read model for the dashboard and the agent widget.
+ * - conversation.timeline.ts — the read model for the dashboard and the agent widget;
+ * - genesys-permit.ts — both lanes' Genesys permits: leases of the budget of the conversation's
+ *   OAuth client (chosen from the tenant's pool), given back when the object goes idle.
  * Storage: docs/storage.md.
  */
 import { DurableObject } from 'cloudflare:workers';

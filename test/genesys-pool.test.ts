@@ -127,6 +127,14 @@ describe("a tenant's Genesys OAuth clients (admin API)", () => {
     const body = { clientId: 'viewer-client', clientSecret: 'viewer-client-secret' };
     expect((await api('POST', path, body, viewer)).status).toBe(403);
     expect((await api('GET', path, undefined, viewer)).json.items).toHaveLength(1);
+
+    // Nor may a client of the pool become the default one too: its one budget would be counted twice.
+    const pooled = await addClient(tenant);
+    const rotate = await api('PUT', `/api/tenants/${tenant.id}/genesys`, {
+      clientId: pooled.clientId,
+      clientSecret: pooled.clientSecret,
+    });
+    expect(rotate).toMatchObject({ status: 409, json: { error: { code: 'conflict' } } });
   });
 
   it('keeps the default client; removes another once, audited', async () => {

@@ -142,11 +142,9 @@ export const GenesysClientView = z
       .object({
         windowMs: z.number().openapi({ description: 'The sliding window the budget counts over (GENESYS_WINDOW_MS)' }),
         budget: z.number().openapi({ description: 'Requests per window (GENESYS_REQUESTS_PER_MINUTE)' }),
-        used: z
-          .number()
-          .openapi({
-            description: 'Permits counted in the current window; a leased permit counts until spent or given back',
-          }),
+        used: z.number().openapi({
+          description: 'Permits counted in the current window; a leased permit counts until spent or given back',
+        }),
       })
       .openapi({ description: "This client's own budget: Genesys counts requests per token" }),
     token: z.object({
