@@ -65,6 +65,9 @@ export default defineConfig(async () => {
                   DEAD_LETTER_RETRY_CAP_MS: '1000',
                   DEAD_LETTER_MAX_ATTEMPTS: '3',
                   UPSTREAM_TIMEOUT_MS: '2000',
+                  // Genesys' 300 requests per token counted over 6 s instead of a minute (the tenant
+                  // gate and the fake Genesys share it), so a test can spend a window and see it end.
+                  GENESYS_WINDOW_MS: '6000',
                   PAIR_INTERVAL_MS: '300',
                   PAIR_BURST: '3',
                 },

@@ -12,7 +12,9 @@
  * - conversation.outcomes.ts — how either lane reports a message's outcome (metrics, D1, logs);
  *   outcomes and backlog reach the dashboard in summaries (conversation.activity.ts, `activity`);
  *   failure records go through conversation.records.ts, which keeps them (`d1_outbox`) while D1 refuses;
- * - conversation.timeline.ts — the read model for the dashboard and the agent widget.
+ * - conversation.timeline.ts — the read model for the dashboard and the agent widget;
+ * - genesys-permit.ts — both lanes' Genesys permits: leases of the budget of the conversation's
+ *   OAuth client (chosen from the tenant's pool), given back when the object goes idle.
  * Storage: docs/storage.md.
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -24,6 +26,7 @@ import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
 import { log } from '../workers/lib/log';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { FollowUps } from './conversation.followups';
+import { GenesysPermits } from './genesys-permit';
 import { InboundLane } from './conversation.inbound';
 import { CONVERSATION_MIGRATIONS } from './conversation.migrations';
 import { OutboundLane } from './conversation.outbound';
@@ -56,6 +59,7 @@ export class ConversationDO extends DurableObject<Env> {
   private readonly followUps: FollowUps;
   private readonly records: ConversationRecords;
   private readonly activity: ConversationActivity;
+  private readonly genesys: GenesysPermits;
 
   /** Whether this object's tables exist: an erased (or never used) object has none until it is written to. */
   private migrated = false;
@@ -66,9 +70,15 @@ export class ConversationDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.genesys = new GenesysPermits(
+      env,
+      () => conversationName(this.getMeta('tenant_id') ?? '', this.getMeta('wa_id') ?? ctx.id.toString()),
+      (until) => this.inbound.genesysDue(until) + this.followUps.genesysDue(until),
+    );
     const host: ConversationHost = {
       sql: ctx.storage.sql,
       env,
+      genesys: this.genesys,
       getMeta: (key) => this.getMeta(key),
       setMeta: (key, value) => this.setMeta(key, value),
       windowOpen: (now) => this.windowAt(now).open,
@@ -169,6 +179,7 @@ export class ConversationDO extends DurableObject<Env> {
   }
 
   private async eraseStorage(): Promise<void> {
+    this.genesys.drop();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrated = false;
@@ -228,6 +239,8 @@ export class ConversationDO extends DurableObject<Env> {
       await this.inbound.drain();
       await this.outbound.drain();
       await this.followUps.drain();
+      // Permits no due call will spend before the lease ends go back for other conversations.
+      await this.genesys.settle();
       const cutoff = Date.now() - DEDUP_RETENTION_MS;
       this.inbound.purge(cutoff);
       this.outbound.purge(cutoff);

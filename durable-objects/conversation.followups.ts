@@ -10,7 +10,6 @@ import { forgetTenant, loadTenant, type Tenant } from '../workers/db/tenants.rep
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
 import { nextStep } from '../workers/domain/retry';
 import type { OpenInboundReceipt } from '../workers/schemas/genesys.schema';
-import { withGenesysPermit } from './genesys-permit';
 import type { ConversationRecords } from './conversation.records';
 import type { ConversationHost } from './conversation.types';
 
@@ -123,9 +122,7 @@ export class FollowUps {
     if (task.kind === 'receipt') {
       const genesys = { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId };
       const receipt = JSON.parse(task.payload) as OpenInboundReceipt;
-      const outcome = await withGenesysPermit(this.host.env, tenant.id, (token) =>
-        sendReceipt(cfg, { ...genesys, token }, receipt),
-      );
+      const outcome = await this.host.genesys.run(tenant, (token) => sendReceipt(cfg, { ...genesys, token }, receipt));
       if (outcome.kind === 'ok') return undefined;
       return outcome.kind === 'wait'
         ? { kind: 'retryable', code: 'genesys_rate_limited', detail: 'gate', retryAfterMs: outcome.waitMs }
@@ -140,6 +137,15 @@ export class FollowUps {
         ? err.failure
         : { kind: 'retryable', code: `${task.kind}_error`, detail: String(err) };
     }
+  }
+
+  /** Genesys receipts that may be sent by `until` (one call each; none while the first follow-up waits past it). */
+  genesysDue(until: number): number {
+    const first = this.nextDue();
+    if (first === null || first > until) return 0;
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tasks WHERE kind = 'receipt' AND next_attempt_at <= ?", until)
+      .one().n;
   }
 
   /** When the first follow-up may run (they keep their order). */

@@ -117,6 +117,22 @@ export class InboundStore {
     return head && firstDue !== null ? Math.max(head.next, firstDue) : null;
   }
 
+  /**
+   * Customer messages that may go to Genesys by `until` (one call each): sizes a lease of permits.
+   * None while the head waits past `until`, since the rest wait behind it.
+   */
+  genesysDue(until: number): number {
+    const head = this.sql
+      .exec<{ next: number }>(
+        "SELECT next_attempt_at AS next FROM messages WHERE state = 'pending' ORDER BY ts, seq LIMIT 1",
+      )
+      .toArray()[0];
+    if (!head || head.next > until) return 0;
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'pending' AND due_at <= ?", until)
+      .one().n;
+  }
+
   /** When the oldest settled message was last touched (it may be purged DEDUP_RETENTION_MS later). */
   oldestSettled(): number | null {
     return this.sql

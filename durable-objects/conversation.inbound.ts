@@ -19,7 +19,6 @@ import { nextStep } from '../workers/domain/retry';
 import { mediaOf } from '../workers/domain/inbound.media';
 import { translateInbound, type ReferencedMessage } from '../workers/domain/inbound.translate';
 import { signMediaToken } from '../workers/auth/media-url';
-import { withGenesysPermit } from './genesys-permit';
 import type { ConversationOutcomes } from './conversation.outcomes';
 import type { ConversationHost, WaMessageItem } from './conversation.types';
 import { InboundStore, type MessageRow } from './conversation.inbound.store';
@@ -67,7 +66,7 @@ export class InboundLane extends InboundStore {
         continue;
       }
       const genesys = { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId };
-      const outcome = await withGenesysPermit(this.host.env, tenant.id, (token) =>
+      const outcome = await this.host.genesys.run(tenant, (token) =>
         sendInbound(cfg, { ...genesys, token }, request.request),
       );
       if (outcome.kind === 'wait') {

@@ -6,6 +6,7 @@
 import type { Env } from '../workers/env';
 import type { ReferencedMessage } from '../workers/domain/inbound.translate';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
+import type { GenesysPermits } from './genesys-permit';
 
 /** Meta retries webhooks for days: a WhatsApp id is remembered this long after it settled. */
 export const DEDUP_RETENTION_MS = 8 * 24 * 3600_000;
@@ -40,6 +41,8 @@ export interface ServiceWindow {
 export interface ConversationHost {
   readonly sql: SqlStorage;
   readonly env: Env;
+  /** The conversation's Genesys permits (leases of its OAuth client's budget), shared by both lanes. */
+  readonly genesys: GenesysPermits;
   getMeta(key: string): string | null;
   setMeta(key: string, value: string): void;
   windowOpen(now: number): boolean;

@@ -5,9 +5,18 @@
  *   cache would let each of them fetch a new one at once. Here concurrent callers share one
  *   in-flight token request, and the result is also kept in the gate's storage (so a restarted gate
  *   does not ask Genesys again) until shortly before it expires.
- * - Rate limit. Genesys allows 300 requests per minute per token; the gate hands out permits from
- *   a sliding one-minute window and tells callers how long to wait when it is spent.
- * - WhatsApp pacing and holds, per number. Sends spend a messages-per-second budget. A hold stops
+ * - Rate limit. Genesys allows 300 requests per minute per token; the gate hands out permits in
+ *   short leases from a sliding window (genesys-budget.ts) and tells callers how long to wait when
+ *   it is spent. The token comes with the lease.
+ * - Token pool. Each further OAuth client of the tenant has a gate object of its own, of this same
+ *   class, named by domain/genesys-pool.ts budgetShardName: it keeps only that client's token and
+ *   budget (its WhatsApp part is never used). Only the Genesys budget is split this way: Genesys
+ *   counts per token, so one object per client is where each budget is counted exactly once, while
+ *   WhatsApp's limits and holds belong to the number, whichever client its conversations use, and
+ *   stay in the tenant's own gate. The tenant's gate lists every client gate ever made for it, so
+ *   erasing it erases them too.
+ * - WhatsApp pacing and holds, per number. Sends spend a messages-per-second budget, and inbound
+ *   messages are debited from it too (Meta counts both), one call per queue batch. A hold stops
  *   every send of the number: for a while (Meta's 130429 throughput pause) or until released (a
  *   token Meta refused with 190, until a working one is set). Conversations that meet an open-ended
  *   hold register as waiters and are woken, in turn, when it is released; their messages wait
@@ -18,10 +27,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { config, type Env } from '../workers/env';
 import { requestToken } from '../workers/clients/genesys.client';
-import { forgetTenant, loadTenant, markWhatsappCredential } from '../workers/db/tenants.repo';
+import { forgetTenant, loadTenant, markWhatsappCredential, type Tenant } from '../workers/db/tenants.repo';
 import { UpstreamError, type UpstreamFailure } from '../workers/domain/errors';
+import { DEFAULT_CLIENT_ENTRY } from '../workers/domain/genesys-pool';
 import { z } from 'zod';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
+import { GenesysBudget } from './genesys-budget';
 
 /** Treat a token as expired this long before Genesys does, so no request races its expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -29,14 +40,43 @@ const EXPIRY_MARGIN_MS = 60_000;
 const CachedToken = z.object({ token: z.string(), expiresAt: z.number(), clientId: z.string() });
 type CachedToken = z.infer<typeof CachedToken>;
 
+/** What a conversation object asks of the gate that keeps one client's budget. */
+export interface LeaseRequest {
+  tenantId: string;
+  /** The client entry whose budget this gate object keeps (DEFAULT_CLIENT_ENTRY or a pool entry id). */
+  client: string;
+  /** Who holds the lease: the conversation's name. */
+  holder: string;
+  /** Genesys calls the holder has due; the lease carries at most this many permits. */
+  want: number;
+  /** Permits of the holder's previous lease from this gate that it did not spend. */
+  giveBack?: { leaseId: string; unused: number };
+  /** Genesys answered 401 to this token: it is dropped and replaced, once, however many callers report it. */
+  rejectedToken?: string;
+}
+
 /**
  * Errors do not keep their class across Durable Object RPC, so a failed token request comes back as
- * a value carrying its classification.
+ * a value carrying its classification. `clientGone`: the tenant no longer has this client (removed
+ * from the pool): the caller reloads the tenant and picks another.
  */
-export type Permit =
-  | { ok: true; token: string }
+export type LeaseAnswer =
+  | { ok: true; leaseId: string; permits: number; expiresAt: number; token: string }
   | { ok: false; waitMs: number }
-  | { ok: false; failure: UpstreamFailure };
+  | { ok: false; failure: UpstreamFailure }
+  | { ok: false; clientGone: true };
+
+/** One client's budget as the admin API shows it. */
+export interface BudgetUsage {
+  windowMs: number;
+  budget: number;
+  /** Permits counted in the current window (a leased permit counts until it is spent or given back). */
+  used: number;
+  token: { state: 'none' | 'valid' | 'expired'; expiresAt: number | null };
+}
+
+/** Thrown inside the gate when the tenant has no client with this entry id. */
+class ClientGone extends Error {}
 
 /**
  * Where the gate keeps the tenant's Genesys access token: its own storage, not KV. Only the gate
@@ -61,6 +101,11 @@ export type WhatsappPermit = { ok: true } | { ok: false; waitMs: number; held?: 
 
 /** A held conversation checks again this often even if its wake-up is lost. */
 export const HOLD_RECHECK_MS = 10 * 60_000;
+/** A client gate that belongs to this tenant gate (erased with it). */
+const shardKey = (name: string) => `budget-shard:${name}`;
+/** Set on a client gate whose client was removed from the pool: it hands out nothing more. */
+const RETIRED_KEY = 'retired';
+
 /** Conversations woken per alarm run after a release. */
 const WAKE_BATCH = 50;
 const holdsKey = (phoneNumberId: string) => `holds:${phoneNumberId}`;
@@ -72,8 +117,8 @@ const wakingKey = (phoneNumberId: string) => `waking:${phoneNumberId}`;
 export class TenantGateDO extends DurableObject<Env> {
   private current: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
-  /** Grant times inside the last minute, oldest first. In memory: after an eviction the window restarts, which errs towards Genesys' own 429 (handled by retries). */
-  private grants: number[] = [];
+  /** The client's Genesys budget (in memory: see genesys-budget.ts). */
+  private genesysBudget: GenesysBudget | undefined;
   /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
   private whatsappBucket: Bucket | undefined;
   /** Holds per phone number id, read from storage once per wake-up. */
@@ -121,6 +166,19 @@ export class TenantGateDO extends DurableObject<Env> {
     if (!taken.ok) return taken;
     this.whatsappBucket = taken.bucket;
     return { ok: true };
+  }
+
+  /**
+   * `count` customer messages reached the number: Meta counts them against its throughput like
+   * sends, so they are taken from the same budget (the inbound consumer reports them once per
+   * batch). They already happened, so they never wait; the budget may go below zero, by at most
+   * one second of throughput, and later sends wait until it refills.
+   */
+  async debitWhatsapp(count: number, messagesPerSecond: number): Promise<void> {
+    if (count <= 0) return;
+    const capacity = Math.max(1, messagesPerSecond);
+    const bucket = refill(this.whatsappBucket, Date.now(), capacity, 1000 / capacity);
+    this.whatsappBucket = { tokens: Math.max(-capacity, bucket.tokens - count), at: bucket.at };
   }
 
   private async addWaiter(phoneNumberId: string, waiter: string): Promise<void> {
@@ -196,28 +254,73 @@ export class TenantGateDO extends DurableObject<Env> {
     if (more) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /**
-   * A permit for one Genesys call. `rejectedToken` says Genesys just answered 401 to that token:
-   * it is dropped and replaced, once, however many callers report it.
-   */
-  async acquire(tenantId: string, rejectedToken?: string): Promise<Permit> {
-    const now = Date.now();
+  private budget(): GenesysBudget {
     const { GENESYS_REQUESTS_PER_MINUTE: limit, GENESYS_WINDOW_MS: windowMs } = config(this.env);
-    while (this.grants.length > 0 && this.grants[0]! <= now - windowMs) this.grants.shift();
-    if (this.grants.length >= limit) return { ok: false, waitMs: this.grants[0]! + windowMs - now };
-    this.grants.push(now);
+    this.genesysBudget ??= new GenesysBudget(limit, windowMs);
+    return this.genesysBudget;
+  }
 
-    if (rejectedToken && this.current?.token === rejectedToken) {
+  /**
+   * A lease of permits for Genesys calls, with the token to make them; or how long to wait when
+   * the budget is spent. One call per lease: the holder spends the permits on its own.
+   */
+  async lease(request: LeaseRequest): Promise<LeaseAnswer> {
+    if (await this.ctx.storage.get<boolean>(RETIRED_KEY)) return { ok: false, clientGone: true };
+    const budget = this.budget();
+    if (request.giveBack) budget.giveBack(request.giveBack.leaseId, request.giveBack.unused);
+    const grant = budget.grant(request.holder, request.want, Date.now());
+    if (!grant.ok) return grant;
+
+    if (request.rejectedToken && this.current?.token === request.rejectedToken) {
       this.current = undefined;
       await this.ctx.storage.delete(TOKEN_KEY);
     }
     try {
-      const token = await this.token(tenantId, rejectedToken);
-      return { ok: true, token: token.token };
+      const token = await this.token(request.tenantId, request.client, request.rejectedToken);
+      return { ...grant, token: token.token };
     } catch (err) {
+      // No call can be made without a token: the permits were not spent.
+      budget.giveBack(grant.leaseId, grant.permits);
+      if (err instanceof ClientGone) return { ok: false, clientGone: true };
       if (err instanceof UpstreamError) return { ok: false, failure: err.failure };
       throw err;
     }
+  }
+
+  /** A holder gone idle gives back the permits of its lease it did not spend. */
+  async giveBack(leaseId: string, unused: number): Promise<void> {
+    this.budget().giveBack(leaseId, unused);
+  }
+
+  /** The client's budget and token, for the admin API. */
+  async usage(): Promise<BudgetUsage> {
+    const budget = this.budget();
+    const now = Date.now();
+    const stored = CachedToken.safeParse(await this.ctx.storage.get(TOKEN_KEY));
+    const token = this.current ?? (stored.success ? stored.data : undefined);
+    return {
+      windowMs: budget.windowMs,
+      budget: budget.limit,
+      used: budget.used(now),
+      token: token
+        ? { state: token.expiresAt - EXPIRY_MARGIN_MS > now ? 'valid' : 'expired', expiresAt: token.expiresAt }
+        : { state: 'none', expiresAt: null },
+    };
+  }
+
+  /** Records a client gate of this tenant (a pool client's), so erasing this gate erases it too. */
+  async addBudgetShard(name: string): Promise<void> {
+    await this.ctx.storage.put(shardKey(name), Date.now());
+  }
+
+  /**
+   * The client was removed from the pool: this client gate forgets its token and budget and
+   * answers `clientGone` from now on (a conversation whose isolate still has the old client list
+   * learns it here). It stays listed by the tenant's gate until offboarding erases both.
+   */
+  async retire(): Promise<void> {
+    await this.forgetEverything();
+    await this.ctx.storage.put(RETIRED_KEY, true);
   }
 
   /** New Genesys credentials: the cached token (memory and storage) belongs to the old ones. */
@@ -227,20 +330,28 @@ export class TenantGateDO extends DurableObject<Env> {
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
   }
 
-  private async token(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
+  private async token(tenantId: string, client: string, rejectedToken: string | undefined): Promise<CachedToken> {
     if (this.current && this.current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.current;
     // Single flight: every caller that finds no valid token awaits the same promise.
-    this.inflight ??= this.refresh(tenantId, rejectedToken).finally(() => {
+    this.inflight ??= this.refresh(tenantId, client, rejectedToken).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
-  private async refresh(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
-    const tenant = await loadTenant(this.env, tenantId);
+  private async refresh(tenantId: string, client: string, rejectedToken: string | undefined): Promise<CachedToken> {
+    let tenant = await loadTenant(this.env, tenantId);
+    if (tenant && !credentialsOf(tenant, client)) {
+      // Perhaps added since this isolate last read the tenant.
+      forgetTenant(tenantId);
+      tenant = await loadTenant(this.env, tenantId);
+    }
     if (!tenant)
       throw new UpstreamError({ kind: 'permanent', code: 'unknown_tenant', detail: `tenant ${tenantId} not found` });
-    const { region, clientId, clientSecret } = tenant.genesys;
+    const credentials = credentialsOf(tenant, client);
+    if (!credentials) throw new ClientGone(client);
+    const { region } = tenant.genesys;
+    const { clientId, clientSecret } = credentials;
 
     const stored = CachedToken.safeParse(await this.ctx.storage.get(TOKEN_KEY));
     if (
@@ -271,12 +382,27 @@ export class TenantGateDO extends DurableObject<Env> {
    * ({@link tokenKvKey}) is the caller's to delete.
    */
   async erase(): Promise<void> {
+    const shards = await this.ctx.storage.list<number>({ prefix: shardKey('') });
+    // The client gates first: should one fail, this gate still lists it and the erase is repeated.
+    await Promise.all(
+      [...shards.keys()].map((key) => this.env.TENANT_GATE.getByName(key.slice(shardKey('').length)).erase()),
+    );
+    await this.forgetEverything();
+  }
+
+  private async forgetEverything(): Promise<void> {
     this.current = undefined;
     this.inflight = undefined;
-    this.grants = [];
+    this.genesysBudget?.forget();
     this.whatsappBucket = undefined;
     this.holds.clear();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
+}
+
+/** The OAuth client of an entry: the tenant's default, or one of its pool. */
+function credentialsOf(tenant: Tenant, client: string): { clientId: string; clientSecret: string } | undefined {
+  if (client === DEFAULT_CLIENT_ENTRY) return tenant.genesys;
+  return tenant.genesysClients.find((c) => c.id === client);
 }

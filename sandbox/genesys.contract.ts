@@ -94,3 +94,43 @@ export const GenesysReceipt = z.strictObject({
 export function genesysError(status: number, code: string, message: string) {
   return { status, code, message, messageWithParams: message, contextId: crypto.randomUUID(), details: [], errors: [] };
 }
+
+/**
+ * Genesys' request budget: per OAuth token, over a minute. "We only allow 300 requests per minute on
+ * a single OAuth Client token. Once you hit that limit you get a 429 and you have to wait the amount
+ * of time in seconds in the Retry-After call header returned on the call before using that OAuth
+ * Client token for any other API calls." (Genesys Developer Engagement, developer.genesys.cloud forum
+ * "What is the rate limit on NotificationsApi?"); "The rate limiting is applied on a per-token basis"
+ * (Genesys, community forum "How are rate limits enforced?"). Counted here over a sliding window,
+ * the strictest reading of "per minute"; the window is a parameter so a fake can share the bridge's
+ * GENESYS_WINDOW_MS.
+ */
+export const GENESYS_REQUESTS_PER_TOKEN = 300;
+
+/** Genesys' 429 body, as the forum thread above quotes it. */
+export function genesysRateLimited(retryAfterSeconds: number) {
+  return genesysError(
+    429,
+    'too.many.requests.retry.after',
+    `Rate limit exceeded the maximum. Retry the request in [${retryAfterSeconds}] seconds`,
+  );
+}
+
+/** Requests per token over a sliding window: admits a request, or says how many seconds to wait. */
+export class TokenRateLimit {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly limit = GENESYS_REQUESTS_PER_TOKEN,
+  ) {}
+
+  admit(token: string, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const times = (this.seen.get(token) ?? []).filter((t) => t > now - this.windowMs);
+    this.seen.set(token, times);
+    if (times.length >= this.limit)
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((times[0]! + this.windowMs - now) / 1000)) };
+    times.push(now);
+    return { ok: true };
+  }
+}

@@ -27,7 +27,7 @@ async function call(method: string, path: string, headers: Record<string, string
 /** Every route that names a tenant, with a body that would succeed for the caller's own tenant. */
 function tenantRoutes(
   b: SeededTenant,
-  ids: { keyId: string; deadLetterId: string; hostname: string },
+  ids: { keyId: string; deadLetterId: string; hostname: string; clientEntryId: string },
 ): Array<[string, string, unknown?]> {
   return [
     ['GET', `/api/tenants/${b.id}`],
@@ -35,6 +35,9 @@ function tenantRoutes(
     ['DELETE', `/api/tenants/${b.id}`],
     ['PUT', `/api/tenants/${b.id}/whatsapp`, { accessToken: 'stolen-token-123456' }],
     ['PUT', `/api/tenants/${b.id}/genesys`, { clientSecret: 'stolen-secret-123456' }],
+    ['GET', `/api/tenants/${b.id}/genesys/clients`],
+    ['POST', `/api/tenants/${b.id}/genesys/clients`, { clientId: 'planted-client', clientSecret: 'planted-secret-1' }],
+    ['DELETE', `/api/tenants/${b.id}/genesys/clients/${ids.clientEntryId}`],
     ['GET', `/api/tenants/${b.id}/setup`],
     ['POST', `/api/tenants/${b.id}/test-connection`],
     ['POST', `/api/tenants/${b.id}/genesys/integration`, {}],
@@ -64,6 +67,11 @@ describe("tenant A's credentials on tenant B's objects", () => {
       .id as string;
     const hostname = `b-${crypto.randomUUID().slice(0, 6)}.example.com`;
     await call('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
+    const bPool = { clientId: `pool-${b.id}`, clientSecret: `pool-secret-${b.id}` };
+    net.genesys.registerClient(bPool.clientId, bPool.clientSecret);
+    net.genesys.registerClient('planted-client', 'planted-secret-1');
+    const clientEntryId = JSON.parse((await call('POST', `/api/tenants/${b.id}/genesys/clients`, OPERATOR, bPool)).text)
+      .id as string;
     const email = `a-admin-${crypto.randomUUID().slice(0, 6)}@example.com`;
     await call('POST', '/api/users', OPERATOR, {
       email,
@@ -75,7 +83,7 @@ describe("tenant A's credentials on tenant B's objects", () => {
       (await call('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text,
     ).token as string;
 
-    const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname });
+    const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname, clientEntryId });
     for (const headers of [{ 'x-api-key': aKey }, { authorization: `Bearer ${session}` }] as Array<
       Record<string, string>
     >) {
@@ -97,6 +105,8 @@ describe("tenant A's credentials on tenant B's objects", () => {
     const after = JSON.parse((await call('GET', `/api/tenants/${b.id}`, OPERATOR)).text);
     expect(after.name).toBe(b.name);
     expect((await call('GET', `/api/tenants/${b.id}/api-keys`, OPERATOR)).text).toContain(bKeyId);
+    const pool = JSON.parse((await call('GET', `/api/tenants/${b.id}/genesys/clients`, OPERATOR)).text);
+    expect(pool.items.map((c: { id: string }) => c.id)).toEqual(['default', clientEntryId]);
   });
 });
 
@@ -116,6 +126,7 @@ describe('secrets never leave', () => {
         appSecret: `appsecretvalue${n}`,
         clientSecret: `genesysclientsecret${n}`,
         rotated: `EAAGrotatedtoken${n}`,
+        poolClientSecret: `genesyspoolsecret${n}`,
       };
       const bodies: string[] = [];
       const digits = String(Date.now()).slice(-10);
@@ -135,12 +146,24 @@ describe('secrets never leave', () => {
       bodies.push(created.text);
       const id = JSON.parse(created.text).id as string;
       net.genesys.registerClient(`cid-${n}-xx`, secrets.clientSecret);
+      net.genesys.registerClient(`pool-${n}-xx`, secrets.poolClientSecret);
       for (const [method, path, body] of [
         ['GET', `/api/tenants/${id}`],
         ['GET', '/api/tenants'],
         ['PUT', `/api/tenants/${id}/whatsapp`, { accessToken: secrets.rotated }],
         ['POST', `/api/tenants/${id}/test-connection`],
         ['POST', `/api/tenants/${id}/genesys/integration`, {}],
+        [
+          'POST',
+          `/api/tenants/${id}/genesys/clients`,
+          { clientId: `pool-${n}-xx`, clientSecret: secrets.poolClientSecret },
+        ],
+        [
+          'POST',
+          `/api/tenants/${id}/genesys/clients`,
+          { clientId: `pool-${n}-yy`, clientSecret: secrets.poolClientSecret },
+        ],
+        ['GET', `/api/tenants/${id}/genesys/clients`],
         ['GET', `/api/tenants/${id}/audit`],
         ['GET', `/api/tenants/${id}/setup`],
       ] as Array<[string, string, unknown?]>) {

@@ -23,10 +23,13 @@ function uniqueDigits(): string {
   return `${Date.now() % 1_000_000_000}${String(counter).padStart(4, '0')}${Math.floor(Math.random() * 1000)}`;
 }
 
-/** Creates a tenant with fresh ids and registers its Genesys OAuth client with the fake. */
+/** Creates a tenant with fresh ids (or the fields given) and registers its Genesys OAuth client with the fake. */
 export async function seedTenant(
   net: FakeNetwork | undefined,
-  overrides: Partial<NewTenant> = {},
+  overrides: Partial<Pick<NewTenant, 'name' | 'slug'>> & {
+    whatsapp?: Partial<NewTenant['whatsapp']>;
+    genesys?: Partial<NewTenant['genesys']>;
+  } = {},
 ): Promise<SeededTenant> {
   const n = uniqueDigits();
   const input: NewTenant = {

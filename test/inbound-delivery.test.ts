@@ -203,15 +203,15 @@ describe('Genesys tokens', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it('the gate hands out 300 permits a minute, then says how long to wait', async () => {
+  it("the gate hands out a window's 300 permits in leases, then says how long to wait", async () => {
     const tenant = await seedTenant(net);
     const gate = env.TENANT_GATE.getByName(tenant.id);
-    const permits = [];
-    for (let i = 0; i < 300; i++) permits.push(await gate.acquire(tenant.id));
-    expect(permits.every((p) => p.ok)).toBe(true);
-    const refused = await gate.acquire(tenant.id);
-    expect(refused.ok).toBe(false);
-    expect('waitMs' in refused ? refused.waitMs : 0).toBeGreaterThan(55_000);
+    const lease = (holder: string) => gate.lease({ tenantId: tenant.id, client: 'default', holder, want: 50 });
+    const leases = [];
+    for (let i = 0; i < 6; i++) leases.push(await lease(`${tenant.id}:conversation-${i}`));
+    expect(leases.map((l) => (l.ok ? l.permits : 0))).toEqual([50, 50, 50, 50, 50, 50]);
+    const refused = await lease(`${tenant.id}:one-more`);
+    expect(refused).toMatchObject({ ok: false, waitMs: expect.any(Number) });
     expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId)).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { forgetTenant, loadTenant, reencryptTenantSecrets } from '../workers/db/tenants.repo';
+import { addGenesysClient } from '../workers/db/genesys-clients.repo';
 import { issueSession, verifySession } from '../workers/auth/admin-session';
 import { signMediaToken, verifyMediaToken } from '../workers/auth/media-url';
 import { fromBase64, toBase64 } from '../workers/lib/crypto';
@@ -113,6 +114,24 @@ describe('secrets at rest across a key rotation', () => {
     forgetTenant(tenant.id);
     await expect(loadTenant(env, tenant.id)).rejects.toThrow();
     // Put the tenant back under the test Worker's key for whatever else runs.
+    await reencryptTenantSecrets({ ...env, MASTER_KEYS: `k0:${OLD},k1:${NEW}` }, onlyTenant(tenant.id));
+    forgetTenant(tenant.id);
+  });
+
+  it("a pool client's secret is re-sealed too, so it still opens once only the new key is left", async () => {
+    const tenant = await seedTenant(net);
+    const client = { id: crypto.randomUUID(), clientId: `pool-${tenant.id}`, clientSecret: 'pool-client-secret-1' };
+    await addGenesysClient(env, tenant.id, client);
+    const report = await reencryptTenantSecrets({ ...env, ...rotating }, onlyTenant(tenant.id));
+    expect(report).toMatchObject({ reencrypted: 6, unreadable: 0 });
+    const row = await env.DB.prepare('SELECT client_secret_enc FROM genesys_clients WHERE id = ?')
+      .bind(client.id)
+      .first<{ client_secret_enc: string }>();
+    expect(row!.client_secret_enc).toMatch(/^v2:k1:/);
+    forgetTenant(tenant.id);
+    const loaded = await loadTenant({ ...env, MASTER_KEY: undefined, ...rotated }, tenant.id);
+    expect(loaded!.genesysClients).toEqual([{ ...client, label: null }]);
+    forgetTenant(tenant.id);
     await reencryptTenantSecrets({ ...env, MASTER_KEYS: `k0:${OLD},k1:${NEW}` }, onlyTenant(tenant.id));
     forgetTenant(tenant.id);
   });

@@ -11,6 +11,7 @@ import { tokenKvKey } from '../durable-objects/tenant-gate.do';
 import { TENANT_TABLES } from '../workers/db/erasure.repo';
 import { recordDeadLetter, recordFailure } from '../workers/db/records.repo';
 import { conversationName } from '../workers/domain/conversation';
+import { budgetShardName } from '../workers/domain/genesys-pool';
 import { runOffboarding, startOffboarding } from '../workers/erasure/offboarding';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
@@ -76,8 +77,8 @@ async function rowsOf(tenantId: string): Promise<Record<string, number>> {
   return counts;
 }
 
-/** A tenant with two indexed conversations (one with an agent reply), records, a key, a hold and a token. */
-async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[] }> {
+/** A tenant with two indexed conversations (one with an agent reply), records, a key, a hold, a token and a second Genesys client. */
+async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[]; clientGate: string }> {
   const tenant = await seedTenant(net);
   const [first, second, unindexed] = [newCustomer(), newCustomer(), newCustomer()];
   await customerWrites(net, tenant, first, 'my order number is 1234');
@@ -108,12 +109,20 @@ async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[]
   });
   expect((await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'crm' })).status).toBe(201);
   await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', 3600_000);
-  return { tenant, customers: [first, second, unindexed] };
+  // A second OAuth client, whose own gate object holds its token.
+  net.genesys.registerClient(`pool-${tenant.id}`, `pool-secret-${tenant.id}`);
+  const pool = { clientId: `pool-${tenant.id}`, clientSecret: `pool-secret-${tenant.id}` };
+  const added = await api('POST', `/api/tenants/${tenant.id}/genesys/clients`, OPERATOR, pool);
+  expect(added.status).toBe(201);
+  const clientGate = budgetShardName(tenant.id, added.json.id);
+  const lease = { tenantId: tenant.id, client: added.json.id, holder: conversationName(tenant.id, first), want: 1 };
+  expect(await env.TENANT_GATE.getByName(clientGate).lease(lease)).toMatchObject({ ok: true });
+  return { tenant, customers: [first, second, unindexed], clientGate };
 }
 
 describe('offboarding a tenant', () => {
   it('stops serving the tenant at once and erases everything it owned, leaving other tenants alone', async () => {
-    const { tenant, customers } = await busyTenant();
+    const { tenant, customers, clientGate } = await busyTenant();
     const neighbour = await seedTenant(net);
     await customerWrites(net, neighbour, customers[0]!, 'same number, other tenant');
     // A Genesys token cached in KV (as earlier releases did) for each tenant.
@@ -123,11 +132,12 @@ describe('offboarding a tenant', () => {
       expect.arrayContaining(['conversations', 'failed_messages', 'dead_letters', 'api_keys', 'audit_log', 'tenants']),
     );
     for (const waId of customers) expect(await timeline(tenant.id, waId)).not.toEqual([]);
-    const gateKeys = () =>
-      runInDurableObject(env.TENANT_GATE.getByName(tenant.id), async (_gate, state) => [
+    const gateKeys = (name = tenant.id) =>
+      runInDurableObject(env.TENANT_GATE.getByName(name), async (_gate, state) => [
         ...(await state.storage.list()).keys(),
       ]);
     expect(await gateKeys()).not.toEqual([]);
+    expect(await gateKeys(clientGate)).toEqual(['genesys-token']);
 
     const deleted = await api('DELETE', `/api/tenants/${tenant.id}`);
     expect(deleted.status).toBe(202);
@@ -162,6 +172,8 @@ describe('offboarding a tenant', () => {
     expect(await env.TOKENS.get(tokenKvKey(tenant.id))).toBeNull();
     for (const waId of customers) expect(await timeline(tenant.id, waId)).toEqual([]);
     expect(await gateKeys()).toEqual([]);
+    // Every Genesys client's gate object too, with its token.
+    expect(await gateKeys(clientGate)).toEqual([]);
     // The erasure itself is on record, without the tenant's data.
     const trail = await env.DB.prepare(
       'SELECT action, actor, tenant_id FROM audit_log WHERE target = ? ORDER BY created_at',

@@ -2,8 +2,11 @@
  * A fake Genesys Cloud at the HTTP boundary: OAuth client credentials on the login host and the
  * Open Messaging inbound endpoints on the API host. It accepts what the real API accepts (models
  * from the platform SDK, see ../shared/protocols/genesys) and refuses the rest the same way:
- * 401 for unknown or expired tokens, 400 with an ErrorBody for malformed requests.
+ * 401 for unknown or expired tokens, 400 with an ErrorBody for malformed requests, and 429 with
+ * Retry-After past 300 requests per token in a window (sandbox/genesys.contract.ts TokenRateLimit),
+ * the window being the bridge's own GENESYS_WINDOW_MS so the fake and the tenant gate agree.
  */
+import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { Script, answer } from './scripted';
@@ -12,7 +15,10 @@ import {
   GenesysReceipt as Receipt,
   GenesysStructuredResponse as StructuredResponse,
   genesysError as errorBody,
+  genesysRateLimited,
+  TokenRateLimit,
 } from '../../sandbox/genesys.contract';
+import { config } from '../../workers/env';
 
 export interface GenesysCall {
   endpoint: 'message' | 'structured' | 'receipt';
@@ -20,6 +26,8 @@ export interface GenesysCall {
   token: string;
   body: Record<string, unknown>;
   id: string;
+  /** When Genesys received it (epoch ms). */
+  at: number;
 }
 
 export class FakeGenesys {
@@ -42,6 +50,9 @@ export class FakeGenesys {
   /** Open Messaging integrations of the org, by id. */
   readonly integrations = new Map<string, { name: string; webhookUrl: string; secret: string }>();
   private tokens = new Map<string, number>();
+  private tokenClients = new Map<string, string>();
+  /** Genesys' 300 requests per token and window. */
+  private readonly rateLimit = new TokenRateLimit(config(env).GENESYS_WINDOW_MS);
 
   registerClient(clientId: string, secret: string, orgId = 'org-default'): void {
     this.clients.set(clientId, secret);
@@ -59,6 +70,11 @@ export class FakeGenesys {
   /** Invalidates every token issued so far, as when an admin revokes the OAuth client's sessions. */
   revokeAllTokens(): void {
     this.tokens.clear();
+  }
+
+  /** The OAuth client a token was issued to (undefined for agent tokens and unknown ones). */
+  clientOfToken(token: string): string | undefined {
+    return this.tokenClients.get(token);
   }
 
   tokenRequestsFor(clientId: string): number {
@@ -91,6 +107,7 @@ export class FakeGenesys {
     const token = `tok-${crypto.randomUUID()}`;
     this.tokens.set(token, Date.now() + this.tokenLifetime * 1000);
     this.holders.set(token, { orgId: this.clientOrgs.get(clientId) ?? 'org-default' });
+    this.tokenClients.set(token, clientId);
     return c.json({ access_token: token, token_type: 'bearer', expires_in: this.tokenLifetime });
   });
 
@@ -111,6 +128,11 @@ export class FakeGenesys {
           ),
           401,
         );
+      const admitted = this.rateLimit.admit(token);
+      if (!admitted.ok)
+        return c.json(genesysRateLimited(admitted.retryAfterSeconds), 429, {
+          'retry-after': String(admitted.retryAfterSeconds),
+        });
       await next();
     })
     .get('/api/v2/users/me', (c) => {
@@ -221,6 +243,7 @@ export class FakeGenesys {
         token,
         body: json as Record<string, unknown>,
         id,
+        at: Date.now(),
       });
       const body = json as { channel: { from: { id: string }; time: string; messageId?: string }; text?: string };
       let conversationId: string | undefined;

@@ -60,6 +60,7 @@ export const TENANT_TABLES = [
   'custom_hostnames',
   'whatsapp_configs',
   'genesys_configs',
+  'genesys_clients',
 ] as const;
 
 /** Customers of the tenant that still have an index row. */

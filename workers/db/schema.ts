@@ -71,6 +71,27 @@ export const genesysConfigs = sqliteTable('genesys_configs', {
   updatedAt: epochMs('updated_at'),
 });
 
+/**
+ * More Genesys OAuth clients of a tenant (the token pool), each with its own request budget.
+ * The default client stays in genesys_configs; conversations are spread over all of them.
+ */
+export const genesysClients = sqliteTable(
+  'genesys_clients',
+  {
+    /** The entry's own id (the API's `clientEntryId`); names its budget shard in the tenant gate namespace. */
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    /** Sealed like every tenant secret, bound to the tenant id and this entry's id. */
+    clientSecretEnc: text('client_secret_enc').notNull(),
+    label: text('label'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [uniqueIndex('genesys_clients_tenant_client_uq').on(t.tenantId, t.clientId)],
+);
+
 /** Messages that reached us but could not be delivered for a reason retrying will not fix. */
 export const failedMessages = sqliteTable(
   'failed_messages',

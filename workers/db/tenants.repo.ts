@@ -9,7 +9,8 @@ import { isSealedWithNewest, seal, unseal } from '../lib/keyring';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
-import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
+import { genesysClients, genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
+import { type GenesysPoolClient, poolSecretContext, readGenesysPool } from './genesys-clients.repo';
 
 export interface NewTenant {
   name: string;
@@ -44,6 +45,8 @@ export interface Tenant {
     /** The Genesys organization of the OAuth client, once learned. */
     orgId?: string;
   };
+  /** Further Genesys OAuth clients (the token pool), oldest first; the default client is `genesys`. */
+  genesysClients: GenesysPoolClient[];
 }
 
 /** How long Genesys may keep signing with the old secret after a rotation. */
@@ -226,6 +229,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
         ? { previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')) }
         : {}),
     },
+    genesysClients: await readGenesysPool(env, tenantId),
   };
 }
 
@@ -379,6 +383,26 @@ export async function reencryptTenantSecrets(
         .where(and(eq(genesysConfigs.tenantId, row.tenantId), ...same)),
     );
     sizes.push({ tenantId: row.tenantId, n: columns.length });
+  }
+  for (const row of await db.select().from(genesysClients).where(inArray(genesysClients.tenantId, ids)).all()) {
+    const sealed = row.clientSecretEnc;
+    if (isSealedWithNewest(env, sealed)) {
+      report.current++;
+      continue;
+    }
+    try {
+      const context = poolSecretContext(row.tenantId, row.id);
+      const resealed = await seal(env, await unseal(env, sealed, context), context);
+      statements.push(
+        db
+          .update(genesysClients)
+          .set({ clientSecretEnc: resealed })
+          .where(and(eq(genesysClients.id, row.id), eq(genesysClients.clientSecretEnc, sealed))),
+      );
+      sizes.push({ tenantId: row.tenantId, n: 1 });
+    } catch {
+      report.unreadable++;
+    }
   }
   const [first, ...rest] = statements;
   const results = first ? await db.batch([first, ...rest]) : [];

@@ -4,9 +4,13 @@
  * every message explicitly, so one failure never fails the batch: a conversation object that cannot
  * be reached, or a notice D1 refused, retries only its own messages, with backoff; after max_retries
  * the queue moves them to `inbound-dlq`.
+ *
+ * Meta counts customer messages against the number's throughput like sends, so each batch's new
+ * messages are debited from the number's budget in the tenant gate: one call per tenant per batch.
  */
 import type { Env } from '../env';
 import { recordFailure } from '../db/records.repo';
+import { loadTenant } from '../db/tenants.repo';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
 import { retryLater, settle } from './settle';
@@ -43,6 +47,8 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
     groups.set(key, group);
   }
 
+  /** New (not duplicate) customer messages per tenant in this batch. */
+  const arrived = new Map<string, number>();
   await Promise.all(
     [...groups].map(async ([name, group]) => {
       try {
@@ -50,7 +56,11 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
         const messages = group
           .flatMap(({ body }) => (body.kind === 'wa_message' ? [body] : []))
           .sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
-        if (messages.length > 0) await stub.acceptInbound(messages);
+        if (messages.length > 0) {
+          const { accepted } = await stub.acceptInbound(messages);
+          const tenantId = messages[0]!.tenantId;
+          arrived.set(tenantId, (arrived.get(tenantId) ?? 0) + accepted.length);
+        }
         for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
         for (const { msg } of group) msg.ack();
       } catch (err) {
@@ -62,4 +72,17 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
       }
     }),
   );
+  await Promise.all([...arrived].map(([tenantId, count]) => debitNumber(env, tenantId, count)));
+}
+
+/** Takes `count` customer messages from the number's WhatsApp budget; pacing only, so a failure is logged, not retried. */
+async function debitNumber(env: Env, tenantId: string, count: number): Promise<void> {
+  if (count === 0) return;
+  try {
+    const tenant = await loadTenant(env, tenantId);
+    if (!tenant) return;
+    await env.TENANT_GATE.getByName(tenantId).debitWhatsapp(count, tenant.whatsapp.messagesPerSecond);
+  } catch (err) {
+    log.warn('queue.inbound.debit_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
+  }
 }

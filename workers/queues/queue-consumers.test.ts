@@ -8,6 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import worker from '../index';
+import { TenantGateDO } from '../../durable-objects/tenant-gate.do';
 import { listDeadLetters, listFailures } from '../db/records.repo';
 import { useFakeNetwork } from '../../test/fakes/network';
 import { agentMessage, newCustomer, seedTenant, uniqueWamid } from '../../test/helpers';
@@ -70,6 +71,27 @@ describe('inbound consumer', () => {
     expect(await listFailures(env, tenant.id)).toMatchObject([
       { code: 'whatsapp_error', detail: '130429: Rate limit hit' },
     ]);
+  });
+});
+
+describe("inbound consumer and the number's WhatsApp budget", () => {
+  it("customer messages spend the number's budget too (Meta counts them), one gate call per batch", async () => {
+    const tenant = await seedTenant(net, { whatsapp: { messagesPerSecond: 2 } });
+    const quiet = await seedTenant(net, { whatsapp: { messagesPerSecond: 2 } });
+    const debits = vi.spyOn(TenantGateDO.prototype, 'debitWhatsapp');
+    const [a, b] = [newCustomer(), newCustomer()];
+    const first = customerMessage(tenant.id, a);
+    await run('inbound', [first, first, customerMessage(tenant.id, a), customerMessage(tenant.id, b)]);
+    // Three new messages (one was a duplicate), one call for the whole batch.
+    expect(debits.mock.calls).toEqual([[3, 2]]);
+    debits.mockRestore();
+
+    // At 2 messages per second, the next send of this number waits; a number without traffic does not.
+    expect(await env.TENANT_GATE.getByName(tenant.id).acquireWhatsapp(1, 2)).toMatchObject({ ok: false });
+    expect(await env.TENANT_GATE.getByName(quiet.id).acquireWhatsapp(1, 2)).toEqual({ ok: true });
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(3), {
+      timeout: 10_000,
+    });
   });
 });
 

@@ -14,6 +14,7 @@ import { authRoutes, registerSignOutRoute } from './auth.route';
 import { registerCredentialsRoutes } from './credentials.route';
 import docsPage from './docs.html';
 import { registerErasureRoutes } from './erasure.route';
+import { registerGenesysClientsRoutes } from './genesys-clients.route';
 import { registerHostnamesRoutes } from './hostnames.route';
 import { registerInsightRoutes } from './insights.route';
 import { registerKeyringRoutes } from './keyring.route';
@@ -37,6 +38,7 @@ api.use(async function adminBudget(c, next) {
 registerSignOutRoute(api);
 registerTenantsRoutes(api);
 registerCredentialsRoutes(api);
+registerGenesysClientsRoutes(api);
 registerAccessRoutes(api);
 registerHostnamesRoutes(api);
 registerInsightRoutes(api);

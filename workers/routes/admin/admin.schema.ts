@@ -123,6 +123,37 @@ export const TenantView = z
   })
   .openapi('Tenant');
 
+export const GenesysClientCreate = z
+  .object({
+    clientId: z.string().min(8).max(200),
+    clientSecret: secret('OAuth client secret'),
+    label: z.string().min(1).max(100).optional().openapi({ example: 'second client' }),
+  })
+  .openapi('GenesysClientCreate');
+
+export const GenesysClientView = z
+  .object({
+    id: z.string().openapi({ description: "`default` for the client of the tenant's Genesys credentials" }),
+    clientId: z.string(),
+    clientSecret: Masked,
+    label: z.string().nullable(),
+    isDefault: z.boolean(),
+    usage: z
+      .object({
+        windowMs: z.number().openapi({ description: 'The sliding window the budget counts over (GENESYS_WINDOW_MS)' }),
+        budget: z.number().openapi({ description: 'Requests per window (GENESYS_REQUESTS_PER_MINUTE)' }),
+        used: z.number().openapi({
+          description: 'Permits counted in the current window; a leased permit counts until spent or given back',
+        }),
+      })
+      .openapi({ description: "This client's own budget: Genesys counts requests per token" }),
+    token: z.object({
+      state: z.enum(['none', 'valid', 'expired']),
+      expiresAt: z.number().nullable(),
+    }),
+  })
+  .openapi('GenesysClient');
+
 export const ConnectionCheck = z
   .object({
     whatsapp: z.object({ ok: z.boolean(), detail: z.string() }),

@@ -82,6 +82,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       responses: {
         200: json(TenantView, 'Updated, masked'),
         ...bodyErrors,
+        409: json(ErrorBody, "The client id is one of the tenant's pool (GET …/genesys/clients)"),
       },
     }),
     async (c) => {
@@ -91,6 +92,9 @@ export function registerCredentialsRoutes(app: AdminApp): void {
       // `.partial()` keeps the integrationId default; only fields the caller sent count.
       const sent = (await c.req.json()) as Record<string, unknown>;
       const changes = Object.fromEntries(Object.entries(body).filter(([k, v]) => k in sent && v !== undefined));
+      // One OAuth client, one budget: counted by two gates, it would be spent twice over.
+      if (tenant.genesysClients.some((c) => c.clientId === changes.clientId))
+        throw new AppError('conflict', 409, "this OAuth client is in the tenant's pool; remove it there first");
       await setGenesysConfig(c.env, tenantId, { ...tenant.genesys, ...changes }, tenant.genesys);
       // The cached token (in the gate's memory and KV) belongs to the old credentials.
       await c.env.TENANT_GATE.getByName(tenantId).forgetToken(tenantId);
