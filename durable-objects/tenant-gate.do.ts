@@ -66,12 +66,22 @@ const WAKE_BATCH = 50;
 const holdsKey = (phoneNumberId: string) => `holds:${phoneNumberId}`;
 /** One key per waiting conversation, so a number with thousands of them stays within value limits. */
 const waiterPrefix = (phoneNumberId: string) => `waiter:${phoneNumberId}:`;
+/** The conversation name of a waiter key (phone number ids are digits; conversation names hold colons). */
+const waiterName = (key: string) => key.slice(key.indexOf(':', 'waiter:'.length) + 1);
+/** Keys per storage.delete() call, the runtime's limit. */
+const DELETE_BATCH = 128;
 /** Numbers whose waiters are being woken (released, waiters not all woken yet). */
 const wakingKey = (phoneNumberId: string) => `waking:${phoneNumberId}`;
 
 export class TenantGateDO extends DurableObject<Env> {
   private current: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
+  /**
+   * Bumped when the token must be forgotten (erase, new credentials). A refresh still waiting on
+   * Genesys then finds it changed and keeps nothing: it would otherwise write a token back into a
+   * gate that was just erased, or one of the old credentials into the new ones' place.
+   */
+  private tokenGeneration = 0;
   /** Grant times inside the last minute, oldest first. In memory: after an eviction the window restarts, which errs towards Genesys' own 429 (handled by retries). */
   private grants: number[] = [];
   /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
@@ -169,6 +179,29 @@ export class TenantGateDO extends DurableObject<Env> {
     return held;
   }
 
+  /**
+   * Customer erasure: forgets that the conversation `conversationName` waits on any hold, under
+   * every number of the tenant (a waiter key names the conversation, so it carries the customer's
+   * number). Answers how many keys went. An erased conversation has nothing left to wake; one that
+   * still holds messages re-checks by itself ({@link HOLD_RECHECK_MS}).
+   */
+  async forgetConversation(conversationName: string): Promise<number> {
+    const keys: string[] = [];
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.ctx.storage.list({
+        prefix: 'waiter:',
+        limit: 1000,
+        ...(startAfter ? { startAfter } : {}),
+      });
+      for (const key of page.keys()) if (waiterName(key) === conversationName) keys.push(key);
+      if (page.size < 1000) break;
+      startAfter = [...page.keys()].at(-1);
+    }
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.ctx.storage.delete(keys.slice(i, i + DELETE_BATCH));
+    return keys.length;
+  }
+
   /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
   async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<void> {
     await this.saveHolds(
@@ -222,7 +255,10 @@ export class TenantGateDO extends DurableObject<Env> {
 
   /** New Genesys credentials: the cached token (memory and storage) belongs to the old ones. */
   async forgetToken(tenantId: string): Promise<void> {
+    this.tokenGeneration++;
     this.current = undefined;
+    // Callers from now on start a refresh with the new credentials rather than join one of the old.
+    this.inflight = undefined;
     await this.ctx.storage.delete(TOKEN_KEY);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
   }
@@ -230,13 +266,18 @@ export class TenantGateDO extends DurableObject<Env> {
   private async token(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
     if (this.current && this.current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.current;
     // Single flight: every caller that finds no valid token awaits the same promise.
-    this.inflight ??= this.refresh(tenantId, rejectedToken).finally(() => {
-      this.inflight = undefined;
-    });
+    if (!this.inflight) {
+      const flight = this.refresh(tenantId, rejectedToken).finally(() => {
+        // erase() may have let go of this flight, and another may have started since.
+        if (this.inflight === flight) this.inflight = undefined;
+      });
+      this.inflight = flight;
+    }
     return this.inflight;
   }
 
   private async refresh(tenantId: string, rejectedToken: string | undefined): Promise<CachedToken> {
+    const generation = this.tokenGeneration;
     const tenant = await loadTenant(this.env, tenantId);
     if (!tenant)
       throw new UpstreamError({ kind: 'permanent', code: 'unknown_tenant', detail: `tenant ${tenantId} not found` });
@@ -259,6 +300,9 @@ export class TenantGateDO extends DurableObject<Env> {
       expiresAt: Date.now() + response.expires_in * 1000,
       clientId,
     };
+    // Erased or given new credentials meanwhile: the callers that asked before get this token, but
+    // the gate keeps nothing of it.
+    if (generation !== this.tokenGeneration) return fresh;
     this.current = fresh;
     await this.ctx.storage.put(TOKEN_KEY, fresh);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
@@ -267,10 +311,11 @@ export class TenantGateDO extends DurableObject<Env> {
 
   /**
    * Offboarding: forgets everything the gate holds — its storage (holds, waiters and whatever else
-   * it keeps), its alarm, and the token, permits and budget in memory. A token in KV
-   * ({@link tokenKvKey}) is the caller's to delete.
+   * it keeps), its alarm, and the token, permits and budget in memory. A token request still in
+   * flight keeps nothing when it ends. A token in KV ({@link tokenKvKey}) is the caller's to delete.
    */
   async erase(): Promise<void> {
+    this.tokenGeneration++;
     this.current = undefined;
     this.inflight = undefined;
     this.grants = [];
