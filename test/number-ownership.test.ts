@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { loadTenant, tenantIdByPhoneNumberId } from '../workers/db/tenants.repo';
+import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
 import { seedTenant } from './helpers';
 
@@ -20,7 +21,7 @@ async function call(method: string, path: string, body: unknown) {
       body: JSON.stringify(body),
     }),
   );
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, any> };
 }
 
 let n = 0;
@@ -87,5 +88,55 @@ describe('claiming a WhatsApp number', () => {
     const ok = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { phoneNumberId: second });
     expect(ok.status).toBe(200);
     expect(ok.json.whatsapp.phoneNumberId).toBe(second);
+  });
+});
+
+describe('when Graph asks to be called later', () => {
+  /** The next GET /{waba-id}/phone_numbers of this account answers `answer` instead. */
+  const busy = (wabaId: string, status: number, headers: Record<string, string> = {}) =>
+    net.meta.script.push(new RegExp(`/${wabaId}/phone_numbers$`), {
+      status,
+      headers,
+      body: FakeMeta.error(
+        status === 429 ? 4 : 2,
+        status === 429 ? 'Application request limit reached' : 'Service temporarily unavailable',
+      ),
+    });
+
+  it("answers 503 whatsapp_busy with Meta's Retry-After in seconds, and saves nothing", async () => {
+    const owner = business();
+    busy(owner.wabaId, 429, { 'retry-after': '120' });
+    const res = await call('POST', '/api/tenants', tenantBody(owner));
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('whatsapp_busy');
+    expect(res.headers.get('retry-after')).toBe('120');
+    expect(await tenantIdByPhoneNumberId(env, owner.phoneNumberId)).toBeNull();
+
+    // Asked again when told, Graph answers and the tenant is created.
+    expect((await call('POST', '/api/tenants', tenantBody(owner))).status).toBe(201);
+  });
+
+  it('reads a Retry-After given as an HTTP date', async () => {
+    const owner = business();
+    busy(owner.wabaId, 503, { 'retry-after': new Date(Date.now() + 600_000).toUTCString() });
+    const res = await call('POST', '/api/tenants', tenantBody(owner));
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('whatsapp_busy');
+    // The date has whole seconds, and some of the ten minutes passed before the answer.
+    const seconds = Number(res.headers.get('retry-after'));
+    expect(seconds).toBeGreaterThan(540);
+    expect(seconds).toBeLessThanOrEqual(600);
+  });
+
+  it('says a minute when Meta does not say, and answers a number change the same way', async () => {
+    const tenant = await seedTenant(net);
+    const second = `3${Date.now() % 1_000_000_000}`;
+    net.meta.addNumber(tenant.whatsapp.wabaId, second, tenant.whatsapp.accessToken);
+    busy(tenant.whatsapp.wabaId, 429);
+    const moved = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, { phoneNumberId: second });
+    expect(moved.status).toBe(503);
+    expect(moved.json.error.code).toBe('whatsapp_busy');
+    expect(moved.headers.get('retry-after')).toBe('60');
+    expect((await loadTenant(env, tenant.id))!.whatsapp.phoneNumberId).toBe(tenant.whatsapp.phoneNumberId);
   });
 });

@@ -6,7 +6,8 @@
  */
 import type { Env } from '../env';
 import { AppError } from '../domain/errors';
-import { addressKey, admit, retryAfterSeconds } from '../domain/sign-in-throttle';
+import { retryAfterSeconds } from '../domain/retry-after';
+import { addressKey, admit } from '../domain/sign-in-throttle';
 import { sha256Hex } from '../lib/crypto';
 import { log } from '../lib/log';
 

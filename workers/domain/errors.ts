@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'sign_in_throttled'
   | 'phone_number_not_in_waba'
   | 'whatsapp_token_refused'
+  | 'whatsapp_busy'
   | 'upstream_failed'
   | 'not_found'
   | 'enqueue_failed'
@@ -64,7 +65,11 @@ export type UpstreamFailure =
 /** Raised by upstream clients; carries the classification the caller needs. */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
-  constructor(readonly failure: UpstreamFailure) {
+  constructor(
+    readonly failure: UpstreamFailure,
+    /** The upstream's HTTP status, when the failure was an answer (not set by every client). */
+    readonly status?: number,
+  ) {
     super(`${failure.code}: ${failure.detail}`);
   }
 }

@@ -130,11 +130,6 @@ export async function admit(counters: Readonly<Record<SignInLimit, ThrottleCount
   return { ok: false, retryAfterMs, refusedBy };
 }
 
-/** Retry-After in whole seconds, at least 1. */
-export function retryAfterSeconds(ms: number): number {
-  return Math.max(1, Math.ceil(ms / 1000));
-}
-
 /**
  * The throttling key of a client address. IPv6 counts per /64: one subscriber usually holds a
  * whole /64, so per-address keys would hand an attacker 2^64 fresh budgets.
