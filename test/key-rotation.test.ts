@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
-import { forgetTenant, loadTenant, reencryptTenantSecrets } from '../workers/db/tenants.repo';
+import { reencryptTenantSecrets } from '../workers/db/reseal.repo';
+import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
 import { issueSession, verifySession } from '../workers/auth/admin-session';
 import { signMediaToken, verifyMediaToken } from '../workers/auth/media-url';
 import { fromBase64, toBase64 } from '../workers/lib/crypto';
