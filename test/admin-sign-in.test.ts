@@ -4,12 +4,12 @@
  * refused at once.
  */
 import { describe, expect, it } from 'vitest';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { signInCounterNames } from '../workers/auth/sign-in-guard';
 import type { ThrottleState } from '../workers/domain/sign-in-throttle';
+import { adminApi, OPERATOR } from './helpers';
 
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
 const PASSWORD = 'correct horse battery staple';
 
 let addresses = 0;
@@ -19,20 +19,8 @@ function newAddress(): string {
   return `198.51.${Math.floor(Math.random() * 250)}.${addresses % 250}`;
 }
 
-async function api(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, {
-      method,
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
-
 const signIn = (email: string, password: string, address: string) =>
-  api('POST', '/api/auth/login', { 'cf-connecting-ip': address }, { email, password });
+  adminApi('POST', '/api/auth/login', { 'cf-connecting-ip': address }, { email, password });
 
 /**
  * Lets `ms` pass for the sign-in counters of `email` from `addresses` (pair, address and email), by
@@ -57,7 +45,7 @@ async function elapse(email: string, addresses: string[], ms: number): Promise<v
 /** A platform admin user; answers its email. */
 async function newUser(): Promise<string> {
   const email = `signin-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const created = await api('POST', '/api/users', OPERATOR, { email, password: PASSWORD, role: 'platform-admin' });
+  const created = await adminApi('POST', '/api/users', OPERATOR, { email, password: PASSWORD, role: 'platform-admin' });
   expect(created.status).toBe(201);
   return email;
 }
@@ -139,20 +127,20 @@ describe('signing out', () => {
     const first = (await signIn(email, PASSWORD, newAddress())).json.token as string;
     const second = (await signIn(email, PASSWORD, newAddress())).json.token as string;
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
-    expect((await api('GET', '/api/tenants', as(first))).status).toBe(200);
+    expect((await adminApi('GET', '/api/tenants', as(first))).status).toBe(200);
 
-    expect((await api('POST', '/api/auth/logout', as(first))).status).toBe(204);
-    const after = await api('GET', '/api/tenants', as(first));
+    expect((await adminApi('POST', '/api/auth/logout', as(first))).status).toBe(204);
+    const after = await adminApi('GET', '/api/tenants', as(first));
     expect(after.status).toBe(401);
     expect(after.json).toMatchObject({ error: { code: 'unauthorized' } });
-    expect((await api('POST', '/api/auth/logout', as(first))).status).toBe(401);
+    expect((await adminApi('POST', '/api/auth/logout', as(first))).status).toBe(401);
 
-    expect((await api('GET', '/api/tenants', as(second))).status).toBe(200);
+    expect((await adminApi('GET', '/api/tenants', as(second))).status).toBe(200);
   });
 
   it('is for dashboard sessions: the operator token and API keys are not signed out', async () => {
-    const res = await api('POST', '/api/auth/logout', OPERATOR);
+    const res = await adminApi('POST', '/api/auth/logout', OPERATOR);
     expect(res.status).toBe(403);
-    expect((await api('GET', '/api/tenants', OPERATOR)).status).toBe(200);
+    expect((await adminApi('GET', '/api/tenants', OPERATOR)).status).toBe(200);
   });
 });
