@@ -2,9 +2,10 @@
  * One per sign-in key or per user: the admin API's memory of who may try to sign in, and which
  * sessions were signed out early.
  *
- * - `login-email:<sha256 of the email>` and `login-address:<client IP>` count sign-in attempts
- *   (workers/domain/sign-in-throttle.ts decides). The Rate Limiting binding has fixed windows
- *   and no memory of earlier locks, so it cannot grow a backoff; this object can, exactly.
+ * - `login-pair:<sha256 of email and address>`, `login-address:<client IP>` and
+ *   `login-email:<sha256 of the email>` count sign-in attempts (workers/domain/sign-in-throttle.ts
+ *   decides). The Rate Limiting binding has fixed windows and no memory of earlier locks, so it
+ *   cannot grow a backoff; this object can, exactly.
  * - `sessions:<user id>` holds the SHA-256 of each session signed out before it expired.
  *
  * Everything here expires: one alarm drops state once it no longer matters, so an object left by a
@@ -39,13 +40,13 @@ export class AuthGuardDO extends DurableObject<Env> {
     return next.verdict;
   }
 
-  /** Takes back one counted attempt: it succeeded (address) or never reached the password check. */
+  /** Takes back one counted attempt: it succeeded or never reached the password check. */
   async forgive(policy: ThrottlePolicy): Promise<void> {
     const stored = await this.ctx.storage.get<StoredThrottle>(THROTTLE);
     if (stored) await this.saveThrottle(forgive(stored.state), policy);
   }
 
-  /** A successful sign-in: the email starts over. */
+  /** A successful sign-in: the email and address pair starts over. */
   async reset(): Promise<void> {
     await this.ctx.storage.delete(THROTTLE);
   }

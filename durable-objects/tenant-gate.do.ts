@@ -111,6 +111,10 @@ const WAKE_BATCH = 50;
 const holdsKey = (phoneNumberId: string) => `holds:${phoneNumberId}`;
 /** One key per waiting conversation, so a number with thousands of them stays within value limits. */
 const waiterPrefix = (phoneNumberId: string) => `waiter:${phoneNumberId}:`;
+/** The conversation name of a waiter key (phone number ids are digits; conversation names hold colons). */
+const waiterName = (key: string) => key.slice(key.indexOf(':', 'waiter:'.length) + 1);
+/** Keys per storage.delete() call, the runtime's limit. */
+const DELETE_BATCH = 128;
 /** Numbers whose waiters are being woken (released, waiters not all woken yet). */
 const wakingKey = (phoneNumberId: string) => `waking:${phoneNumberId}`;
 
@@ -119,6 +123,12 @@ export class TenantGateDO extends DurableObject<Env> {
   private inflight: Promise<CachedToken> | undefined;
   /** The client's Genesys budget (in memory: see genesys-budget.ts). */
   private genesysBudget: GenesysBudget | undefined;
+  /**
+   * Bumped when the token must be forgotten (erase, retire, new credentials). A refresh still
+   * waiting on Genesys then finds it changed and keeps nothing: it would otherwise write a token
+   * back into a gate that was just erased, or one of the old credentials into the new ones' place.
+   */
+  private tokenGeneration = 0;
   /** The WhatsApp number's throughput budget (messages per second, one-second burst). */
   private whatsappBucket: Bucket | undefined;
   /** Holds per phone number id, read from storage once per wake-up. */
@@ -227,6 +237,29 @@ export class TenantGateDO extends DurableObject<Env> {
     return held;
   }
 
+  /**
+   * Customer erasure: forgets that the conversation `conversationName` waits on any hold, under
+   * every number of the tenant (a waiter key names the conversation, so it carries the customer's
+   * number). Answers how many keys went. An erased conversation has nothing left to wake; one that
+   * still holds messages re-checks by itself ({@link HOLD_RECHECK_MS}).
+   */
+  async forgetConversation(conversationName: string): Promise<number> {
+    const keys: string[] = [];
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.ctx.storage.list({
+        prefix: 'waiter:',
+        limit: 1000,
+        ...(startAfter ? { startAfter } : {}),
+      });
+      for (const key of page.keys()) if (waiterName(key) === conversationName) keys.push(key);
+      if (page.size < 1000) break;
+      startAfter = [...page.keys()].at(-1);
+    }
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) await this.ctx.storage.delete(keys.slice(i, i + DELETE_BATCH));
+    return keys.length;
+  }
+
   /** Ends a hold; conversations waiting on it are woken in turn (by the alarm, in batches). */
   async releaseWhatsapp(phoneNumberId: string, reason: HoldReason): Promise<void> {
     await this.saveHolds(
@@ -325,7 +358,10 @@ export class TenantGateDO extends DurableObject<Env> {
 
   /** New Genesys credentials: the cached token (memory and storage) belongs to the old ones. */
   async forgetToken(tenantId: string): Promise<void> {
+    this.tokenGeneration++;
     this.current = undefined;
+    // Callers from now on start a refresh with the new credentials rather than join one of the old.
+    this.inflight = undefined;
     await this.ctx.storage.delete(TOKEN_KEY);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
   }
@@ -333,13 +369,18 @@ export class TenantGateDO extends DurableObject<Env> {
   private async token(tenantId: string, client: string, rejectedToken: string | undefined): Promise<CachedToken> {
     if (this.current && this.current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.current;
     // Single flight: every caller that finds no valid token awaits the same promise.
-    this.inflight ??= this.refresh(tenantId, client, rejectedToken).finally(() => {
-      this.inflight = undefined;
-    });
+    if (!this.inflight) {
+      const flight = this.refresh(tenantId, client, rejectedToken).finally(() => {
+        // erase() may have let go of this flight, and another may have started since.
+        if (this.inflight === flight) this.inflight = undefined;
+      });
+      this.inflight = flight;
+    }
     return this.inflight;
   }
 
   private async refresh(tenantId: string, client: string, rejectedToken: string | undefined): Promise<CachedToken> {
+    const generation = this.tokenGeneration;
     let tenant = await loadTenant(this.env, tenantId);
     if (tenant && !credentialsOf(tenant, client)) {
       // Perhaps added since this isolate last read the tenant.
@@ -370,6 +411,9 @@ export class TenantGateDO extends DurableObject<Env> {
       expiresAt: Date.now() + response.expires_in * 1000,
       clientId,
     };
+    // Erased or given new credentials meanwhile: the callers that asked before get this token, but
+    // the gate keeps nothing of it.
+    if (generation !== this.tokenGeneration) return fresh;
     this.current = fresh;
     await this.ctx.storage.put(TOKEN_KEY, fresh);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
@@ -378,8 +422,8 @@ export class TenantGateDO extends DurableObject<Env> {
 
   /**
    * Offboarding: forgets everything the gate holds — its storage (holds, waiters and whatever else
-   * it keeps), its alarm, and the token, permits and budget in memory. A token in KV
-   * ({@link tokenKvKey}) is the caller's to delete.
+   * it keeps), its alarm, and the token, permits and budget in memory. A token request still in
+   * flight keeps nothing when it ends. A token in KV ({@link tokenKvKey}) is the caller's to delete.
    */
   async erase(): Promise<void> {
     const shards = await this.ctx.storage.list<number>({ prefix: shardKey('') });
@@ -391,6 +435,7 @@ export class TenantGateDO extends DurableObject<Env> {
   }
 
   private async forgetEverything(): Promise<void> {
+    this.tokenGeneration++;
     this.current = undefined;
     this.inflight = undefined;
     this.genesysBudget?.forget();

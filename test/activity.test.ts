@@ -3,34 +3,17 @@
  * outcomes and backlog in summaries, and D1 is written a batch of summaries at a time — never once
  * per message on the delivery path.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import textFixture from './fixtures/meta/text.json';
 import { applyActivity, getConversation } from '../workers/db/conversations.repo';
 import type { ActivityMessage } from '../workers/schemas/queue.schema';
 import { useFakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant, uniqueWamid, WAIT, webhookFor, type SeededTenant } from './helpers';
+import { adminApi, customerText, postWebhook, seedTenant, WAIT, type SeededTenant } from './helpers';
 
 const net = useFakeNetwork();
 
-function customerText(tenant: SeededTenant, from: string, body: string, timestamp: number) {
-  const webhook = webhookFor(textFixture, tenant, {
-    id: uniqueWamid(),
-    from,
-    timestamp: String(timestamp),
-    text: { body },
-  }) as any;
-  webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
-  return webhook as Record<string, unknown>;
-}
-
 async function metrics(tenant: SeededTenant) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test/api/tenants/${tenant.id}/metrics?hours=1`, {
-      headers: { authorization: 'Bearer test-operator-token' },
-    }),
-  );
-  return (await res.json()) as any;
+  return (await adminApi('GET', `/api/tenants/${tenant.id}/metrics?hours=1`)).json;
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -110,13 +93,7 @@ describe('what the dashboard learns', () => {
       backlog: { inbound: { count: 0, oldestAt: null }, outbound: { count: 0, oldestAt: null } },
     });
     const sentBefore = Date.now() - 1000;
-    const res = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/customers/${waId}`, {
-        method: 'DELETE',
-        headers: { authorization: 'Bearer test-operator-token' },
-      }),
-    );
-    expect(res.status).toBe(200);
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}/customers/${waId}`)).status).toBe(200);
     await applyActivity(env, [report(sentBefore)]);
     expect(await getConversation(env, tenant.id, waId)).toBeUndefined();
     // The customer writes again later: that conversation is indexed as usual.

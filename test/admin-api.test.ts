@@ -8,33 +8,18 @@ import { env, exports } from 'cloudflare:workers';
 import { loadTenant } from '../workers/db/tenants.repo';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
-import { customerWrites, newCustomer, postWebhook, seedTenant, uniqueWamid, webhookFor } from './helpers';
+import {
+  adminApi,
+  OPERATOR,
+  customerWrites,
+  newCustomer,
+  postWebhook,
+  seedTenant,
+  uniqueWamid,
+  webhookFor,
+} from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
-async function call(
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; body?: unknown; host?: string } = {},
-) {
-  const res = await exports.default.fetch(
-    new Request(`https://${options.host ?? 'bridge.test'}${path}`, {
-      method,
-      headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    }),
-  );
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> };
-}
 
 /** A new tenant's body, its number registered at the fake Meta under its WhatsApp Business Account. */
 function newTenantBody(n = crypto.randomUUID().slice(0, 8)) {
@@ -59,7 +44,7 @@ describe('onboarding a tenant by script (platform operator token)', () => {
   it('POST /api/tenants answers 201 with the id and the webhook URLs, never a secret', async () => {
     const body = newTenantBody();
     net.genesys.registerClient(body.genesys.clientId, body.genesys.clientSecret);
-    const res = await call('POST', '/api/tenants', { headers: OPERATOR, body });
+    const res = await adminApi('POST', '/api/tenants', OPERATOR, body);
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({
       id: expect.any(String),
@@ -92,7 +77,7 @@ describe('onboarding a tenant by script (platform operator token)', () => {
     });
     expect(hook.status).toBe(200);
 
-    const audit = await call('GET', `/api/tenants/${res.json.id}/audit`, { headers: OPERATOR });
+    const audit = await adminApi('GET', `/api/tenants/${res.json.id}/audit`, OPERATOR);
     expect(audit.json.items).toMatchObject([{ actor: 'operator', action: 'tenant.create' }]);
   });
 
@@ -102,7 +87,7 @@ describe('onboarding a tenant by script (platform operator token)', () => {
     body.whatsapp.phoneNumberId = '+1 555';
     delete body.genesys.clientSecret;
     body.genesys.region = 'example.com';
-    const res = await call('POST', '/api/tenants', { headers: OPERATOR, body });
+    const res = await adminApi('POST', '/api/tenants', OPERATOR, body);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('invalid_body');
     expect(res.json.error.issues.map((i: { path: string }) => i.path).sort()).toEqual([
@@ -123,35 +108,28 @@ describe('onboarding a tenant by script (platform operator token)', () => {
 
   it('409 for a slug or phone number that is taken', async () => {
     const body = newTenantBody();
-    expect((await call('POST', '/api/tenants', { headers: OPERATOR, body })).status).toBe(201);
-    const again = await call('POST', '/api/tenants', {
-      headers: OPERATOR,
-      body: { ...newTenantBody(), slug: body.slug },
-    });
+    expect((await adminApi('POST', '/api/tenants', OPERATOR, body)).status).toBe(201);
+    const again = await adminApi('POST', '/api/tenants', OPERATOR, { ...newTenantBody(), slug: body.slug });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe('conflict');
   });
 
   it('401 without credentials, with a wrong operator token, or a forged session', async () => {
-    expect((await call('GET', '/api/tenants')).status).toBe(401);
-    expect((await call('GET', '/api/tenants', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect((await adminApi('GET', '/api/tenants', {})).status).toBe(401);
+    expect((await adminApi('GET', '/api/tenants', { authorization: 'Bearer nope' })).status).toBe(401);
     expect(
-      (
-        await call('GET', '/api/tenants', {
-          headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' },
-        })
-      ).status,
+      (await adminApi('GET', '/api/tenants', { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' }))
+        .status,
     ).toBe(401);
-    expect((await call('GET', '/api/tenants', { headers: { 'x-api-key': 'wgb_not-a-key' } })).status).toBe(401);
+    expect((await adminApi('GET', '/api/tenants', { 'x-api-key': 'wgb_not-a-key' })).status).toBe(401);
   });
 });
 
 describe('credentials are write-only', () => {
   it('rotating the WhatsApp token keeps other fields, answers masked, and is audited without values', async () => {
     const tenant = await seedTenant(net);
-    const res = await call('PUT', `/api/tenants/${tenant.id}/whatsapp`, {
-      headers: OPERATOR,
-      body: { accessToken: 'EAAG-rotated-token-abcd' },
+    const res = await adminApi('PUT', `/api/tenants/${tenant.id}/whatsapp`, OPERATOR, {
+      accessToken: 'EAAG-rotated-token-abcd',
     });
     expect(res.status).toBe(200);
     expect(res.json.whatsapp).toMatchObject({ accessToken: '••••abcd', phoneNumberId: tenant.whatsapp.phoneNumberId });
@@ -161,7 +139,7 @@ describe('credentials are write-only', () => {
       accessToken: 'EAAG-rotated-token-abcd',
       appSecret: tenant.whatsapp.appSecret,
     });
-    const audit = await call('GET', `/api/tenants/${tenant.id}/audit`, { headers: OPERATOR });
+    const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`, OPERATOR);
     expect(audit.json.items[0]).toMatchObject({
       action: 'credentials.whatsapp.set',
       detail: '{"fields":["accessToken"]}',
@@ -174,9 +152,8 @@ describe('credentials are write-only', () => {
     await customerWrites(net, tenant, newCustomer());
     expect(net.genesys.tokenRequestsFor(tenant.genesys.clientId)).toBe(1);
     net.genesys.registerClient(tenant.genesys.clientId, 'brand-new-client-secret-9876');
-    const res = await call('PUT', `/api/tenants/${tenant.id}/genesys`, {
-      headers: OPERATOR,
-      body: { clientSecret: 'brand-new-client-secret-9876' },
+    const res = await adminApi('PUT', `/api/tenants/${tenant.id}/genesys`, OPERATOR, {
+      clientSecret: 'brand-new-client-secret-9876',
     });
     expect(res.status).toBe(200);
     expect(res.json.genesys).toMatchObject({
@@ -194,7 +171,7 @@ describe('credentials are write-only', () => {
 describe('test connection', () => {
   it('reports both sides working', async () => {
     const tenant = await seedTenant(net);
-    const res = await call('POST', `/api/tenants/${tenant.id}/test-connection`, { headers: OPERATOR });
+    const res = await adminApi('POST', `/api/tenants/${tenant.id}/test-connection`, OPERATOR);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       whatsapp: { ok: true, detail: 'phone number +1 555-078-3881 (Fake Business)' },
@@ -206,7 +183,7 @@ describe('test connection', () => {
     const tenant = await seedTenant(net);
     net.meta.phoneNumbers.set(tenant.whatsapp.phoneNumberId, 'a-different-token');
     net.genesys.registerClient(tenant.genesys.clientId, 'another-secret');
-    const res = await call('POST', `/api/tenants/${tenant.id}/test-connection`, { headers: OPERATOR });
+    const res = await adminApi('POST', `/api/tenants/${tenant.id}/test-connection`, OPERATOR);
     expect(res.json.whatsapp).toMatchObject({ ok: false, detail: expect.stringContaining('401') });
     expect(res.json.genesys).toMatchObject({ ok: false, detail: expect.stringContaining('invalid_client') });
     expect(res.text).not.toContain(tenant.whatsapp.accessToken);
@@ -216,9 +193,8 @@ describe('test connection', () => {
 describe('one-click Genesys integration', () => {
   it('creates the Open Messaging integration pointing at this bridge, with a generated secret', async () => {
     const tenant = await seedTenant(net, { genesys: { integrationId: '' } as never });
-    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, {
-      headers: OPERATOR,
-      body: { name: 'WhatsApp Acme' },
+    const res = await adminApi('POST', `/api/tenants/${tenant.id}/genesys/integration`, OPERATOR, {
+      name: 'WhatsApp Acme',
     });
     expect(res.status).toBe(201);
     const created = net.genesys.integrations.get(res.json.integrationId);
@@ -238,7 +214,7 @@ describe('one-click Genesys integration', () => {
   it('502 with the reason when Genesys refuses', async () => {
     const tenant = await seedTenant(net);
     net.genesys.registerClient(tenant.genesys.clientId, 'rotated-elsewhere');
-    const res = await call('POST', `/api/tenants/${tenant.id}/genesys/integration`, { headers: OPERATOR });
+    const res = await adminApi('POST', `/api/tenants/${tenant.id}/genesys/integration`, OPERATOR);
     expect(res.status).toBe(502);
     expect(res.json.error).toMatchObject({ code: 'upstream_failed' });
   });
@@ -247,30 +223,29 @@ describe('one-click Genesys integration', () => {
 describe('API keys', () => {
   it('are shown once, stored hashed, scoped to their tenant, and revocable', async () => {
     const tenant = await seedTenant(net);
-    const created = await call('POST', `/api/tenants/${tenant.id}/api-keys`, {
-      headers: OPERATOR,
-      body: { name: 'crm sync', role: 'tenant-admin' },
+    const created = await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, {
+      name: 'crm sync',
+      role: 'tenant-admin',
     });
     expect(created.status).toBe(201);
     const key: string = created.json.key;
     expect(key).toMatch(/^wgb_[\w-]{40,}$/);
 
-    const list = await call('GET', `/api/tenants/${tenant.id}/api-keys`, { headers: OPERATOR });
+    const list = await adminApi('GET', `/api/tenants/${tenant.id}/api-keys`, OPERATOR);
     expect(list.json.items).toMatchObject([{ name: 'crm sync', prefix: key.slice(0, 12), revokedAt: null }]);
     expect(list.text).not.toContain(key);
     const stored = await env.DB.prepare('SELECT * FROM api_keys WHERE tenant_id = ?').bind(tenant.id).all();
     expect(JSON.stringify(stored.results)).not.toContain(key);
 
-    const own = await call('GET', `/api/tenants/${tenant.id}`, { headers: { 'x-api-key': key } });
+    const own = await adminApi('GET', `/api/tenants/${tenant.id}`, { 'x-api-key': key });
     expect(own.status).toBe(200);
-    const all = await call('GET', '/api/tenants', { headers: { 'x-api-key': key } });
+    const all = await adminApi('GET', '/api/tenants', { 'x-api-key': key });
     expect(all.json.items.map((t: { id: string }) => t.id)).toEqual([tenant.id]);
 
     expect(
-      (await call('DELETE', `/api/tenants/${tenant.id}/api-keys/${created.json.id}`, { headers: { 'x-api-key': key } }))
-        .status,
+      (await adminApi('DELETE', `/api/tenants/${tenant.id}/api-keys/${created.json.id}`, { 'x-api-key': key })).status,
     ).toBe(204);
-    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: { 'x-api-key': key } })).status).toBe(401);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}`, { 'x-api-key': key })).status).toBe(401);
   });
 });
 
@@ -278,9 +253,9 @@ describe('users, roles and sign-in', () => {
   async function userFor(tenantId: string | null, role: string) {
     const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const password = 'correct horse battery staple';
-    const created = await call('POST', '/api/users', { headers: OPERATOR, body: { email, password, role, tenantId } });
+    const created = await adminApi('POST', '/api/users', OPERATOR, { email, password, role, tenantId });
     expect(created.status).toBe(201);
-    const login = await call('POST', '/api/auth/login', { body: { email, password } });
+    const login = await adminApi('POST', '/api/auth/login', {}, { email, password });
     expect(login.status).toBe(200);
     return { id: created.json.id as string, headers: { authorization: `Bearer ${login.json.token}` } };
   }
@@ -288,12 +263,14 @@ describe('users, roles and sign-in', () => {
   it('a wrong password and an unknown email get the same 401', async () => {
     const tenant = await seedTenant(net);
     const email = `u-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    await call('POST', '/api/users', {
-      headers: OPERATOR,
-      body: { email, password: 'correct horse battery staple', role: 'viewer', tenantId: tenant.id },
+    await adminApi('POST', '/api/users', OPERATOR, {
+      email,
+      password: 'correct horse battery staple',
+      role: 'viewer',
+      tenantId: tenant.id,
     });
-    const wrong = await call('POST', '/api/auth/login', { body: { email, password: 'nope' } });
-    const unknown = await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'nope' } });
+    const wrong = await adminApi('POST', '/api/auth/login', {}, { email, password: 'nope' });
+    const unknown = await adminApi('POST', '/api/auth/login', {}, { email: 'nobody@example.com', password: 'nope' });
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(wrong.json).toEqual(unknown.json);
     const stored = await env.DB.prepare('SELECT password_hash FROM admin_users WHERE email = ?')
@@ -337,30 +314,29 @@ describe('users, roles and sign-in', () => {
         ['admin', admin.headers],
         ['platform', platform.headers],
       ] as const) {
-        const res = await call(method, path, {
+        const res = await adminApi(
+          method,
+          path,
           headers,
-          body: body && method === 'POST' && path === '/api/tenants' ? newTenantBody() : body,
-        });
+          body && method === 'POST' && path === '/api/tenants' ? newTenantBody() : body,
+        );
         expect({ method, path, who, status: res.status }).toEqual({ method, path, who, status: expected[who] });
       }
     }
     // a tenant admin cannot mint a platform admin
-    const escalate = await call('POST', '/api/users', {
-      headers: admin.headers,
-      body: {
-        email: `x-${crypto.randomUUID().slice(0, 6)}@example.com`,
-        password: 'correct horse battery staple',
-        role: 'platform-admin',
-        tenantId: null,
-      },
+    const escalate = await adminApi('POST', '/api/users', admin.headers, {
+      email: `x-${crypto.randomUUID().slice(0, 6)}@example.com`,
+      password: 'correct horse battery staple',
+      role: 'platform-admin',
+      tenantId: null,
     });
     expect(escalate.status).toBe(403);
     // deleting a user ends their session at once
-    expect((await call('DELETE', `/api/users/${viewer.id}`, { headers: admin.headers })).status).toBe(204);
-    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: viewer.headers })).status).toBe(401);
-    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: admin.headers })).status).toBe(403);
-    expect((await call('DELETE', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(202);
-    expect((await call('GET', `/api/tenants/${tenant.id}`, { headers: platform.headers })).status).toBe(404);
+    expect((await adminApi('DELETE', `/api/users/${viewer.id}`, admin.headers)).status).toBe(204);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}`, viewer.headers)).status).toBe(401);
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}`, admin.headers)).status).toBe(403);
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}`, platform.headers)).status).toBe(202);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}`, platform.headers)).status).toBe(404);
   });
 });
 
@@ -368,38 +344,37 @@ describe('tenant resolution by host', () => {
   it('a tenant subdomain scopes even the platform operator to that tenant', async () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
-    const list = await call('GET', '/api/tenants', { headers: OPERATOR, host: `${a.slug}.bridge.test` });
+    const list = await adminApi('GET', '/api/tenants', OPERATOR, undefined, { host: `${a.slug}.bridge.test` });
     expect(list.json.items.map((t: { id: string }) => t.id)).toEqual([a.id]);
     expect(
-      (await call('GET', `/api/tenants/${b.id}`, { headers: OPERATOR, host: `${a.slug}.bridge.test` })).status,
+      (await adminApi('GET', `/api/tenants/${b.id}`, OPERATOR, undefined, { host: `${a.slug}.bridge.test` })).status,
     ).toBe(404);
-    expect((await call('GET', '/api/tenants', { headers: OPERATOR, host: 'ghost.bridge.test' })).status).toBe(404);
+    expect((await adminApi('GET', '/api/tenants', OPERATOR, undefined, { host: 'ghost.bridge.test' })).status).toBe(
+      404,
+    );
   });
 
   it("a custom hostname routes to its tenant; another tenant's key there gets 404", async () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
     const hostname = `support-${crypto.randomUUID().slice(0, 6)}.acme-example.com`;
+    expect((await adminApi('POST', `/api/tenants/${a.id}/hostnames`, OPERATOR, { hostname })).status).toBe(201);
+    const bKey = (await adminApi('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).json.key;
+    expect((await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname })).status).toBe(200);
     expect(
-      (await call('POST', `/api/tenants/${a.id}/hostnames`, { headers: OPERATOR, body: { hostname } })).status,
-    ).toBe(201);
-    const bKey = (await call('POST', `/api/tenants/${b.id}/api-keys`, { headers: OPERATOR, body: { name: 'b' } })).json
-      .key;
-    expect((await call('GET', `/api/tenants/${a.id}`, { headers: OPERATOR, host: hostname })).status).toBe(200);
-    expect((await call('GET', `/api/tenants/${b.id}`, { headers: { 'x-api-key': bKey }, host: hostname })).status).toBe(
-      404,
-    );
+      (await adminApi('GET', `/api/tenants/${b.id}`, { 'x-api-key': bKey }, undefined, { host: hostname })).status,
+    ).toBe(404);
   });
 
   it("the platform's own hosts cannot be claimed as a tenant's custom hostname", async () => {
     const tenant = await seedTenant(net);
     // BASE_DOMAIN and the PUBLIC_BASE_URL host are both bridge.test in the tests.
     for (const hostname of ['bridge.test', 'BRIDGE.test', 'other-tenant.bridge.test', 'a.b.bridge.test']) {
-      const res = await call('POST', `/api/tenants/${tenant.id}/hostnames`, { headers: OPERATOR, body: { hostname } });
+      const res = await adminApi('POST', `/api/tenants/${tenant.id}/hostnames`, OPERATOR, { hostname });
       expect(res.status, hostname).toBe(400);
       expect(res.json).toMatchObject({ error: { code: 'invalid_body', issues: [{ path: 'hostname' }] } });
     }
-    expect((await call('GET', `/api/tenants/${tenant.id}/hostnames`, { headers: OPERATOR })).json.items).toEqual([]);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/hostnames`, OPERATOR)).json.items).toEqual([]);
   });
 });
 
@@ -407,21 +382,17 @@ describe('per-tenant rate limits', () => {
   it('a noisy tenant gets 429 with Retry-After on the admin API; its neighbour does not', async () => {
     const noisy = await seedTenant(net);
     const quiet = await seedTenant(net);
-    const noisyKey = (
-      await call('POST', `/api/tenants/${noisy.id}/api-keys`, { headers: OPERATOR, body: { name: 'n' } })
-    ).json.key;
-    const quietKey = (
-      await call('POST', `/api/tenants/${quiet.id}/api-keys`, { headers: OPERATOR, body: { name: 'q' } })
-    ).json.key;
+    const noisyKey = (await adminApi('POST', `/api/tenants/${noisy.id}/api-keys`, OPERATOR, { name: 'n' })).json.key;
+    const quietKey = (await adminApi('POST', `/api/tenants/${quiet.id}/api-keys`, OPERATOR, { name: 'q' })).json.key;
     // Windows are aligned to the clock (as at the edge): two budgets' worth always reaches the limit.
-    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    let limited: Awaited<ReturnType<typeof adminApi>> | undefined;
     for (let i = 0; i < 2 * 60 + 5 && !limited; i++) {
-      const res = await call('GET', `/api/tenants/${noisy.id}/api-keys`, { headers: { 'x-api-key': noisyKey } });
+      const res = await adminApi('GET', `/api/tenants/${noisy.id}/api-keys`, { 'x-api-key': noisyKey });
       if (res.status === 429) limited = res;
     }
     expect(limited?.json.error.code).toBe('rate_limited');
     expect(limited?.headers.get('retry-after')).toBe('60');
-    expect((await call('GET', `/api/tenants/${quiet.id}`, { headers: { 'x-api-key': quietKey } })).status).toBe(200);
+    expect((await adminApi('GET', `/api/tenants/${quiet.id}`, { 'x-api-key': quietKey })).status).toBe(200);
   });
 
   it('a noisy tenant gets 429 on the webhook (Meta retries); its neighbour does not', async () => {
@@ -448,7 +419,7 @@ describe('per-tenant rate limits', () => {
 
 describe('OpenAPI', () => {
   it('describes every admin route, with docs', async () => {
-    const doc = await call('GET', '/api/openapi.json');
+    const doc = await adminApi('GET', '/api/openapi.json', {});
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toBe('3.1.0');
     expect(Object.keys(doc.json.paths)).toEqual(
@@ -461,7 +432,7 @@ describe('OpenAPI', () => {
         '/auth/login',
       ]),
     );
-    const docs = await call('GET', '/api/docs');
+    const docs = await adminApi('GET', '/api/docs', {});
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('openapi.json');
   });

@@ -4,25 +4,11 @@
  * and no secret ever appears in a response body or a log line.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { exports } from 'cloudflare:workers';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
-import { postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
+import { adminApi, OPERATOR, postWebhook, seedTenant, uniqueWamid, webhookFor, type SeededTenant } from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
-async function call(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, {
-      method,
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  return { status: res.status, text: await res.text() };
-}
 
 /** Every route that names a tenant, with a body that would succeed for the caller's own tenant. */
 function tenantRoutes(
@@ -61,26 +47,27 @@ describe("tenant A's credentials on tenant B's objects", () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
     const aKey = JSON.parse(
-      (await call('POST', `/api/tenants/${a.id}/api-keys`, OPERATOR, { name: 'a', role: 'tenant-admin' })).text,
+      (await adminApi('POST', `/api/tenants/${a.id}/api-keys`, OPERATOR, { name: 'a', role: 'tenant-admin' })).text,
     ).key as string;
-    const bKeyId = JSON.parse((await call('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text)
+    const bKeyId = JSON.parse((await adminApi('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text)
       .id as string;
     const hostname = `b-${crypto.randomUUID().slice(0, 6)}.example.com`;
-    await call('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
+    await adminApi('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
     const bPool = { clientId: `pool-${b.id}`, clientSecret: `pool-secret-${b.id}` };
     net.genesys.registerClient(bPool.clientId, bPool.clientSecret);
     net.genesys.registerClient('planted-client', 'planted-secret-1');
-    const clientEntryId = JSON.parse((await call('POST', `/api/tenants/${b.id}/genesys/clients`, OPERATOR, bPool)).text)
-      .id as string;
+    const clientEntryId = JSON.parse(
+      (await adminApi('POST', `/api/tenants/${b.id}/genesys/clients`, OPERATOR, bPool)).text,
+    ).id as string;
     const email = `a-admin-${crypto.randomUUID().slice(0, 6)}@example.com`;
-    await call('POST', '/api/users', OPERATOR, {
+    await adminApi('POST', '/api/users', OPERATOR, {
       email,
       password: 'correct horse battery staple',
       role: 'tenant-admin',
       tenantId: a.id,
     });
     const session = JSON.parse(
-      (await call('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text,
+      (await adminApi('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text,
     ).token as string;
 
     const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname, clientEntryId });
@@ -88,24 +75,24 @@ describe("tenant A's credentials on tenant B's objects", () => {
       Record<string, string>
     >) {
       for (const [method, path, body] of routes) {
-        const res = await call(method, path, headers, body);
+        const res = await adminApi(method, path, headers, body);
         expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
         for (const leak of [b.name, b.slug, b.whatsapp.phoneNumberId, b.genesys.clientId])
           expect(res.text).not.toContain(leak);
       }
       // lists only ever show the caller's own tenant and users
-      const tenants = await call('GET', '/api/tenants', headers);
+      const tenants = await adminApi('GET', '/api/tenants', headers);
       expect(tenants.text).toContain(a.id);
       expect(tenants.text).not.toContain(b.id);
-      const users = await call('GET', '/api/users', headers);
+      const users = await adminApi('GET', '/api/users', headers);
       expect(users.status).toBe(200);
       expect(users.text).not.toContain(b.id);
     }
     // and B is untouched
-    const after = JSON.parse((await call('GET', `/api/tenants/${b.id}`, OPERATOR)).text);
+    const after = JSON.parse((await adminApi('GET', `/api/tenants/${b.id}`, OPERATOR)).text);
     expect(after.name).toBe(b.name);
-    expect((await call('GET', `/api/tenants/${b.id}/api-keys`, OPERATOR)).text).toContain(bKeyId);
-    const pool = JSON.parse((await call('GET', `/api/tenants/${b.id}/genesys/clients`, OPERATOR)).text);
+    expect((await adminApi('GET', `/api/tenants/${b.id}/api-keys`, OPERATOR)).text).toContain(bKeyId);
+    const pool = JSON.parse((await adminApi('GET', `/api/tenants/${b.id}/genesys/clients`, OPERATOR)).text);
     expect(pool.items.map((c: { id: string }) => c.id)).toEqual(['default', clientEntryId]);
   });
 });
@@ -131,7 +118,7 @@ describe('secrets never leave', () => {
       const bodies: string[] = [];
       const digits = String(Date.now()).slice(-10);
       net.meta.addNumber(`6${digits}`, `7${digits}`, secrets.accessToken);
-      const created = await call('POST', '/api/tenants', OPERATOR, {
+      const created = await adminApi('POST', '/api/tenants', OPERATOR, {
         name: `Secretive ${n}`,
         slug: `secretive-${n}`,
         whatsapp: {
@@ -167,7 +154,7 @@ describe('secrets never leave', () => {
         ['GET', `/api/tenants/${id}/audit`],
         ['GET', `/api/tenants/${id}/setup`],
       ] as Array<[string, string, unknown?]>) {
-        bodies.push((await call(method, path, OPERATOR, body)).text);
+        bodies.push((await adminApi(method, path, OPERATOR, body)).text);
       }
       const tenant = { id, whatsapp: { phoneNumberId: `7${digits}` } } as SeededTenant;
       bodies.push(

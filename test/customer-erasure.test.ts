@@ -4,28 +4,23 @@
  * record that names them, old rows included; other customers of the tenant and the same number
  * at another tenant are untouched; the audit log never learns the number.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { recordDeadLetter, recordFailure } from '../workers/db/records.repo';
 import { conversationName } from '../workers/domain/conversation';
 import { useFakeNetwork } from './fakes/network';
-import { agentSays, customerWrites, newCustomer, seedTenant, WAIT, type SeededTenant } from './helpers';
+import {
+  adminApi,
+  OPERATOR,
+  agentSays,
+  customerWrites,
+  newCustomer,
+  seedTenant,
+  WAIT,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
-async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, {
-      method,
-      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text || 'null') as any };
-}
 
 const timeline = (tenantId: string, waId: string) =>
   env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
@@ -72,8 +67,8 @@ describe('erasing one customer', () => {
     await customerWrites(net, tenant, neighbour, 'hello from the neighbour');
     await customerWrites(net, other, customer, 'same number, other tenant');
     await vi.waitFor(async () => {
-      expect((await api('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(2);
-      expect((await api('GET', `/api/tenants/${other.id}/conversations`)).json.items).toHaveLength(1);
+      expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(2);
+      expect((await adminApi('GET', `/api/tenants/${other.id}/conversations`)).json.items).toHaveLength(1);
     }, WAIT);
     await recordsFor(tenant, customer);
     await recordsFor(tenant, neighbour);
@@ -91,16 +86,17 @@ describe('erasing one customer', () => {
 
     const admin = {
       'x-api-key': (
-        await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'dpo', role: 'tenant-admin' })
+        await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'dpo', role: 'tenant-admin' })
       ).json.key,
     };
     const viewer = {
-      'x-api-key': (await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'v', role: 'viewer' }))
-        .json.key,
+      'x-api-key': (
+        await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'v', role: 'viewer' })
+      ).json.key,
     };
-    expect((await api('DELETE', `/api/tenants/${tenant.id}/customers/${customer}`, viewer)).status).toBe(403);
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}/customers/${customer}`, viewer)).status).toBe(403);
 
-    const erased = await api('DELETE', `/api/tenants/${tenant.id}/customers/${customer}`, admin);
+    const erased = await adminApi('DELETE', `/api/tenants/${tenant.id}/customers/${customer}`, admin);
     expect(erased.status).toBe(200);
     expect(erased.json).toEqual({
       customer: `${'*'.repeat(customer.length - 4)}${customer.slice(-4)}`,
@@ -112,27 +108,27 @@ describe('erasing one customer', () => {
 
     // The customer is gone from the tenant: conversation, timeline, failures, dead letters.
     expect(await timeline(tenant.id, customer)).toEqual([]);
-    expect((await api('GET', `/api/tenants/${tenant.id}/conversations/${customer}`, admin)).status).toBe(404);
-    const conversations = (await api('GET', `/api/tenants/${tenant.id}/conversations`, admin)).json.items;
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${customer}`, admin)).status).toBe(404);
+    const conversations = (await adminApi('GET', `/api/tenants/${tenant.id}/conversations`, admin)).json.items;
     expect(conversations.map((c: { waId: string }) => c.waId)).toEqual([neighbour]);
-    const failures = (await api('GET', `/api/tenants/${tenant.id}/failures`, admin)).text;
-    const deadLetters = (await api('GET', `/api/tenants/${tenant.id}/dead-letters`, admin)).text;
+    const failures = (await adminApi('GET', `/api/tenants/${tenant.id}/failures`, admin)).text;
+    const deadLetters = (await adminApi('GET', `/api/tenants/${tenant.id}/dead-letters`, admin)).text;
     for (const text of [failures, deadLetters]) {
       expect(text).not.toContain(`\\"${customer}\\"`);
       expect(text).not.toContain(`\\"+${customer}\\"`);
     }
 
     // The neighbour keeps everything, and so does the same number at the other tenant.
-    expect((await api('GET', `/api/tenants/${tenant.id}/failures`, admin)).json.items).toHaveLength(3);
-    expect((await api('GET', `/api/tenants/${tenant.id}/dead-letters`, admin)).json.items).toHaveLength(2);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/failures`, admin)).json.items).toHaveLength(3);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/dead-letters`, admin)).json.items).toHaveLength(2);
     expect(await timeline(tenant.id, neighbour)).toMatchObject([{ text: 'hello from the neighbour' }]);
     expect(await timeline(other.id, customer)).toMatchObject([{ text: 'same number, other tenant' }]);
-    expect((await api('GET', `/api/tenants/${other.id}/conversations/${customer}`)).status).toBe(200);
-    expect((await api('GET', `/api/tenants/${other.id}/failures`)).json.items).toHaveLength(2);
-    expect((await api('GET', `/api/tenants/${other.id}/dead-letters`)).json.items).toHaveLength(2);
+    expect((await adminApi('GET', `/api/tenants/${other.id}/conversations/${customer}`)).status).toBe(200);
+    expect((await adminApi('GET', `/api/tenants/${other.id}/failures`)).json.items).toHaveLength(2);
+    expect((await adminApi('GET', `/api/tenants/${other.id}/dead-letters`)).json.items).toHaveLength(2);
 
     // Audited, naming the customer by the last four digits only.
-    const audit = await api('GET', `/api/tenants/${tenant.id}/audit`, admin);
+    const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`, admin);
     expect(audit.json.items).toContainEqual(
       expect.objectContaining({
         action: 'customer.erase',
@@ -145,9 +141,9 @@ describe('erasing one customer', () => {
 
   it('answers zeros for a customer the bridge never saw, and refuses what is not a WhatsApp id', async () => {
     const tenant = await seedTenant(net);
-    const never = await api('DELETE', `/api/tenants/${tenant.id}/customers/447700000000`);
+    const never = await adminApi('DELETE', `/api/tenants/${tenant.id}/customers/447700000000`);
     expect(never.status).toBe(200);
     expect(never.json).toMatchObject({ conversations: 0, failures: 0, deadLetters: 0 });
-    expect((await api('DELETE', `/api/tenants/${tenant.id}/customers/%25`)).status).toBe(400);
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}/customers/%25`)).status).toBe(400);
   });
 });

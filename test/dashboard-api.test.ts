@@ -9,6 +9,8 @@ import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
 import { useFakeNetwork } from './fakes/network';
 import {
+  adminApi,
+  OPERATOR,
   agentMessage,
   postGenesys,
   postWebhook,
@@ -21,19 +23,6 @@ import {
 } from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
-async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, {
-      method,
-      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
-  return { status: res.status, json: (await res.json().catch(() => null)) as any };
-}
 
 /** A customer who wrote a text and a photo, an agent who answered, and WhatsApp who delivered it. */
 async function conversationWithTraffic(tenant: SeededTenant, waId: string) {
@@ -73,7 +62,7 @@ describe('conversations, timeline and metrics', () => {
     const waId = '447700800001';
     await conversationWithTraffic(tenant, waId);
 
-    const list = await api('GET', `/api/tenants/${tenant.id}/conversations`);
+    const list = await adminApi('GET', `/api/tenants/${tenant.id}/conversations`);
     expect(list.json.items).toMatchObject([
       {
         waId,
@@ -85,7 +74,7 @@ describe('conversations, timeline and metrics', () => {
     ]);
     expect(list.json.items[0].windowClosesAt).toBeGreaterThan(Date.now());
 
-    const timeline = await api('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
+    const timeline = await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
     expect(timeline.status).toBe(200);
     expect(
       timeline.json.entries.map((e: any) => [e.direction, e.type, e.text, e.state, e.receipt, e.hasMedia]),
@@ -96,11 +85,11 @@ describe('conversations, timeline and metrics', () => {
     ]);
     // another tenant cannot read it
     const other = await seedTenant(net);
-    const key = (await api('POST', `/api/tenants/${other.id}/api-keys`, OPERATOR, { name: 'k' })).json.key;
-    expect((await api('GET', `/api/tenants/${tenant.id}/conversations/${waId}`, { 'x-api-key': key })).status).toBe(
-      404,
-    );
-    expect((await api('GET', `/api/tenants/${tenant.id}/conversations`, { 'x-api-key': key })).status).toBe(404);
+    const key = (await adminApi('POST', `/api/tenants/${other.id}/api-keys`, OPERATOR, { name: 'k' })).json.key;
+    expect(
+      (await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${waId}`, { 'x-api-key': key })).status,
+    ).toBe(404);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations`, { 'x-api-key': key })).status).toBe(404);
   });
 
   it('counts messages in and out, failures and latency per hour', async () => {
@@ -109,14 +98,14 @@ describe('conversations, timeline and metrics', () => {
     await postGenesys(tenant, agentMessage(tenant, '447700800099', { text: 'no window here' }));
     await vi.waitFor(
       async () =>
-        expect((await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1)).toMatchObject({
+        expect((await adminApi('GET', `/api/tenants/${tenant.id}/metrics?hours=3`)).json.hours.at(-1)).toMatchObject({
           inbound: 2,
           outbound: 1,
           failed: 1,
         }),
       WAIT,
     );
-    const { json } = await api('GET', `/api/tenants/${tenant.id}/metrics?hours=3`);
+    const { json } = await adminApi('GET', `/api/tenants/${tenant.id}/metrics?hours=3`);
     expect(json.hours).toHaveLength(3);
     const last = json.hours.at(-1);
     expect(last.avgLatencyMs).toBeGreaterThan(0);
@@ -141,7 +130,7 @@ describe('conversations, timeline and metrics', () => {
 describe('the agent widget', () => {
   async function openWidget(tenant: SeededTenant, waId: string, orgId = 'org-default') {
     const agentToken = net.genesys.issueAgentToken(orgId, { id: 'agent-1', name: 'Alex Agent' });
-    return api(
+    return adminApi(
       'POST',
       '/api/widget/session',
       {},
@@ -161,7 +150,7 @@ describe('the agent widget', () => {
     expect(session.status).toBe(200);
     expect(session.json.agent).toEqual({ id: 'agent-1', name: 'Alex Agent' });
 
-    const view = await api('GET', '/api/widget/conversation', { authorization: `Bearer ${session.json.token}` });
+    const view = await adminApi('GET', '/api/widget/conversation', { authorization: `Bearer ${session.json.token}` });
     expect(view.status).toBe(200);
     expect(view.json.customer).toEqual({ name: 'Sheena Nelson', waId });
     expect(view.json.window).toMatchObject({ open: true, closesAt: expect.any(Number) });
@@ -181,14 +170,14 @@ describe('the agent widget', () => {
     const waId = '447700800004';
     await conversationWithTraffic(tenant, waId);
     const { token } = (await openWidget(tenant, waId)).json;
-    const templates = await api('GET', '/api/widget/templates', { authorization: `Bearer ${token}` });
+    const templates = await adminApi('GET', '/api/widget/templates', { authorization: `Bearer ${token}` });
     expect(templates.json.items).toContainEqual({
       name: 'order_update',
       language: 'en_US',
       body: 'Hi {{1}}, your order {{2}} is on its way',
       parameters: 2,
     });
-    const sent = await api(
+    const sent = await adminApi(
       'POST',
       '/api/widget/template',
       { authorization: `Bearer ${token}` },
@@ -209,7 +198,7 @@ describe('the agent widget', () => {
         },
       ],
     });
-    const audit = await api('GET', `/api/tenants/${tenant.id}/audit`);
+    const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`);
     expect(audit.json.items[0]).toMatchObject({ actor: 'agent:agent-1', action: 'widget.template.send' });
   });
 
@@ -222,7 +211,7 @@ describe('the agent widget', () => {
     expect((await openWidget(tenant, '447700800777')).status).toBe(404);
     expect(
       (
-        await api(
+        await adminApi(
           'POST',
           '/api/widget/session',
           {},
@@ -230,8 +219,8 @@ describe('the agent widget', () => {
         )
       ).status,
     ).toBe(401);
-    expect((await api('POST', '/api/widget/session', {}, { tenant: tenant.slug })).status).toBe(400);
-    expect((await api('GET', '/api/widget/conversation', {})).status).toBe(401);
-    expect((await api('GET', '/api/widget/conversation', { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await adminApi('POST', '/api/widget/session', {}, { tenant: tenant.slug })).status).toBe(400);
+    expect((await adminApi('GET', '/api/widget/conversation', {})).status).toBe(401);
+    expect((await adminApi('GET', '/api/widget/conversation', { authorization: 'Bearer nope' })).status).toBe(401);
   });
 });

@@ -107,6 +107,55 @@ export function uniqueWamid(): string {
   return `wamid.TEST${crypto.randomUUID().replaceAll('-', '')}`;
 }
 
+/** A customer's text message as Meta posts it to the webhook, from `from` (contact and sender). */
+export function customerText(
+  tenant: SeededTenant,
+  from: string,
+  body: string,
+  timestamp: number | string = Math.floor(Date.now() / 1000),
+): Record<string, unknown> {
+  const webhook = webhookFor(textFixture, tenant, {
+    id: uniqueWamid(),
+    from,
+    timestamp: String(timestamp),
+    text: { body },
+  }) as any;
+  webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
+  return webhook as Record<string, unknown>;
+}
+
+/** The operator token's header: the platform credential of the test Worker. */
+export const OPERATOR: Record<string, string> = { authorization: 'Bearer test-operator-token' };
+
+/**
+ * One admin API request, as a client sends it: with `headers` (the operator's unless given; `{}`
+ * for none), `body` as JSON when given, to `https://bridge.test` or `host`. Answers the status,
+ * headers, raw text and parsed JSON (undefined when the body is empty or not JSON).
+ */
+export async function adminApi(
+  method: string,
+  path: string,
+  headers: Record<string, string> = OPERATOR,
+  body?: unknown,
+  options: { host?: string } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  const res = await exports.default.fetch(
+    new Request(`https://${options.host ?? 'bridge.test'}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+  );
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 /** X-Hub-Signature-256 as Genesys computes it: base64, not hex. */
 export async function genesysSignature(body: string, secret: string): Promise<string> {
   return `sha256=${toBase64(await hmacSha256(secret, new TextEncoder().encode(body) as Uint8Array<ArrayBuffer>))}`;

@@ -15,6 +15,7 @@ import errorsFixture from './fixtures/meta/errors_value_level_130429.json';
 import statusFixture from './fixtures/meta/status_failed_131049.json';
 import { useFakeNetwork } from './fakes/network';
 import {
+  adminApi,
   customerMessageState,
   postWebhook,
   seedTenant,
@@ -257,12 +258,7 @@ describe('upstream failures', () => {
     expect(dead!.payload).toContain('please help');
     expect(texts(tenant)).toEqual([]);
 
-    const replay = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer test-operator-token' },
-      }),
-    );
+    const replay = await adminApi('POST', `/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`);
     expect(replay.status).toBe(202);
     await vi.waitFor(() => expect(texts(tenant)).toEqual(['please help']), WAIT);
     expect((await listDeadLetters(env, tenant.id))[0]!.replayedAt).toBeTypeOf('number');

@@ -8,18 +8,17 @@
 import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
-import { forgetTenant, loadTenant, reencryptTenantSecrets } from '../workers/db/tenants.repo';
+import { reencryptTenantSecrets } from '../workers/db/reseal.repo';
+import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
 import { addGenesysClient } from '../workers/db/genesys-clients.repo';
 import { issueSession, verifySession } from '../workers/auth/admin-session';
 import { signMediaToken, verifyMediaToken } from '../workers/auth/media-url';
 import { fromBase64, toBase64 } from '../workers/lib/crypto';
 import { seal, unseal } from '../workers/lib/keyring';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, postGenesys, seedTenant } from './helpers';
+import { adminApi, agentMessage, OPERATOR, postGenesys, seedTenant } from './helpers';
 
 const net = useFakeNetwork();
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
 const OLD = env.MASTER_KEY!;
 const NEW = toBase64(crypto.getRandomValues(new Uint8Array(32)));
 /** The test Worker's key (MASTER_KEY alone is key `k0`) and a new one, after step 1 of a rotation. */
@@ -139,16 +138,10 @@ describe('secrets at rest across a key rotation', () => {
   it('the platform re-seals through the API, page by page, and each tenant re-sealed has it in its audit', async () => {
     const tenant = await tenantWithLegacySecret();
     const post = (body: unknown, headers: Record<string, string> = OPERATOR) =>
-      exports.default.fetch(
-        new Request('https://bridge.test/api/keyring/reencrypt', {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        }),
-      );
+      adminApi('POST', '/api/keyring/reencrypt', headers, body);
     const res = await post(onlyTenant(tenant.id));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
+    expect(res.json).toEqual({
       keyId: 'k0',
       tenants: 1,
       reencrypted: 1,
@@ -158,21 +151,16 @@ describe('secrets at rest across a key rotation', () => {
     });
     for (const value of await sealedColumns(tenant.id)) expect(value).toMatch(/^v2:k0:/);
 
-    const audit = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/audit`, { headers: OPERATOR }),
-    );
-    expect(((await audit.json()) as { items: unknown[] }).items).toContainEqual(
+    const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`);
+    expect(audit.json.items).toContainEqual(
       expect.objectContaining({ actor: 'operator', action: 'keyring.reencrypt', target: 'k0' }),
     );
 
-    const key = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/api-keys`, {
-        method: 'POST',
-        headers: { ...OPERATOR, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'admin', role: 'tenant-admin' }),
-      }),
-    );
-    const tenantAdmin = { 'x-api-key': ((await key.json()) as { key: string }).key };
+    const key = await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, {
+      name: 'admin',
+      role: 'tenant-admin',
+    });
+    const tenantAdmin = { 'x-api-key': key.json.key as string };
     expect((await post({}, tenantAdmin)).status).toBe(403);
   });
 });
@@ -180,14 +168,12 @@ describe('secrets at rest across a key rotation', () => {
 describe('sessions and media URLs across a key rotation', () => {
   it('a dashboard session signed before keyrings still verifies', async () => {
     const email = `legacy-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const created = await exports.default.fetch(
-      new Request('https://bridge.test/api/users', {
-        method: 'POST',
-        headers: { ...OPERATOR, 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password: 'correct horse battery staple', role: 'platform-admin' }),
-      }),
-    );
-    const { id } = (await created.json()) as { id: string };
+    const created = await adminApi('POST', '/api/users', OPERATOR, {
+      email,
+      password: 'correct horse battery staple',
+      role: 'platform-admin',
+    });
+    const { id } = created.json as { id: string };
     const now = Math.floor(Date.now() / 1000);
     const token = await legacyJwt(
       'admin-jwt:v1',
@@ -198,9 +184,7 @@ describe('sessions and media URLs across a key rotation', () => {
         .setIssuedAt(now)
         .setExpirationTime(now + 900),
     );
-    const res = await exports.default.fetch(
-      new Request('https://bridge.test/api/tenants', { headers: { authorization: `Bearer ${token}` } }),
-    );
+    const res = await adminApi('GET', '/api/tenants', { authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);
   });
 
@@ -238,33 +222,22 @@ describe('revoking the previous Genesys webhook secret early', () => {
     const tenant = await seedTenant(net);
     const previous = tenant.genesys.outboundWebhookSecret;
     const current = `rotated-secret-${crypto.randomUUID()}`;
-    const put = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys`, {
-        method: 'PUT',
-        headers: { ...OPERATOR, 'content-type': 'application/json' },
-        body: JSON.stringify({ outboundWebhookSecret: current }),
-      }),
-    );
+    const put = await adminApi('PUT', `/api/tenants/${tenant.id}/genesys`, OPERATOR, {
+      outboundWebhookSecret: current,
+    });
     expect(put.status).toBe(200);
     const typing = () => agentMessage(tenant, '447700900555', { type: 'Event', text: undefined, events: [] });
     expect((await postGenesys(tenant, typing(), { secret: previous })).status).toBe(200);
 
-    const revoke = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys/previous-secret`, {
-        method: 'DELETE',
-        headers: OPERATOR,
-      }),
-    );
+    const revoke = await adminApi('DELETE', `/api/tenants/${tenant.id}/genesys/previous-secret`);
     expect(revoke.status).toBe(204);
     const refused = await postGenesys(tenant, typing(), { secret: previous });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: { code: 'invalid_signature' } });
     expect((await postGenesys(tenant, typing(), { secret: current })).status).toBe(200);
 
-    const audit = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/audit`, { headers: OPERATOR }),
-    );
-    expect(((await audit.json()) as { items: unknown[] }).items).toContainEqual(
+    const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`);
+    expect(audit.json.items).toContainEqual(
       expect.objectContaining({ action: 'credentials.genesys.previous_secret.revoke', actor: 'operator' }),
     );
   });

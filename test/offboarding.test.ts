@@ -5,7 +5,7 @@
  * are untouched.
  */
 import { runInDurableObject } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { tokenKvKey } from '../durable-objects/tenant-gate.do';
 import { TENANT_TABLES } from '../workers/db/erasure.repo';
@@ -16,6 +16,8 @@ import { runOffboarding, startOffboarding } from '../workers/erasure/offboarding
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
 import {
+  adminApi,
+  OPERATOR,
   agentSays,
   cronTick,
   customerWrites,
@@ -30,19 +32,6 @@ import {
 } from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
-
-async function api(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test${path}`, {
-      method,
-      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    }),
-  );
-  return { status: res.status, headers: res.headers, json: (await res.json().catch(() => null)) as any };
-}
 
 const timeline = (tenantId: string, waId: string) =>
   env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
@@ -87,7 +76,7 @@ async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[]
   await customerWrites(net, tenant, second);
   await customerWrites(net, tenant, unindexed);
   await vi.waitFor(
-    async () => expect((await api('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(3),
+    async () => expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(3),
     WAIT,
   );
   // A conversation whose index row was lost is still found through the records that name it.
@@ -107,12 +96,12 @@ async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[]
     attempts: 8,
     payload: { v: 1, kind: 'dead_letter', item: { waId: first } },
   });
-  expect((await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'crm' })).status).toBe(201);
+  expect((await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'crm' })).status).toBe(201);
   await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', 3600_000);
   // A second OAuth client, whose own gate object holds its token.
   net.genesys.registerClient(`pool-${tenant.id}`, `pool-secret-${tenant.id}`);
   const pool = { clientId: `pool-${tenant.id}`, clientSecret: `pool-secret-${tenant.id}` };
-  const added = await api('POST', `/api/tenants/${tenant.id}/genesys/clients`, OPERATOR, pool);
+  const added = await adminApi('POST', `/api/tenants/${tenant.id}/genesys/clients`, OPERATOR, pool);
   expect(added.status).toBe(201);
   const clientGate = budgetShardName(tenant.id, added.json.id);
   const lease = { tenantId: tenant.id, client: added.json.id, holder: conversationName(tenant.id, first), want: 1 };
@@ -139,14 +128,14 @@ describe('offboarding a tenant', () => {
     expect(await gateKeys()).not.toEqual([]);
     expect(await gateKeys(clientGate)).toEqual(['genesys-token']);
 
-    const deleted = await api('DELETE', `/api/tenants/${tenant.id}`);
+    const deleted = await adminApi('DELETE', `/api/tenants/${tenant.id}`);
     expect(deleted.status).toBe(202);
     expect(deleted.headers.get('location')).toBe(`/api/tenants/${tenant.id}/offboarding`);
     expect(deleted.json).toMatchObject({ tenantId: tenant.id, requestedBy: 'operator' });
     expect(['pending', 'running', 'done']).toContain(deleted.json.status);
 
     // Not served any more, from the moment DELETE answered.
-    expect((await api('GET', `/api/tenants/${tenant.id}`)).status).toBe(404);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}`)).status).toBe(404);
     const webhook = webhookFor(textFixture, tenant, { from: customers[0], id: 'wamid.after-delete' });
     expect((await postWebhook(webhook, { secret: tenant.whatsapp.appSecret })).status).toBeGreaterThanOrEqual(400);
     expect(
@@ -154,10 +143,10 @@ describe('offboarding a tenant', () => {
     ).toBeGreaterThanOrEqual(400);
 
     await vi.waitFor(
-      async () => expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('done'),
+      async () => expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('done'),
       WAIT,
     );
-    const job = (await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json;
+    const job = (await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json;
     expect(job).toMatchObject({
       id: deleted.json.id,
       conversationsErased: 3,
@@ -186,8 +175,8 @@ describe('offboarding a tenant', () => {
     ]);
 
     // The neighbour, with the same customer number, is untouched.
-    expect((await api('GET', `/api/tenants/${neighbour.id}`)).status).toBe(200);
-    expect((await api('GET', `/api/tenants/${neighbour.id}/conversations`)).json.items).toMatchObject([
+    expect((await adminApi('GET', `/api/tenants/${neighbour.id}`)).status).toBe(200);
+    expect((await adminApi('GET', `/api/tenants/${neighbour.id}/conversations`)).json.items).toMatchObject([
       { waId: customers[0] },
     ]);
     expect(await timeline(neighbour.id, customers[0]!)).toMatchObject([{ text: 'same number, other tenant' }]);
@@ -199,25 +188,29 @@ describe('offboarding a tenant', () => {
     const customers = [newCustomer(), newCustomer()];
     for (const waId of customers) await customerWrites(net, tenant, waId);
     await vi.waitFor(
-      async () => expect((await api('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(2),
+      async () => expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations`)).json.items).toHaveLength(2),
       WAIT,
     );
     // As if the Worker stopped right after answering the DELETE: the job is recorded, nothing erased yet.
     await startOffboarding(env, tenant.id, 'operator');
-    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
       status: 'pending',
       conversationsErased: 0,
     });
     // A run that ends on its batch budget leaves the job running …
-    const partial = await runOffboarding(env, (await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.id, {
-      maxBatches: 1,
-    });
+    const partial = await runOffboarding(
+      env,
+      (await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json.id,
+      {
+        maxBatches: 1,
+      },
+    );
     expect(partial).toMatchObject({ status: 'running', conversationsErased: 2, tenantGateErased: false });
-    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('running');
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json.status).toBe('running');
 
     // … and the cron takes it up and finishes it.
     await cronTick();
-    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).json).toMatchObject({
       status: 'done',
       conversationsErased: 2,
       tenantGateErased: true,
@@ -233,10 +226,11 @@ describe('offboarding a tenant', () => {
 
   it('shows the job only to the platform', async () => {
     const tenant = await seedTenant(net);
-    const key = (await api('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'k', role: 'tenant-admin' }))
-      .json.key;
-    expect((await api('DELETE', `/api/tenants/${tenant.id}`, { 'x-api-key': key })).status).toBe(403);
-    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`, { 'x-api-key': key })).status).toBe(403);
-    expect((await api('GET', `/api/tenants/${tenant.id}/offboarding`)).status).toBe(404);
+    const key = (
+      await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'k', role: 'tenant-admin' })
+    ).json.key;
+    expect((await adminApi('DELETE', `/api/tenants/${tenant.id}`, { 'x-api-key': key })).status).toBe(403);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`, { 'x-api-key': key })).status).toBe(403);
+    expect((await adminApi('GET', `/api/tenants/${tenant.id}/offboarding`)).status).toBe(404);
   });
 });

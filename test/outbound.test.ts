@@ -18,10 +18,12 @@ import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import { FakeMeta } from './fakes/meta.fake';
 import { useFakeNetwork } from './fakes/network';
 import {
+  adminApi,
   agentMessage,
   agentSays,
   customerWrites as helperCustomerWrites,
   newCustomer,
+  OPERATOR,
   postGenesys,
   postWebhook,
   seedTenant,
@@ -33,8 +35,6 @@ import {
 } from './helpers';
 
 const net = useFakeNetwork();
-
-const OPERATOR = { authorization: 'Bearer test-operator-token' };
 
 /** Holds on the tenant's number, as the gate stores them. */
 function numberHolds(tenant: SeededTenant) {
@@ -81,13 +81,9 @@ describe('the Genesys outbound webhook', () => {
     const tenant = await seedTenant(net);
     const waId = newCustomer();
     await customerWrites(tenant, waId);
-    const rotated = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/genesys`, {
-        method: 'PUT',
-        headers: { ...OPERATOR, 'content-type': 'application/json' },
-        body: JSON.stringify({ outboundWebhookSecret: 'the-new-secret-0123456789' }),
-      }),
-    );
+    const rotated = await adminApi('PUT', `/api/tenants/${tenant.id}/genesys`, OPERATOR, {
+      outboundWebhookSecret: 'the-new-secret-0123456789',
+    });
     expect(rotated.status).toBe(200);
     expect((await postGenesys(tenant, agentMessage(tenant, waId, { text: 'old secret' }))).status).toBe(200);
     expect(
@@ -347,10 +343,8 @@ describe('receipts', () => {
         isFinalReceipt: true,
       },
     ]);
-    const timeline = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/conversations/${waId}`, { headers: OPERATOR }),
-    );
-    const entries = ((await timeline.json()) as { entries: Array<{ id: string; receipt?: string }> }).entries;
+    const timeline = await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
+    const entries = (timeline.json as { entries: Array<{ id: string; receipt?: string }> }).entries;
     expect(entries.find((e) => e.id === message.id)?.receipt).toBe('Read');
   });
 
@@ -438,13 +432,7 @@ describe('typing and read marks', () => {
   it('customer messages are marked read when the tenant enables it, and not otherwise', async () => {
     const quiet = await seedTenant(net);
     const reading = await seedTenant(net);
-    await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${reading.id}`, {
-        method: 'PATCH',
-        headers: { ...OPERATOR, 'content-type': 'application/json' },
-        body: JSON.stringify({ markRead: true }),
-      }),
-    );
+    await adminApi('PATCH', `/api/tenants/${reading.id}`, OPERATOR, { markRead: true });
     for (const tenant of [quiet, reading]) {
       const waId = newCustomer();
       await customerWrites(tenant, waId);
@@ -527,10 +515,8 @@ describe('WhatsApp limits and errors', () => {
     );
     await agentSays(tenant, alice, { text: 'second' });
     await agentSays(tenant, bob, { text: 'for bob' });
-    const view = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}`, { headers: OPERATOR }),
-    );
-    expect(await view.json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
+    const view = await adminApi('GET', `/api/tenants/${tenant.id}`);
+    expect(view.json).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
 
     // Longer than every retry of MAX_DELIVERY_ATTEMPTS (4) with RETRY_BASE_MS (20) would take.
     await new Promise((r) => setTimeout(r, 3000));
@@ -551,18 +537,12 @@ describe('WhatsApp limits and errors', () => {
 
     // A token Meta also refuses keeps the hold.
     const put = (accessToken: string) =>
-      exports.default.fetch(
-        new Request(`https://bridge.test/api/tenants/${tenant.id}/whatsapp`, {
-          method: 'PUT',
-          headers: { ...OPERATOR, 'content-type': 'application/json' },
-          body: JSON.stringify({ accessToken }),
-        }),
-      );
-    expect(await (await put('another-bad-token')).json()).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
+      adminApi('PUT', `/api/tenants/${tenant.id}/whatsapp`, OPERATOR, { accessToken });
+    expect((await put('another-bad-token')).json).toMatchObject({ whatsapp: { credentialStatus: 'broken' } });
     await new Promise((r) => setTimeout(r, 500));
     expect(sent(tenant)).toEqual([]);
 
-    expect(await (await put('token-rotated-at-meta')).json()).toMatchObject({ whatsapp: { credentialStatus: 'ok' } });
+    expect((await put('token-rotated-at-meta')).json).toMatchObject({ whatsapp: { credentialStatus: 'ok' } });
     await vi.waitFor(
       () =>
         expect(
@@ -626,12 +606,7 @@ describe('WhatsApp limits and errors', () => {
       WAIT,
     );
 
-    const replay = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`, {
-        method: 'POST',
-        headers: OPERATOR,
-      }),
-    );
+    const replay = await adminApi('POST', `/api/tenants/${tenant.id}/dead-letters/${dead!.id}/replay`);
     expect(replay.status).toBe(202);
     await vi.waitFor(() => expect(sent(tenant).map((m) => m.body.text.body)).toEqual(['eventually']), WAIT);
   });

@@ -3,13 +3,13 @@
  * and keeps the rest; failure records keep what an operator reads of a large notice, not all of it.
  * The scheduled handler is called as the runtime calls it, with createScheduledController.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { getConversation } from '../workers/db/conversations.repo';
 import { MAX_FAILURE_PAYLOAD_CHARS } from '../workers/db/records.repo';
 import { useFakeNetwork } from './fakes/network';
-import { agentSays, cronTick, customerWrites, newCustomer, postWebhook, seedTenant, WAIT } from './helpers';
+import { adminApi, agentSays, cronTick, customerWrites, newCustomer, postWebhook, seedTenant, WAIT } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -113,12 +113,8 @@ describe('retention', () => {
     expect(body.length).toBeGreaterThan(190_000);
     expect((await postWebhook(body, { secret: tenant.whatsapp.appSecret })).status).toBe(200);
 
-    const res = await exports.default.fetch(
-      new Request(`https://bridge.test/api/tenants/${tenant.id}/failures`, {
-        headers: { authorization: 'Bearer test-operator-token' },
-      }),
-    );
-    const { items } = (await res.json()) as { items: Array<{ code: string; payload: string }> };
+    const res = await adminApi('GET', `/api/tenants/${tenant.id}/failures`);
+    const { items } = res.json as { items: Array<{ code: string; payload: string }> };
     expect(items).toHaveLength(1);
     expect(items[0]!.code).toBe('item_too_large');
     const stored = items[0]!.payload;

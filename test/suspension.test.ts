@@ -4,44 +4,26 @@
  * either way; resuming drains what was held, in order.
  */
 import { runInDurableObject } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
 import {
+  adminApi,
   agentSays,
+  customerText,
   customerWrites,
   newCustomer,
+  OPERATOR,
   postWebhook,
   seedTenant,
-  uniqueWamid,
   WAIT,
-  webhookFor,
   type SeededTenant,
 } from './helpers';
 
 const net = useFakeNetwork();
 
 async function setStatus(tenant: SeededTenant, status: 'active' | 'suspended') {
-  const res = await exports.default.fetch(
-    new Request(`https://bridge.test/api/tenants/${tenant.id}`, {
-      method: 'PATCH',
-      headers: { authorization: 'Bearer test-operator-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ status }),
-    }),
-  );
-  expect(res.status).toBe(200);
-}
-
-function customerText(tenant: SeededTenant, from: string, body: string, timestamp: number) {
-  const webhook = webhookFor(textFixture, tenant, {
-    id: uniqueWamid(),
-    from,
-    timestamp: String(timestamp),
-    text: { body },
-  }) as any;
-  webhook.entry[0].changes[0].value.contacts[0].wa_id = from;
-  return webhook as Record<string, unknown>;
+  expect((await adminApi('PATCH', `/api/tenants/${tenant.id}`, OPERATOR, { status })).status).toBe(200);
 }
 
 /** What the conversation object holds back: pending messages per direction, and whether it is holding. */

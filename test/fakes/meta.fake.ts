@@ -93,6 +93,8 @@ export class FakeMeta {
       });
     })
     .get('/:version/:wabaId/phone_numbers', (c) => {
+      const scripted = this.script.take(c.req.path);
+      if (scripted) return answer(scripted, c.req.raw.signal);
       const wabaId = c.req.param('wabaId');
       const { status, body } = wabaPhoneNumbers(
         wabaId,

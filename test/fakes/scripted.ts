@@ -7,6 +7,29 @@ export interface ScriptedAnswer {
   hang?: boolean;
   /** Answer after this long (a slow upstream; shorter than the client's timeout). */
   delayMs?: number;
+  /** Hold the answer until the test opens this latch. */
+  latch?: Latch;
+}
+
+/**
+ * Holds a scripted answer until the test opens it, so the test can act while a request is in
+ * flight. Flags, polled on timers, rather than promises: a promise the test resolved would run the
+ * fake's continuation in the test's context, and an upstream call made from a Durable Object may
+ * only be answered in that object's context (and the other way round).
+ */
+export class Latch {
+  /** The request reached the fake and is being held. */
+  arrived = false;
+  private opened = false;
+
+  open(): void {
+    this.opened = true;
+  }
+
+  async pass(): Promise<void> {
+    this.arrived = true;
+    while (!this.opened) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 export class Script {
@@ -34,6 +57,7 @@ export class Script {
 }
 
 export async function answer(a: ScriptedAnswer, signal?: AbortSignal | null): Promise<Response> {
+  if (a.latch) await a.latch.pass();
   if (a.hang) {
     // Hold the request until the client gives up; what we answer then is never read.
     await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));

@@ -98,6 +98,7 @@ const MAX_NUMBER_PAGES = 10;
  * GET /{waba-id}/phone_numbers with the tenant's token: the ids of every number of the WhatsApp
  * Business Account, as far as that token may see them. A refused token (190) comes back as an
  * `unauthorized` failure; an unknown WABA, or one the token may not read, as a `permanent` one.
+ * A failed answer's {@link UpstreamError} carries its HTTP status, and its Retry-After is read.
  */
 export async function listWabaPhoneNumberIds(cfg: Config, wabaId: string, accessToken: string): Promise<string[]> {
   const ids: string[] = [];
@@ -115,7 +116,11 @@ export async function listWabaPhoneNumberIds(cfg: Config, wabaId: string, access
       throw new UpstreamError(classifyThrown(err, 'graph'));
     }
     const text = await response.text();
-    if (!response.ok) throw new UpstreamError(classifyGraphError(response.status, text, 0));
+    if (!response.ok)
+      throw new UpstreamError(
+        classifyGraphError(response.status, text, 0, response.headers.get('retry-after')),
+        response.status,
+      );
     let body: z.infer<typeof WabaPhoneNumbers>;
     try {
       body = WabaPhoneNumbers.parse(JSON.parse(text));

@@ -1,11 +1,12 @@
 /**
  * Tenant configuration in D1. Secrets are sealed with the newest key of the keyring before they are
- * written and opened only here; the decrypted {@link Tenant} never leaves the Worker (no API returns
- * it). Every secret is bound to its tenant id as AES-GCM associated data.
+ * written and opened only here (and in reseal.repo.ts, which re-seals them after a key rotation);
+ * the decrypted {@link Tenant} never leaves the Worker (no API returns it). Every secret is bound to
+ * its tenant id as AES-GCM associated data ({@link secretAad}).
  */
-import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
-import { isSealedWithNewest, seal, unseal } from '../lib/keyring';
+import { seal, unseal } from '../lib/keyring';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
@@ -52,17 +53,17 @@ export interface Tenant {
 /** How long Genesys may keep signing with the old secret after a rotation. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 3600_000;
 
-const aad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
+/** The associated data a tenant secret is sealed with: it opens only as that field of that tenant. */
+export const secretAad = (tenantId: string, field: string) => `tenant:${tenantId}:${field}`;
 
 async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp']) {
-  const key = env;
   return {
     tenantId,
     phoneNumberId: w.phoneNumberId,
     wabaId: w.wabaId,
-    accessTokenEnc: await seal(key, w.accessToken, aad(tenantId, 'wa.accessToken')),
-    appSecretEnc: await seal(key, w.appSecret, aad(tenantId, 'wa.appSecret')),
-    verifyTokenEnc: await seal(key, w.verifyToken, aad(tenantId, 'wa.verifyToken')),
+    accessTokenEnc: await seal(env, w.accessToken, secretAad(tenantId, 'wa.accessToken')),
+    appSecretEnc: await seal(env, w.appSecret, secretAad(tenantId, 'wa.appSecret')),
+    verifyTokenEnc: await seal(env, w.verifyToken, secretAad(tenantId, 'wa.verifyToken')),
     verifyTokenHash: await sha256Hex(w.verifyToken),
     messagesPerSecond: w.messagesPerSecond ?? 80,
     credentialStatus: 'ok' as const,
@@ -71,14 +72,13 @@ async function whatsappRow(env: Env, tenantId: string, w: NewTenant['whatsapp'])
 }
 
 async function genesysRow(env: Env, tenantId: string, g: NewTenant['genesys']) {
-  const key = env;
   return {
     tenantId,
     region: g.region,
     clientId: g.clientId,
-    clientSecretEnc: await seal(key, g.clientSecret, aad(tenantId, 'gc.clientSecret')),
+    clientSecretEnc: await seal(env, g.clientSecret, secretAad(tenantId, 'gc.clientSecret')),
     integrationId: g.integrationId,
-    outboundWebhookSecretEnc: await seal(key, g.outboundWebhookSecret, aad(tenantId, 'gc.outboundWebhookSecret')),
+    outboundWebhookSecretEnc: await seal(env, g.outboundWebhookSecret, secretAad(tenantId, 'gc.outboundWebhookSecret')),
     updatedAt: Date.now(),
   };
 }
@@ -116,7 +116,7 @@ export async function setGenesysConfig(
   const rotated = previous && previous.outboundWebhookSecret !== g.outboundWebhookSecret;
   const grace = rotated
     ? {
-        previousSecretEnc: await seal(env, previous.outboundWebhookSecret, aad(tenantId, 'gc.previousSecret')),
+        previousSecretEnc: await seal(env, previous.outboundWebhookSecret, secretAad(tenantId, 'gc.previousSecret')),
         previousSecretUntil: Date.now() + SECRET_ROTATION_GRACE_MS,
       }
     : {};
@@ -200,7 +200,6 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     .where(eq(tenants.id, tenantId))
     .get();
   if (!row) return null;
-  const key = env;
   const w = row.whatsapp_configs;
   const g = row.genesys_configs;
   return {
@@ -212,21 +211,31 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     whatsapp: {
       phoneNumberId: w.phoneNumberId,
       wabaId: w.wabaId,
-      accessToken: await unseal(key, w.accessTokenEnc, aad(tenantId, 'wa.accessToken')),
-      appSecret: await unseal(key, w.appSecretEnc, aad(tenantId, 'wa.appSecret')),
-      verifyToken: await unseal(key, w.verifyTokenEnc, aad(tenantId, 'wa.verifyToken')),
+      accessToken: await unseal(env, w.accessTokenEnc, secretAad(tenantId, 'wa.accessToken')),
+      appSecret: await unseal(env, w.appSecretEnc, secretAad(tenantId, 'wa.appSecret')),
+      verifyToken: await unseal(env, w.verifyTokenEnc, secretAad(tenantId, 'wa.verifyToken')),
       credentialStatus: w.credentialStatus,
       messagesPerSecond: w.messagesPerSecond,
     },
     genesys: {
       region: g.region,
       clientId: g.clientId,
-      clientSecret: await unseal(key, g.clientSecretEnc, aad(tenantId, 'gc.clientSecret')),
+      clientSecret: await unseal(env, g.clientSecretEnc, secretAad(tenantId, 'gc.clientSecret')),
       integrationId: g.integrationId,
-      outboundWebhookSecret: await unseal(key, g.outboundWebhookSecretEnc, aad(tenantId, 'gc.outboundWebhookSecret')),
+      outboundWebhookSecret: await unseal(
+        env,
+        g.outboundWebhookSecretEnc,
+        secretAad(tenantId, 'gc.outboundWebhookSecret'),
+      ),
       ...(g.orgId ? { orgId: g.orgId } : {}),
       ...(g.previousSecretEnc && (g.previousSecretUntil ?? 0) > Date.now()
-        ? { previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')) }
+        ? {
+            previousOutboundWebhookSecret: await unseal(
+              env,
+              g.previousSecretEnc,
+              secretAad(tenantId, 'gc.previousSecret'),
+            ),
+          }
         : {}),
     },
     genesysClients: await readGenesysPool(env, tenantId),
@@ -262,7 +271,7 @@ export async function tenantIdsByVerifyToken(env: Env, verifyToken: string): Pro
   return rows.map((r) => r.id);
 }
 
-// ===== Key rotation
+// ===== Key rotation (re-sealing every secret: reseal.repo.ts)
 
 /** Ends the grace of the outbound webhook secret before the last rotation: only the current one signs from now on. */
 export async function revokePreviousWebhookSecret(env: Env, tenantId: string): Promise<boolean> {
@@ -279,141 +288,4 @@ export async function revokePreviousWebhookSecret(env: Env, tenantId: string): P
     .where(eq(genesysConfigs.tenantId, tenantId));
   forgetTenant(tenantId);
   return live;
-}
-
-export interface ReencryptReport {
-  tenants: number;
-  /** Secrets now sealed with the newest key that were not before. */
-  reencrypted: number;
-  /** Secrets that already were. */
-  current: number;
-  /** Secrets no key of the keyring opens (left as they are; the tenant needs new credentials). */
-  unreadable: number;
-  /** The last tenant id of this page, to pass as `after`; null once every tenant was seen. */
-  next: string | null;
-}
-
-/** Every sealed column, with the field name its associated data binds. */
-const WA_SEALED = [
-  ['accessTokenEnc', 'wa.accessToken'],
-  ['appSecretEnc', 'wa.appSecret'],
-  ['verifyTokenEnc', 'wa.verifyToken'],
-] as const;
-const GC_SEALED = [
-  ['clientSecretEnc', 'gc.clientSecret'],
-  ['outboundWebhookSecretEnc', 'gc.outboundWebhookSecret'],
-  ['previousSecretEnc', 'gc.previousSecret'],
-] as const;
-
-/**
- * Re-seals one page of tenants' secrets with the newest key, so older keys can leave the keyring.
- * Each row is updated only if its ciphertexts are still the ones read (a credential set meanwhile
- * is sealed with the newest key already), so it is safe to run while the bridge works.
- */
-export async function reencryptTenantSecrets(
-  env: Env,
-  page: { after?: string; limit: number },
-): Promise<ReencryptReport & { perTenant: Map<string, number> }> {
-  const db = getDb(env.DB);
-  const ids = (
-    await db
-      .select({ id: tenants.id })
-      .from(tenants)
-      .where(page.after ? gt(tenants.id, page.after) : undefined)
-      .orderBy(asc(tenants.id))
-      .limit(page.limit)
-      .all()
-  ).map((r) => r.id);
-  const report = {
-    tenants: ids.length,
-    reencrypted: 0,
-    current: 0,
-    unreadable: 0,
-    perTenant: new Map<string, number>(),
-  };
-  if (ids.length === 0) return { ...report, next: null };
-
-  async function reseal<K extends string>(
-    tenantId: string,
-    row: Record<K, string | null>,
-    fields: ReadonlyArray<readonly [K, string]>,
-  ): Promise<Partial<Record<K, { from: string; to: string }>>> {
-    const changes: Partial<Record<K, { from: string; to: string }>> = {};
-    for (const [column, field] of fields) {
-      const sealed = row[column];
-      if (sealed === null) continue;
-      if (isSealedWithNewest(env, sealed)) {
-        report.current++;
-        continue;
-      }
-      try {
-        const plain = await unseal(env, sealed, aad(tenantId, field));
-        changes[column] = { from: sealed, to: await seal(env, plain, aad(tenantId, field)) };
-      } catch {
-        report.unreadable++;
-      }
-    }
-    return changes;
-  }
-
-  const statements = [];
-  const sizes: Array<{ tenantId: string; n: number }> = [];
-  for (const row of await db.select().from(whatsappConfigs).where(inArray(whatsappConfigs.tenantId, ids)).all()) {
-    const changes = await reseal(row.tenantId, row, WA_SEALED);
-    const columns = Object.keys(changes) as Array<(typeof WA_SEALED)[number][0]>;
-    if (columns.length === 0) continue;
-    const same: SQL[] = columns.map((c) => eq(whatsappConfigs[c], changes[c]!.from));
-    statements.push(
-      db
-        .update(whatsappConfigs)
-        .set(Object.fromEntries(columns.map((c) => [c, changes[c]!.to])))
-        .where(and(eq(whatsappConfigs.tenantId, row.tenantId), ...same)),
-    );
-    sizes.push({ tenantId: row.tenantId, n: columns.length });
-  }
-  for (const row of await db.select().from(genesysConfigs).where(inArray(genesysConfigs.tenantId, ids)).all()) {
-    const changes = await reseal(row.tenantId, row, GC_SEALED);
-    const columns = Object.keys(changes) as Array<(typeof GC_SEALED)[number][0]>;
-    if (columns.length === 0) continue;
-    const same: SQL[] = columns.map((c) => eq(genesysConfigs[c], changes[c]!.from));
-    statements.push(
-      db
-        .update(genesysConfigs)
-        .set(Object.fromEntries(columns.map((c) => [c, changes[c]!.to])))
-        .where(and(eq(genesysConfigs.tenantId, row.tenantId), ...same)),
-    );
-    sizes.push({ tenantId: row.tenantId, n: columns.length });
-  }
-  for (const row of await db.select().from(genesysClients).where(inArray(genesysClients.tenantId, ids)).all()) {
-    const sealed = row.clientSecretEnc;
-    if (isSealedWithNewest(env, sealed)) {
-      report.current++;
-      continue;
-    }
-    try {
-      const context = poolSecretContext(row.tenantId, row.id);
-      const resealed = await seal(env, await unseal(env, sealed, context), context);
-      statements.push(
-        db
-          .update(genesysClients)
-          .set({ clientSecretEnc: resealed })
-          .where(and(eq(genesysClients.id, row.id), eq(genesysClients.clientSecretEnc, sealed))),
-      );
-      sizes.push({ tenantId: row.tenantId, n: 1 });
-    } catch {
-      report.unreadable++;
-    }
-  }
-  const [first, ...rest] = statements;
-  const results = first ? await db.batch([first, ...rest]) : [];
-  results.forEach((result, i) => {
-    const { tenantId, n } = sizes[i]!;
-    // Not updated: the row changed after it was read, and whatever was written is sealed with the newest key.
-    if (result.meta.changes === 0) report.current += n;
-    else {
-      report.reencrypted += n;
-      report.perTenant.set(tenantId, (report.perTenant.get(tenantId) ?? 0) + n);
-    }
-  });
-  return { ...report, next: ids.length < page.limit ? null : ids[ids.length - 1]! };
 }

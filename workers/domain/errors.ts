@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'genesys_client_refused'
   | 'default_client'
   | 'pool_full'
+  | 'whatsapp_busy'
   | 'upstream_failed'
   | 'not_found'
   | 'enqueue_failed'
@@ -67,7 +68,11 @@ export type UpstreamFailure =
 /** Raised by upstream clients; carries the classification the caller needs. */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
-  constructor(readonly failure: UpstreamFailure) {
+  constructor(
+    readonly failure: UpstreamFailure,
+    /** The upstream's HTTP status, when the failure was an answer (not set by every client). */
+    readonly status?: number,
+  ) {
     super(`${failure.code}: ${failure.detail}`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The one reader of `Retry-After` (RFC 9110 §10.2.3) for every upstream answer, Meta's and
- * Genesys': `Retry-After = HTTP-date / delay-seconds`. Pure.
+ * Genesys': `Retry-After = HTTP-date / delay-seconds`; and the writer of ours. Pure.
  *
  * HTTP-dates are matched strictly (RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and
  * asctime forms a recipient must still accept) rather than with `Date.parse`, which takes almost
@@ -33,6 +33,11 @@ export function parseRetryAfter(header: string | null | undefined, now = Date.no
   if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, RETRY_AFTER_CAP_MS);
   const at = parseHttpDate(value, now);
   return at === undefined ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_CAP_MS);
+}
+
+/** Our own Retry-After for a wait: delay-seconds, whole and at least 1. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 /** An HTTP-date as epoch milliseconds (always GMT), or undefined when it is not one. */

@@ -29,7 +29,10 @@ export interface CustomerErasure {
 export async function eraseCustomer(env: Env, tenantId: string, waId: string): Promise<CustomerErasure> {
   // First: a report of this conversation still on the activity queue must not bring its row back.
   await rememberErasedCustomer(env, tenantId, waId);
-  await env.CONVERSATION.getByName(conversationName(tenantId, waId)).erase();
+  const name = conversationName(tenantId, waId);
+  await env.CONVERSATION.getByName(name).erase();
+  // The gate's waiter keys name the conversation, so they carry the number too.
+  await env.TENANT_GATE.getByName(tenantId).forgetConversation(name);
   const rows = await eraseCustomerRows(env, tenantId, waId);
   // Dead letters parked in KV while D1 was down count with the others.
   return { ...rows, deadLetters: rows.deadLetters + (await eraseParkedDeadLetters(env, tenantId, waId)) };

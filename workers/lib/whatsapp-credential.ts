@@ -7,6 +7,7 @@
 import { config, type Env } from '../env';
 import { getPhoneNumber, listWabaPhoneNumberIds } from '../clients/whatsapp.client';
 import { AppError, UpstreamError } from '../domain/errors';
+import { retryAfterSeconds } from '../domain/retry-after';
 import { markWhatsappCredential, type Tenant } from '../db/tenants.repo';
 import { log } from './log';
 
@@ -37,9 +38,14 @@ export async function settleWhatsappCredential(
   return 'ok';
 }
 
+/** How long to tell the admin to wait when Graph is busy and does not say for how long. */
+export const GRAPH_BUSY_RETRY_MS = 60_000;
+
 /**
  * Refuses (422) a phone number id that the WABA's number list, read with this token, does not
- * contain, and a token Meta refuses (190); 502 when Graph cannot say. Nothing is saved before this passes.
+ * contain, and a token Meta refuses (190). When Graph answers 429 or 503, `503 whatsapp_busy` with
+ * Meta's Retry-After (seconds or HTTP-date; a minute when it gives none); 502 when Graph cannot
+ * say otherwise. Nothing is saved before this passes.
  */
 export async function assertNumberOfWaba(
   env: Env,
@@ -58,7 +64,17 @@ export async function assertNumberOfWaba(
         422,
         'this token cannot read the phone numbers of that WhatsApp Business Account',
       );
-    log.warn('whatsapp.ownership_unchecked', { code: err.failure.code });
+    log.warn('whatsapp.ownership_unchecked', { code: err.failure.code, status: err.status });
+    if (err.status === 429 || err.status === 503) {
+      const asked = err.failure.kind === 'retryable' ? err.failure.retryAfterMs : undefined;
+      throw new AppError(
+        'whatsapp_busy',
+        503,
+        'Meta asks to be called again later; nothing was saved, retry after Retry-After',
+        undefined,
+        { 'retry-after': String(retryAfterSeconds(asked ?? GRAPH_BUSY_RETRY_MS)) },
+      );
+    }
     throw new AppError('upstream_failed', 502, 'could not ask Meta which numbers the WhatsApp Business Account has');
   }
   if (!ids.includes(w.phoneNumberId))

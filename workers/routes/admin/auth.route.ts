@@ -1,8 +1,8 @@
 /**
  * Sign-in and sign-out. Sign-in (email and password for a 15-minute session token) is the only
- * admin route without a credential: every attempt is admitted per email and per client address
- * before the password is checked (auth/sign-in-guard.ts), and it answers the same way whether or
- * not the account exists. Sign-out revokes the session at once.
+ * admin route without a credential: every attempt is admitted per email and client address, per
+ * address and per email before the password is checked (auth/sign-in-guard.ts), and it answers
+ * the same way whether or not the account exists. Sign-out revokes the session at once.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
@@ -20,8 +20,9 @@ export const authRoutes = newAdminApp().openapi(
     tags: ['auth'],
     summary: 'Exchange email and password for a 15-minute session token',
     description:
-      'Five attempts per email per minute, and twenty per client address with a lock that doubles on each repeat; ' +
-      'beyond that `429 sign_in_throttled` with Retry-After, before the password is checked.',
+      'Five attempts a minute per email from one client address, twenty per address, and a hundred per email in ten ' +
+      'minutes from all addresses, each with a lock that doubles on each repeat; beyond that `429 sign_in_throttled` ' +
+      'with Retry-After, before the password is checked.',
     request: { body: { content: { 'application/json': { schema: Login } }, required: true } },
     responses: {
       200: json(

@@ -42,6 +42,7 @@ export function registerCredentialsRoutes(app: AdminApp): void {
         409: json(ErrorBody, 'Phone number used by another tenant'),
         422: json(ErrorBody, 'The WABA does not list the phone number for this token, or Meta refused the token'),
         502: json(ErrorBody, 'Meta could not be asked'),
+        503: json(ErrorBody, 'Meta answered 429 or 503 (`whatsapp_busy`); see Retry-After'),
       },
     }),
     async (c) => {

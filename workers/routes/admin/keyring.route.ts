@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
 import { keyring } from '../../lib/keyring';
 import { assertRole } from '../../middleware/admin-auth.middleware';
-import { reencryptTenantSecrets } from '../../db/tenants.repo';
+import { reencryptTenantSecrets } from '../../db/reseal.repo';
 import { audit, errors, json, type AdminApp } from './openapi';
 
 const ReencryptRequest = z
