@@ -10,8 +10,8 @@ import { seal, unseal } from '../lib/keyring';
 import type { Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
-import { genesysClients, genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
-import { type GenesysPoolClient, poolSecretContext, readGenesysPool } from './genesys-clients.repo';
+import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
+import { type GenesysPoolClient, readGenesysPool } from './genesys-clients.repo';
 
 export interface NewTenant {
   name: string;
