@@ -26,9 +26,10 @@ export class Latch {
     this.opened = true;
   }
 
-  async pass(): Promise<void> {
+  /** Waits until the test opens the latch, or the client gives up (`signal`), whichever comes first. */
+  async pass(signal?: AbortSignal | null): Promise<void> {
     this.arrived = true;
-    while (!this.opened) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!this.opened && !signal?.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -57,7 +58,7 @@ export class Script {
 }
 
 export async function answer(a: ScriptedAnswer, signal?: AbortSignal | null): Promise<Response> {
-  if (a.latch) await a.latch.pass();
+  if (a.latch) await a.latch.pass(signal);
   if (a.hang) {
     // Hold the request until the client gives up; what we answer then is never read.
     await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
