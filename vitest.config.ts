@@ -41,10 +41,13 @@ export default defineConfig(async () => {
                   },
                   'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 1 },
                 },
-                // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
+                // Same limiters as wrangler.toml, smaller budgets (in the same order), so a test can spend them.
                 ratelimits: {
                   ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
-                  WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_80: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_250: { namespace_id: '1003', simple: { limit: 300, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_500: { namespace_id: '1004', simple: { limit: 600, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_1000: { namespace_id: '1005', simple: { limit: 1200, period: 60 } },
                 },
                 bindings: {
                   TEST_MIGRATIONS: migrations,

@@ -26,7 +26,12 @@ function uniqueDigits(): string {
 /** Creates a tenant with fresh ids and registers its Genesys OAuth client with the fake. */
 export async function seedTenant(
   net: FakeNetwork | undefined,
-  overrides: Partial<NewTenant> = {},
+  overrides: {
+    name?: string;
+    slug?: string;
+    whatsapp?: Partial<NewTenant['whatsapp']>;
+    genesys?: Partial<NewTenant['genesys']>;
+  } = {},
 ): Promise<SeededTenant> {
   const n = uniqueDigits();
   const input: NewTenant = {

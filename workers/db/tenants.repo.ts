@@ -6,7 +6,7 @@
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
 import { isSealedWithNewest, seal, unseal } from '../lib/keyring';
-import type { Env } from '../env';
+import { config, type Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
@@ -31,16 +31,37 @@ export interface NewTenant {
   };
 }
 
+export type GenesysReceipts = 'all' | 'failed';
+
+/** What an admin may change on a tenant besides its credentials. */
+export interface TenantSettingsPatch {
+  name?: string;
+  status?: 'active' | 'suspended';
+  markRead?: boolean;
+  genesysReceipts?: GenesysReceipts;
+  /** null: back to the deployment's INBOUND_REORDER_MS. */
+  inboundReorderMs?: number | null;
+}
+
 export interface Tenant {
   id: string;
   slug: string;
   name: string;
   status: 'active' | 'suspended';
   markRead: boolean;
+  /** Genesys receipts for agent messages: Delivered and Failed (`all`), or Failed only. */
+  genesysReceipts: GenesysReceipts;
+  /**
+   * How long a customer message is held, from the webhook's arrival, so that an earlier-timestamped
+   * sibling Meta delivers late can still go first: the tenant's own setting, else INBOUND_REORDER_MS.
+   */
+  inboundReorderMs: number;
   whatsapp: NewTenant['whatsapp'] & { credentialStatus: 'ok' | 'broken'; messagesPerSecond: number };
   genesys: NewTenant['genesys'] & {
     /** The signing secret before the last rotation, while Genesys may still use it. */
     previousOutboundWebhookSecret?: string;
+    /** When the grace of {@link previousOutboundWebhookSecret} ends (epoch ms): checked on use, not only on read. */
+    previousOutboundWebhookSecretUntil?: number;
     /** The Genesys organization of the OAuth client, once learned. */
     orgId?: string;
   };
@@ -133,13 +154,10 @@ export async function markWhatsappCredential(env: Env, tenantId: string, status:
   forgetTenant(tenantId);
 }
 
-export async function updateTenant(
-  env: Env,
-  tenantId: string,
-  patch: { name?: string; status?: 'active' | 'suspended'; markRead?: boolean },
-): Promise<void> {
-  if (patch.name === undefined && patch.status === undefined && patch.markRead === undefined) return;
-  await getDb(env.DB).update(tenants).set(patch).where(eq(tenants.id, tenantId));
+export async function updateTenant(env: Env, tenantId: string, patch: TenantSettingsPatch): Promise<void> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TenantSettingsPatch;
+  if (Object.keys(set).length === 0) return;
+  await getDb(env.DB).update(tenants).set(set).where(eq(tenants.id, tenantId));
   forgetTenant(tenantId);
 }
 
@@ -206,6 +224,8 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     name: row.tenants.name,
     status: row.tenants.status,
     markRead: row.tenants.markRead,
+    genesysReceipts: row.tenants.genesysReceipts,
+    inboundReorderMs: row.tenants.inboundReorderMs ?? config(env).INBOUND_REORDER_MS,
     whatsapp: {
       phoneNumberId: w.phoneNumberId,
       wabaId: w.wabaId,
@@ -223,7 +243,10 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
       outboundWebhookSecret: await unseal(key, g.outboundWebhookSecretEnc, aad(tenantId, 'gc.outboundWebhookSecret')),
       ...(g.orgId ? { orgId: g.orgId } : {}),
       ...(g.previousSecretEnc && (g.previousSecretUntil ?? 0) > Date.now()
-        ? { previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')) }
+        ? {
+            previousOutboundWebhookSecret: await unseal(key, g.previousSecretEnc, aad(tenantId, 'gc.previousSecret')),
+            previousOutboundWebhookSecretUntil: g.previousSecretUntil!,
+          }
         : {}),
     },
   };
