@@ -203,6 +203,7 @@ describe('the reorder hold', () => {
     expect((await scheduled(tenant.id, customer, older.message.id))?.dueAt).toBe(
       now - 100 + Number(env.INBOUND_REORDER_MS),
     );
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(3), WAIT);
   });
 
   it("is each tenant's own, set through the admin API: 2 s, 0 (forward at once), or the deployment's", async () => {
@@ -236,8 +237,8 @@ describe('the reorder hold', () => {
     expect(holds.get(patient)).toBe(2000);
     expect(holds.get(eager)).toBe(0);
     expect(holds.get(usual)).toBe(Number(env.INBOUND_REORDER_MS));
-    // The eager tenant's message was forwarded without waiting for a hold.
-    await vi.waitFor(() => expect(texts(eager)).toHaveLength(1), WAIT);
+    // Each is forwarded once its hold is over.
+    for (const tenant of [eager, usual, patient]) await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
   });
 });
 
