@@ -19,10 +19,14 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
-                // The outbound queues of wrangler.toml without their 1 s batch wait: agent messages are
-                // ordered by the conversation object, and waiting for a batch only slows each test.
-                // The inbound queues keep it: their timestamp ordering across a restarted conversation
-                // object relies on a batch carrying a customer's burst together (test/faults.test.ts).
+                // The queues of wrangler.toml (no batch wait on inbound and outbound) with a 1 s retry delay.
+                // Inbound once kept a 1 s batch wait: ordering across a restarted conversation object
+                // (test/faults.test.ts) relied on a batch carrying a customer's burst together, because a
+                // call that met the restart was retried by the queue a second later and later messages
+                // overtook it (without the wait: 1 run in 8). Anchoring the reorder hold at the webhook's
+                // arrival does not change that (the hold is shorter than the queue's retry delay); what does
+                // is that the consumer now hands those messages over again at once with a fresh stub
+                // (queues/settle.ts withFreshStub), within the hold (10 runs in 10).
                 queueConsumers: {
                   outbound: {
                     maxBatchSize: 50,
@@ -34,7 +38,7 @@ export default defineConfig(async () => {
                   'outbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 0, maxRetries: 100, retryDelay: 1 },
                   inbound: {
                     maxBatchSize: 50,
-                    maxBatchTimeout: 1,
+                    maxBatchTimeout: 0,
                     maxRetries: 10,
                     retryDelay: 1,
                     deadLetterQueue: 'inbound-dlq',
@@ -42,10 +46,13 @@ export default defineConfig(async () => {
                   'inbound-dlq': { maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 1 },
                   activity: { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 100, retryDelay: 1 },
                 },
-                // Same limiter as wrangler.toml, smaller budget, so a test can spend it.
+                // Same limiters as wrangler.toml, smaller budgets (in the same order), so a test can spend them.
                 ratelimits: {
                   ADMIN_RATE_LIMIT: { namespace_id: '1001', simple: { limit: 60, period: 60 } },
-                  WEBHOOK_RATE_LIMIT: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_80: { namespace_id: '1002', simple: { limit: 100, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_250: { namespace_id: '1003', simple: { limit: 300, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_500: { namespace_id: '1004', simple: { limit: 600, period: 60 } },
+                  WEBHOOK_RATE_LIMIT_1000: { namespace_id: '1005', simple: { limit: 1200, period: 60 } },
                 },
                 bindings: {
                   TEST_MIGRATIONS: migrations,

@@ -2,6 +2,7 @@
  * Follow-up calls of a conversation, in order and with retries: Genesys receipts for agent
  * messages, WhatsApp read marks and typing indicators on the customer's last message. Owns the
  * `tasks` table. A follow-up that cannot be made is recorded; the message it follows already went.
+ * A tenant whose `genesysReceipts` is `failed` gets no Delivered receipts: they are settled without a call.
  */
 import { config } from '../workers/env';
 import { sendReceipt } from '../workers/clients/genesys.client';
@@ -120,8 +121,10 @@ export class FollowUps {
   private async run(tenant: Tenant, task: TaskRow): Promise<UpstreamFailure | undefined> {
     const cfg = config(this.host.env);
     if (task.kind === 'receipt') {
-      const genesys = { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId };
       const receipt = JSON.parse(task.payload) as OpenInboundReceipt;
+      // Decided when the call would be made, so a change of the setting applies to receipts still waiting.
+      if (receipt.status === 'Delivered' && tenant.genesysReceipts === 'failed') return undefined;
+      const genesys = { region: tenant.genesys.region, integrationId: tenant.genesys.integrationId };
       const outcome = await this.host.genesys.run(tenant, (token) => sendReceipt(cfg, { ...genesys, token }, receipt));
       if (outcome.kind === 'ok') return undefined;
       return outcome.kind === 'wait'

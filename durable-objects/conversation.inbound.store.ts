@@ -59,6 +59,10 @@ export class InboundStore {
         continue;
       }
       const ts = Number(item.message.timestamp);
+      // The hold counts from the webhook's arrival, so the time it spent in the queue is part of it
+      // (never from later than now: a clock ahead elsewhere must not lengthen it). A replayed item
+      // arrived long ago and goes at once.
+      const dueAt = Math.min(item.receivedAt, now) + (item.holdMs ?? cfg.INBOUND_REORDER_MS);
       this.sql.exec(
         `INSERT INTO messages (wamid, direction, ts, seq, state, item, snippet, attempts, due_at, next_attempt_at, created_at, updated_at)
          VALUES (?, 'inbound', ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages), 'pending', ?, ?, 0, ?, 0, ?, ?)
@@ -68,7 +72,7 @@ export class InboundStore {
         ts,
         JSON.stringify(item),
         snippetOf(item.message),
-        now + cfg.INBOUND_REORDER_MS,
+        dueAt,
         now,
         now,
       );

@@ -3,8 +3,9 @@
  *
  * An ordered outbox. `accept` persists each WhatsApp message once (deduplicated by wamid for
  * DEDUP_RETENTION_MS, longer than Meta's days of retries); `drain` forwards due messages to
- * Genesys in Meta-timestamp order. Messages wait INBOUND_REORDER_MS after arrival so a sibling
- * that Meta delivered late can still go first. A failing head message blocks the ones after it
+ * Genesys in Meta-timestamp order. Messages wait the tenant's reorder hold (INBOUND_REORDER_MS by
+ * default), counted from the webhook's arrival, so a sibling that Meta delivered late can still go
+ * first; the time spent in the queue is part of the hold. A failing head message blocks the ones after it
  * (order over throughput) until it succeeds, fails for good (recorded in D1) or exhausts its
  * attempts (dead-letter queue).
  *

@@ -5,7 +5,8 @@
  * The conversation keeps WhatsApp's whole progress (Sent → Delivered → Read, or Failed, never
  * backwards; a split message at the pace of its slowest part) for the timeline. Genesys accepts
  * only Delivered and Failed ("There are 2 supported receipt statuses for this endpoint"), so each
- * agent message costs Genesys at most one receipt call.
+ * agent message costs Genesys at most one receipt call — none when it was delivered and the tenant
+ * asked for Failed receipts only (`genesysReceipts`, applied by conversation.followups.ts).
  */
 import { explainSendFailure } from '../workers/domain/send-failure';
 import type { OpenInboundReceipt } from '../workers/schemas/genesys.schema';

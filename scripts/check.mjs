@@ -25,6 +25,28 @@ if (poolWrangler !== projectWrangler) {
 }
 console.log(`[check] one runtime: wrangler ${projectWrangler} for tests, dev and deploy`);
 
+// Webhook budgets: one Rate Limiting binding per throughput tier of workers/domain/webhook-budget.ts,
+// each allowing at least 4 × tier × 60 webhooks a minute, or Meta's legitimate traffic would be refused.
+const tiers = readFileSync(path.join(root, 'workers/domain/webhook-budget.ts'), 'utf8')
+  .match(/WEBHOOK_TIERS = \[([\d, ]+)\]/)?.[1]
+  ?.split(',')
+  .map(Number);
+if (!tiers) fail('workers/domain/webhook-budget.ts no longer declares WEBHOOK_TIERS = [...]');
+const limits = new Map(
+  [
+    ...readFileSync(path.join(root, 'wrangler.toml'), 'utf8').matchAll(
+      /name = "WEBHOOK_RATE_LIMIT_(\d+)"[^[]*?simple = \{ limit = (\d+), period = (\d+) \}/g,
+    ),
+  ].map(([, tier, limit, period]) => [Number(tier), { limit: Number(limit), period: Number(period) }]),
+);
+for (const tier of tiers) {
+  const binding = limits.get(tier);
+  if (!binding) fail(`wrangler.toml has no [[ratelimits]] WEBHOOK_RATE_LIMIT_${tier}`);
+  if (binding.period !== 60 || binding.limit < 4 * tier * 60)
+    fail(`WEBHOOK_RATE_LIMIT_${tier} must allow at least ${4 * tier * 60} webhooks per 60 s (4 × ${tier} mps × 60)`);
+}
+console.log(`[check] webhook budgets: ${tiers.map((t) => `${t} mps → ${limits.get(t).limit}/min`).join(', ')}`);
+
 for (const project of ['.', 'test/e2e', 'dashboard']) {
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], {
     cwd: root,

@@ -10,9 +10,11 @@ import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
 import {
   adminApi,
+  agentMessage,
   OPERATOR,
   customerWrites,
   newCustomer,
+  postGenesys,
   postWebhook,
   seedTenant,
   uniqueWamid,
@@ -378,6 +380,46 @@ describe('tenant resolution by host', () => {
   });
 });
 
+describe('tenant settings', () => {
+  it("Genesys receipts and the reorder hold show in the tenant view and change with PATCH; null goes back to the deployment's hold", async () => {
+    const tenant = await seedTenant(net);
+    const path = `/api/tenants/${tenant.id}`;
+    const deploymentHold = Number(env.INBOUND_REORDER_MS);
+    expect((await adminApi('GET', path, OPERATOR)).json).toMatchObject({
+      genesysReceipts: 'all',
+      inboundReorderMs: deploymentHold,
+    });
+
+    const changed = await adminApi('PATCH', path, OPERATOR, { genesysReceipts: 'failed', inboundReorderMs: 0 });
+    expect(changed.status).toBe(200);
+    expect(changed.json).toMatchObject({ genesysReceipts: 'failed', inboundReorderMs: 0 });
+    expect((await adminApi('GET', path, OPERATOR)).json).toMatchObject({
+      genesysReceipts: 'failed',
+      inboundReorderMs: 0,
+    });
+
+    const reset = await adminApi('PATCH', path, OPERATOR, { inboundReorderMs: null });
+    expect(reset.json).toMatchObject({ genesysReceipts: 'failed', inboundReorderMs: deploymentHold });
+    expect((await adminApi('PATCH', path, OPERATOR, { genesysReceipts: 'all' })).json).toMatchObject({
+      genesysReceipts: 'all',
+    });
+  });
+
+  it('a hold below 0, above 10 s or not whole milliseconds, and an unknown receipts choice, are refused with 400', async () => {
+    const tenant = await seedTenant(net);
+    for (const body of [
+      { inboundReorderMs: -1 },
+      { inboundReorderMs: 10_001 },
+      { inboundReorderMs: 1.5 },
+      { genesysReceipts: 'none' },
+    ]) {
+      const res = await adminApi('PATCH', `/api/tenants/${tenant.id}`, OPERATOR, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json.error.issues[0].path).toBe(Object.keys(body)[0]);
+    }
+  });
+});
+
 describe('per-tenant rate limits', () => {
   it('a noisy tenant gets 429 with Retry-After on the admin API; its neighbour does not', async () => {
     const noisy = await seedTenant(net);
@@ -395,25 +437,35 @@ describe('per-tenant rate limits', () => {
     expect((await adminApi('GET', `/api/tenants/${quiet.id}`, { 'x-api-key': quietKey })).status).toBe(200);
   });
 
-  it('a noisy tenant gets 429 on the webhook (Meta retries); its neighbour does not', async () => {
+  it("the webhook budget follows the number's throughput: a number at 80 mps gets 429 (Meta retries) past its tier, one at 1000 mps sending as much does not, and neighbours and agents are not affected", async () => {
     const noisy = await seedTenant(net);
+    const fast = await seedTenant(net, { whatsapp: { messagesPerSecond: 1000 } });
     const quiet = await seedTenant(net);
-    const body = webhookFor(textFixture, noisy, { id: uniqueWamid() });
+    expect((await loadTenant(env, fast.id))?.whatsapp.messagesPerSecond).toBe(1000);
+    const noisyBody = webhookFor(textFixture, noisy, { id: uniqueWamid() });
+    const fastBody = webhookFor(textFixture, fast, { id: uniqueWamid() });
+    const burst = (body: Record<string, unknown>, secret: string) =>
+      Promise.all(Array.from({ length: 25 }, () => postWebhook(body, { secret })));
     let limited: Response | undefined;
-    // Budget in tests: 100/min (vitest.config.ts). Clock-aligned windows: two budgets' worth always reaches it.
+    const fastAnswers: number[] = [];
+    // Budgets in tests (vitest.config.ts): the 80-mps tier 100/min, the 1000-mps tier 1200/min.
+    // Clock-aligned windows: two budgets' worth of the 80-mps tier always reaches it.
     for (let round = 0; round < 9 && !limited; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 25 }, () => postWebhook(body, { secret: noisy.whatsapp.appSecret })),
-      );
+      const answers = await burst(noisyBody, noisy.whatsapp.appSecret);
       expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
       limited = answers.find((r) => r.status === 429);
+      fastAnswers.push(...(await burst(fastBody, fast.whatsapp.appSecret)).map((r) => r.status));
     }
     expect(limited?.headers.get('retry-after')).toBe('60');
     expect(await limited?.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(fastAnswers.length).toBeGreaterThan(100);
+    expect(fastAnswers.every((status) => status === 200)).toBe(true);
     expect(
       (await postWebhook(webhookFor(textFixture, quiet, { id: uniqueWamid() }), { secret: quiet.whatsapp.appSecret }))
         .status,
     ).toBe(200);
+    // Agents' messages count apart from Meta's webhooks: the limited tenant's Genesys webhook still answers.
+    expect((await postGenesys(noisy, agentMessage(noisy, newCustomer(), { text: 'still here' }))).status).toBe(200);
   });
 });
 

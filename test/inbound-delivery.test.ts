@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
 import { listDeadLetters, listFailures } from '../workers/db/records.repo';
 import type { WaMessageItem } from '../durable-objects/conversation.do';
 import textFixture from './fixtures/meta/text.json';
@@ -158,6 +159,87 @@ describe('delivery', () => {
     expect(net.genesys.callsFor(a.genesys.integrationId)[0]!.token).not.toBe(
       net.genesys.callsFor(b.genesys.integrationId)[0]!.token,
     );
+  });
+});
+
+describe('the reorder hold', () => {
+  /** When the conversation object will first forward a customer message, and the queue item it holds. */
+  function scheduled(tenantId: string, waId: string, wamid: string) {
+    return runInDurableObject(env.CONVERSATION.getByName(`${tenantId}:${waId}`), (_instance, state) => {
+      const row = state.storage.sql
+        .exec<{ due_at: number; item: string }>('SELECT due_at, item FROM messages WHERE wamid = ?', wamid)
+        .toArray()[0];
+      return row ? { dueAt: row.due_at, item: JSON.parse(row.item) as WaMessageItem } : undefined;
+    });
+  }
+
+  it("counts from the webhook's arrival, so the time a message spent in the queue is part of it", async () => {
+    const tenant = await seedTenant(net);
+    const customer = '447700900002';
+    const now = Date.now();
+    const item = (receivedAt: number, holdMs?: number): WaMessageItem => ({
+      v: 1,
+      kind: 'wa_message',
+      tenantId: tenant.id,
+      phoneNumberId: tenant.whatsapp.phoneNumberId,
+      receivedAt,
+      ...(holdMs === undefined ? {} : { holdMs }),
+      waId: customer,
+      message: {
+        id: uniqueWamid(),
+        from: customer,
+        timestamp: String(Math.floor(now / 1000)),
+        type: 'text',
+        text: { body: 'hi' },
+      },
+    });
+    const waitedLong = item(now - 10_000, 500);
+    const waitedLittle = item(now - 100, 500);
+    // Enqueued by an earlier release, without the tenant's hold: the deployment's applies.
+    const older = item(now - 100);
+    await env.CONVERSATION.getByName(`${tenant.id}:${customer}`).acceptInbound([waitedLong, waitedLittle, older]);
+
+    expect((await scheduled(tenant.id, customer, waitedLong.message.id))?.dueAt).toBe(now - 10_000 + 500);
+    expect((await scheduled(tenant.id, customer, waitedLittle.message.id))?.dueAt).toBe(now - 100 + 500);
+    expect((await scheduled(tenant.id, customer, older.message.id))?.dueAt).toBe(
+      now - 100 + Number(env.INBOUND_REORDER_MS),
+    );
+    await vi.waitFor(() => expect(texts(tenant)).toHaveLength(3), WAIT);
+  });
+
+  it("is each tenant's own, set through the admin API: 2 s, 0 (forward at once), or the deployment's", async () => {
+    const patient = await seedTenant(net);
+    const eager = await seedTenant(net);
+    const usual = await seedTenant(net);
+    for (const [tenant, inboundReorderMs] of [
+      [patient, 2000],
+      [eager, 0],
+    ] as const) {
+      const res = await exports.default.fetch(
+        new Request(`https://bridge.test/api/tenants/${tenant.id}`, {
+          method: 'PATCH',
+          headers: { authorization: 'Bearer test-operator-token', 'content-type': 'application/json' },
+          body: JSON.stringify({ inboundReorderMs }),
+        }),
+      );
+      expect(res.status).toBe(200);
+    }
+    const holds = new Map<SeededTenant, number>();
+    for (const tenant of [patient, eager, usual]) {
+      const wamid = uniqueWamid();
+      expect((await send(tenant, textFrom(tenant, { id: wamid, from: '447700900003' }))).status).toBe(200);
+      const row = await vi.waitFor(async () => {
+        const found = await scheduled(tenant.id, '447700900003', wamid);
+        expect(found).toBeDefined();
+        return found!;
+      }, WAIT);
+      holds.set(tenant, row.dueAt - row.item.receivedAt);
+    }
+    expect(holds.get(patient)).toBe(2000);
+    expect(holds.get(eager)).toBe(0);
+    expect(holds.get(usual)).toBe(Number(env.INBOUND_REORDER_MS));
+    // Each is forwarded once its hold is over.
+    for (const tenant of [eager, usual, patient]) await vi.waitFor(() => expect(texts(tenant)).toHaveLength(1), WAIT);
   });
 });
 

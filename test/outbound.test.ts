@@ -348,6 +348,50 @@ describe('receipts', () => {
     expect(entries.find((e) => e.id === message.id)?.receipt).toBe('Read');
   });
 
+  it('a tenant that asks for Failed receipts only gets no Delivered receipt (no Genesys call), and still hears of a failure', async () => {
+    const tenant = await seedTenant(net);
+    const patched = await exports.default.fetch(
+      new Request(`https://bridge.test/api/tenants/${tenant.id}`, {
+        method: 'PATCH',
+        headers: { ...OPERATOR, 'content-type': 'application/json' },
+        body: JSON.stringify({ genesysReceipts: 'failed' }),
+      }),
+    );
+    expect(await patched.json()).toMatchObject({ genesysReceipts: 'failed' });
+    const waId = newCustomer();
+    await customerWrites(tenant, waId);
+    const delivered = await agentSays(tenant, waId, { text: 'Your order shipped' });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(1), WAIT);
+    const failed = await agentSays(tenant, waId, { text: 'Promo!' });
+    await vi.waitFor(() => expect(sent(tenant)).toHaveLength(2), WAIT);
+    const [first, second] = sent(tenant);
+
+    for (const status of ['sent', 'delivered', 'read'])
+      await postWebhook(statusWebhook(tenant, first!.wamid, waId, status), { secret: tenant.whatsapp.appSecret });
+    const timeline = async () => {
+      const res = await exports.default.fetch(
+        new Request(`https://bridge.test/api/tenants/${tenant.id}/conversations/${waId}`, { headers: OPERATOR }),
+      );
+      return ((await res.json()) as { entries: Array<{ id: string; receipt?: string }> }).entries;
+    };
+    // The timeline still shows the first message read.
+    await vi.waitFor(
+      async () => expect((await timeline()).find((e) => e.id === delivered.id)?.receipt).toBe('Read'),
+      WAIT,
+    );
+
+    const errors = failedStatus.entry[0]!.changes[0]!.value.statuses[0]!.errors;
+    await postWebhook(statusWebhook(tenant, second!.wamid, waId, 'failed', errors), {
+      secret: tenant.whatsapp.appSecret,
+    });
+    // Follow-ups run in order: by the time the Failed receipt is sent, the Delivered one was settled before it.
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(1), WAIT);
+    expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toEqual([
+      expect.objectContaining({ id: failed.id, status: 'Failed' }),
+    ]);
+    expect((await timeline()).find((e) => e.id === failed.id)?.receipt).toBe('Failed');
+  });
+
   it('the fake Genesys refuses Sent and Read receipts with 400, as the real endpoint documents', async () => {
     const tenant = await seedTenant(net);
     const token = await (

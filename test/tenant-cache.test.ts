@@ -2,8 +2,10 @@
  * What tenant lookups cost the one shared D1, in workerd: ids, phone number ids, slugs and hosts
  * arrive from strangers before any signature is checked, so a made-up key asked again costs no
  * second read, the memo of them stays bounded, and a real change to a tenant is seen at once.
+ * A tenant changed in another isolate is served from memory while it is re-read behind the
+ * request, and never once it was read a minute ago (the clock is moved with a spy on Date.now).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { app } from '../workers/app';
 import type { Env } from '../workers/env';
@@ -11,14 +13,21 @@ import { tenantCacheSizes } from '../workers/db/tenant-cache';
 import { tenantIdForHost } from '../workers/db/tenant-host.repo';
 import {
   createTenant,
+  forgetTenant,
   loadTenant,
+  setGenesysConfig,
   setWhatsappConfig,
   tenantIdByPhoneNumberId,
   tenantIdBySlug,
   updateTenant,
 } from '../workers/db/tenants.repo';
+import { seal } from '../workers/lib/keyring';
+import { TENANT_MAX_STALENESS_MS, TENANT_REFRESH_MS } from '../workers/db/tenant-cache';
 import textFixture from './fixtures/meta/text.json';
-import { metaSignature, seedTenant } from './helpers';
+import { useFakeNetwork } from './fakes/network';
+import { agentMessage, metaSignature, newCustomer, postGenesys, seedTenant, type SeededTenant } from './helpers';
+
+const net = useFakeNetwork();
 
 /** The real D1, counting the statements the bridge prepares on it (each one is a read or a write). */
 function countingD1() {
@@ -155,5 +164,113 @@ describe('a change to a tenant is seen at once', () => {
     expect(await tenantIdByPhoneNumberId(env, tenant.whatsapp.phoneNumberId)).toBeNull();
     expect(await tenantIdByPhoneNumberId(env, newNumber)).toBe(tenant.id);
     expect(await loadTenant(env, tenant.id)).toMatchObject({ whatsapp: { phoneNumberId: newNumber } });
+  });
+});
+
+/** Changes a tenant in D1 the way another isolate would: this isolate's memory is not told. */
+async function changeElsewhere(
+  tenant: SeededTenant,
+  change: { suspend?: boolean; revokePrevious?: boolean; accessToken?: string; previousUntil?: number },
+) {
+  const statements: D1PreparedStatement[] = [];
+  if (change.suspend)
+    statements.push(env.DB.prepare("UPDATE tenants SET status = 'suspended' WHERE id = ?").bind(tenant.id));
+  if (change.revokePrevious)
+    statements.push(
+      env.DB.prepare(
+        'UPDATE genesys_configs SET previous_secret_enc = NULL, previous_secret_until = NULL WHERE tenant_id = ?',
+      ).bind(tenant.id),
+    );
+  if (change.previousUntil !== undefined)
+    statements.push(
+      env.DB.prepare('UPDATE genesys_configs SET previous_secret_until = ? WHERE tenant_id = ?').bind(
+        change.previousUntil,
+        tenant.id,
+      ),
+    );
+  if (change.accessToken)
+    statements.push(
+      env.DB.prepare('UPDATE whatsapp_configs SET access_token_enc = ? WHERE tenant_id = ?').bind(
+        await seal(env, change.accessToken, `tenant:${tenant.id}:wa.accessToken`),
+        tenant.id,
+      ),
+    );
+  await env.DB.batch(statements);
+}
+
+/** A tenant whose Genesys webhook secret was rotated: the previous one is accepted during its grace. */
+async function rotatedTenant(): Promise<SeededTenant & { previousSecret: string }> {
+  const tenant = await seedTenant(net);
+  const previousSecret = tenant.genesys.outboundWebhookSecret;
+  const genesys = { ...tenant.genesys, outboundWebhookSecret: `${previousSecret}-rotated` };
+  await setGenesysConfig(env, tenant.id, genesys, (await loadTenant(env, tenant.id))!.genesys);
+  return { ...tenant, genesys, previousSecret };
+}
+
+/** Moves this isolate's clock (the memo's, the routes', the objects') to `at`. */
+function clockAt(at: number) {
+  vi.spyOn(Date, 'now').mockReturnValue(at);
+}
+
+describe('a tenant changed in another isolate', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('is served from memory at once when 30 s old, re-read behind the request, and the change shows on the next lookup', async () => {
+    const tenant = await seedTenant(net);
+    expect(await loadTenant(env, tenant.id)).toMatchObject({ status: 'active' });
+    const readAt = Date.now();
+    await changeElsewhere(tenant, { suspend: true, accessToken: 'EAAG-new-token' });
+
+    clockAt(readAt + TENANT_REFRESH_MS);
+    // No wait for D1 and the decryption: the tenant in hand, as it was read.
+    expect(await loadTenant(env, tenant.id)).toMatchObject({
+      status: 'active',
+      whatsapp: { accessToken: tenant.whatsapp.accessToken },
+    });
+    await vi.waitFor(async () => expect(await loadTenant(env, tenant.id)).toMatchObject({ status: 'suspended' }), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    expect((await loadTenant(env, tenant.id))?.whatsapp.accessToken).toBe('EAAG-new-token');
+  });
+
+  it('is never used 60 s after it was read: a suspension, a revoked webhook secret and a new WhatsApp token all show, even with nothing asked in between', async () => {
+    const tenant = await rotatedTenant();
+    expect(await loadTenant(env, tenant.id)).toMatchObject({
+      status: 'active',
+      genesys: { previousOutboundWebhookSecret: tenant.previousSecret },
+    });
+    const readAt = Date.now();
+    await changeElsewhere(tenant, { suspend: true, revokePrevious: true, accessToken: 'EAAG-new-token' });
+
+    clockAt(readAt + TENANT_MAX_STALENESS_MS);
+    const seen = await loadTenant(env, tenant.id);
+    expect(seen).toMatchObject({ status: 'suspended', whatsapp: { accessToken: 'EAAG-new-token' } });
+    expect(seen?.genesys.previousOutboundWebhookSecret).toBeUndefined();
+    const signedWithRevoked = await postGenesys(tenant, agentMessage(tenant, newCustomer(), { text: 'hi' }), {
+      secret: tenant.previousSecret,
+    });
+    expect(signedWithRevoked.status).toBe(401);
+  });
+
+  it('the previous webhook secret stops working when its grace ends, even if the tenant was read just before', async () => {
+    const tenant = await rotatedTenant();
+    const graceEnds = Date.now() + 10_000;
+    await changeElsewhere(tenant, { previousUntil: graceEnds });
+    forgetTenant(tenant.id);
+    const message = () => agentMessage(tenant, newCustomer(), { text: 'hi' });
+    expect((await postGenesys(tenant, message(), { secret: tenant.previousSecret })).status).toBe(200);
+
+    clockAt(graceEnds);
+    expect((await postGenesys(tenant, message(), { secret: tenant.previousSecret })).status).toBe(401);
+    vi.restoreAllMocks();
+    expect((await postGenesys(tenant, message())).status).toBe(200);
+    // Both accepted messages settle (no customer window: Failed receipts) before the test ends.
+    await vi.waitFor(() => expect(net.genesys.receiptsFor(tenant.genesys.integrationId)).toHaveLength(2), {
+      timeout: 15_000,
+      interval: 50,
+    });
   });
 });

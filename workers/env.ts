@@ -34,7 +34,11 @@ export interface Env {
   /** Optional so a deployment without Analytics Engine still runs; metrics are then skipped. */
   METRICS?: AnalyticsEngineDataset;
   ADMIN_RATE_LIMIT: RateLimit;
-  WEBHOOK_RATE_LIMIT: RateLimit;
+  /** Webhook budgets per throughput tier of the tenant's number (lib/tenant-budget.ts): 4 × mps × 60 a minute. */
+  WEBHOOK_RATE_LIMIT_80: RateLimit;
+  WEBHOOK_RATE_LIMIT_250: RateLimit;
+  WEBHOOK_RATE_LIMIT_500: RateLimit;
+  WEBHOOK_RATE_LIMIT_1000: RateLimit;
 
   // Secrets (see .dev.vars.example). The keyring (lib/keyring.ts): MASTER_KEYS, or MASTER_KEY alone.
   MASTER_KEY?: string;
@@ -104,8 +108,11 @@ export const Config = z.object({
     .default('v23.0'),
   /** Webhook bodies above this are refused with 413 before being buffered. */
   MAX_WEBHOOK_BYTES: int(3 * 1024 * 1024),
-  /** How long an inbound message waits for earlier-timestamped siblings before it is forwarded. */
-  INBOUND_REORDER_MS: int(1000),
+  /**
+   * How long an inbound message waits, counted from the webhook's arrival, for earlier-timestamped
+   * siblings before it is forwarded; a tenant may set its own (tenants.inbound_reorder_ms).
+   */
+  INBOUND_REORDER_MS: int(500),
   RETRY_BASE_MS: int(1000),
   MAX_DELIVERY_ATTEMPTS: int(8),
   /**

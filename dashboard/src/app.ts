@@ -350,6 +350,8 @@ async function tabBody(t: Tenant, tab: Tab): Promise<HTMLElement> {
             kv('Client secret', t.genesys.clientSecret),
             kv('Integration', t.genesys.integrationId || 'not created'),
             kv('Mark customer messages read', t.markRead ? 'yes' : 'no'),
+            kv('Genesys receipts', t.genesysReceipts === 'failed' ? 'Failed only' : 'Delivered and Failed'),
+            kv('Reorder hold', `${t.inboundReorderMs} ms`),
           ),
         ),
         setup ? setupBlock(setup) : null,

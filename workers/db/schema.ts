@@ -21,6 +21,15 @@ export const tenants = sqliteTable(
       .default('active'),
     /** Mark customer messages read on WhatsApp (blue ticks) once an agent answers or types. */
     markRead: integer('mark_read', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Which Genesys receipts agent messages get: `all` (Delivered and Failed, the two statuses Genesys
+     * accepts) or `failed` (Failed only, which spends a Genesys call only when something went wrong).
+     */
+    genesysReceipts: text('genesys_receipts', { enum: ['all', 'failed'] })
+      .notNull()
+      .default('all'),
+    /** How long customer messages are held for reordering, from the webhook's arrival; null = INBOUND_REORDER_MS. */
+    inboundReorderMs: integer('inbound_reorder_ms'),
     createdAt: epochMs('created_at'),
   },
   (t) => [uniqueIndex('tenants_slug_uq').on(t.slug)],

@@ -3,16 +3,46 @@
  * by host. Every webhook resolves a tenant, and D1 is one database shared by every tenant, so
  * answers are kept briefly; the keys come from strangers (URLs, unsigned bodies), so every memo is
  * bounded and misses are kept only for seconds (workers/lib/lookup-cache.ts).
+ *
+ * A tenant (its HMAC secrets, tokens, status and settings) is served stale while it revalidates:
+ * no webhook waits for the D1 read and the decryption of a tenant it has seen, and none is served
+ * a tenant read more than {@link TENANT_MAX_STALENESS_MS} ago.
  */
+import { waitUntil } from 'cloudflare:workers';
 import { LookupCache, type LookupCacheOptions } from '../lib/lookup-cache';
 import type { Tenant } from './tenants.repo';
 
+/** A remembered tenant is re-read in the background once it is this old. */
+export const TENANT_REFRESH_MS = 30_000;
 /**
- * 30 s bounds how long a change made in another isolate takes to be seen by a warm one; 5 s is how
- * long a tenant created elsewhere may stay unknown here. 1000 of each is far beyond the tenants one
- * isolate serves at a time, and a few MB at most.
+ * The most a warm isolate lags behind a change made in another one (a suspension, a revoked
+ * webhook secret, a new WhatsApp token): past this it waits for D1 rather than use what it has.
+ * The isolate that makes a change sees it at once (forgetTenant).
  */
-const LIMITS: LookupCacheOptions = { maxEntries: 1000, ttlMs: 30_000, maxMisses: 1000, missTtlMs: 5_000 };
+export const TENANT_MAX_STALENESS_MS = 60_000;
+
+/** A reload outlives the request that started it; outside a request there is nothing to extend. */
+function keepAlive(reload: Promise<unknown>): void {
+  try {
+    waitUntil(reload);
+  } catch {
+    // No request context: the reload still runs while the isolate does.
+  }
+}
+
+/**
+ * Re-reads every 30 s at most per key and isolate, as before stale serving; 5 s is how long a tenant
+ * created elsewhere may stay unknown here. 1000 of each is far beyond the tenants one isolate
+ * serves at a time, and a few MB at most.
+ */
+const LIMITS: LookupCacheOptions = {
+  maxEntries: 1000,
+  ttlMs: TENANT_REFRESH_MS,
+  maxStaleMs: TENANT_MAX_STALENESS_MS,
+  maxMisses: 1000,
+  missTtlMs: 5_000,
+  background: keepAlive,
+};
 
 export const tenantCache = {
   byId: new LookupCache<Tenant>(LIMITS),

@@ -7,7 +7,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
 import { seal, unseal } from '../lib/keyring';
-import type { Env } from '../env';
+import { config, type Env } from '../env';
 import { getDb } from './client';
 import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
@@ -33,16 +33,37 @@ export interface NewTenant {
   };
 }
 
+export type GenesysReceipts = 'all' | 'failed';
+
+/** What an admin may change on a tenant besides its credentials. */
+export interface TenantSettingsPatch {
+  name?: string;
+  status?: 'active' | 'suspended';
+  markRead?: boolean;
+  genesysReceipts?: GenesysReceipts;
+  /** null: back to the deployment's INBOUND_REORDER_MS. */
+  inboundReorderMs?: number | null;
+}
+
 export interface Tenant {
   id: string;
   slug: string;
   name: string;
   status: 'active' | 'suspended';
   markRead: boolean;
+  /** Genesys receipts for agent messages: Delivered and Failed (`all`), or Failed only. */
+  genesysReceipts: GenesysReceipts;
+  /**
+   * How long a customer message is held, from the webhook's arrival, so that an earlier-timestamped
+   * sibling Meta delivers late can still go first: the tenant's own setting, else INBOUND_REORDER_MS.
+   */
+  inboundReorderMs: number;
   whatsapp: NewTenant['whatsapp'] & { credentialStatus: 'ok' | 'broken'; messagesPerSecond: number };
   genesys: NewTenant['genesys'] & {
     /** The signing secret before the last rotation, while Genesys may still use it. */
     previousOutboundWebhookSecret?: string;
+    /** When the grace of {@link previousOutboundWebhookSecret} ends (epoch ms): checked on use, not only on read. */
+    previousOutboundWebhookSecretUntil?: number;
     /** The Genesys organization of the OAuth client, once learned. */
     orgId?: string;
   };
@@ -136,13 +157,10 @@ export async function markWhatsappCredential(env: Env, tenantId: string, status:
   forgetTenant(tenantId);
 }
 
-export async function updateTenant(
-  env: Env,
-  tenantId: string,
-  patch: { name?: string; status?: 'active' | 'suspended'; markRead?: boolean },
-): Promise<void> {
-  if (patch.name === undefined && patch.status === undefined && patch.markRead === undefined) return;
-  await getDb(env.DB).update(tenants).set(patch).where(eq(tenants.id, tenantId));
+export async function updateTenant(env: Env, tenantId: string, patch: TenantSettingsPatch): Promise<void> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TenantSettingsPatch;
+  if (Object.keys(set).length === 0) return;
+  await getDb(env.DB).update(tenants).set(set).where(eq(tenants.id, tenantId));
   forgetTenant(tenantId);
 }
 
@@ -208,6 +226,8 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
     name: row.tenants.name,
     status: row.tenants.status,
     markRead: row.tenants.markRead,
+    genesysReceipts: row.tenants.genesysReceipts,
+    inboundReorderMs: row.tenants.inboundReorderMs ?? config(env).INBOUND_REORDER_MS,
     whatsapp: {
       phoneNumberId: w.phoneNumberId,
       wabaId: w.wabaId,
@@ -235,6 +255,7 @@ async function readTenant(env: Env, tenantId: string): Promise<Tenant | null> {
               g.previousSecretEnc,
               secretAad(tenantId, 'gc.previousSecret'),
             ),
+            previousOutboundWebhookSecretUntil: g.previousSecretUntil!,
           }
         : {}),
     },

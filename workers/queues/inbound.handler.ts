@@ -2,8 +2,8 @@
  * Consumer of the `inbound` queue. Hands each customer message to its conversation object (one
  * RPC per conversation per batch, in timestamp order) and records notices in D1. Acks or retries
  * every message explicitly, so one failure never fails the batch: a conversation object that cannot
- * be reached, or a notice D1 refused, retries only its own messages, with backoff; after max_retries
- * the queue moves them to `inbound-dlq`.
+ * be reached at once nor with a fresh stub, or a notice D1 refused, retries only its own messages,
+ * with backoff; after max_retries the queue moves them to `inbound-dlq`.
  *
  * Meta counts customer messages against the number's throughput like sends, so each batch's new
  * messages are debited from the number's budget in the tenant gate: one call per tenant per batch.
@@ -13,7 +13,7 @@ import { recordFailure } from '../db/records.repo';
 import { loadTenant } from '../db/tenants.repo';
 import { log } from '../lib/log';
 import { InboundQueueMessage } from '../schemas/queue.schema';
-import { retryLater, settle } from './settle';
+import { retryLater, settle, withFreshStub } from './settle';
 import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
@@ -52,16 +52,18 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
   await Promise.all(
     [...groups].map(async ([name, group]) => {
       try {
-        const stub = env.CONVERSATION.getByName(name);
         const messages = group
           .flatMap(({ body }) => (body.kind === 'wa_message' ? [body] : []))
           .sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
-        if (messages.length > 0) {
-          const { accepted } = await stub.acceptInbound(messages);
-          const tenantId = messages[0]!.tenantId;
-          arrived.set(tenantId, (arrived.get(tenantId) ?? 0) + accepted.length);
-        }
-        for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
+        await withFreshStub(async () => {
+          const stub = env.CONVERSATION.getByName(name);
+          if (messages.length > 0) {
+            const { accepted } = await stub.acceptInbound(messages);
+            const tenantId = messages[0]!.tenantId;
+            arrived.set(tenantId, (arrived.get(tenantId) ?? 0) + accepted.length);
+          }
+          for (const { body } of group) if (body.kind === 'wa_status') await stub.recordStatus(body);
+        });
         for (const { msg } of group) msg.ack();
       } catch (err) {
         log.error('queue.inbound.conversation_unavailable', {

@@ -1,12 +1,12 @@
 /**
  * Consumer of the `outbound` queue: hands agent messages to their conversation object (the
  * customer is `channel.to.id`), one RPC per conversation per batch, in arrival order.
- * A conversation that cannot be reached retries only its own messages.
+ * A conversation that cannot be reached, at once nor with a fresh stub, retries only its own messages.
  */
 import type { Env } from '../env';
 import { log } from '../lib/log';
 import { OutboundQueueMessage } from '../schemas/queue.schema';
-import { retryLater, settle } from './settle';
+import { retryLater, settle, withFreshStub } from './settle';
 import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
@@ -28,7 +28,7 @@ export async function handleOutbound(batch: MessageBatch<unknown>, env: Env): Pr
   await Promise.all(
     [...groups].map(async ([name, group]) => {
       try {
-        await env.CONVERSATION.getByName(name).acceptOutbound(group.map((g) => g.body));
+        await withFreshStub(() => env.CONVERSATION.getByName(name).acceptOutbound(group.map((g) => g.body)));
         for (const { msg } of group) msg.ack();
       } catch (err) {
         log.error('queue.outbound.conversation_unavailable', {

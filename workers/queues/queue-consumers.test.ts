@@ -9,6 +9,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import worker from '../index';
 import { TenantGateDO } from '../../durable-objects/tenant-gate.do';
+import type { Env } from '../env';
 import { listDeadLetters, listFailures } from '../db/records.repo';
 import { useFakeNetwork } from '../../test/fakes/network';
 import { agentMessage, newCustomer, seedTenant, uniqueWamid } from '../../test/helpers';
@@ -16,13 +17,13 @@ import textFixture from '../../test/fixtures/meta/text.json';
 
 const net = useFakeNetwork();
 
-async function run(queue: string, bodies: unknown[]) {
+async function run(queue: string, bodies: unknown[], withEnv: Env = env) {
   const batch = createMessageBatch(
     queue,
     bodies.map((body, i) => ({ id: `m${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env);
+  await worker.queue(batch, withEnv);
   return { ids: batch.messages.map((m) => m.id), result: await getQueueResult(batch, ctx) };
 }
 
@@ -92,6 +93,55 @@ describe("inbound consumer and the number's WhatsApp budget", () => {
     await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(3), {
       timeout: 10_000,
     });
+  });
+});
+
+/**
+ * Conversation objects whose first `failures` calls to `acceptInbound` fail (with `error`), as when
+ * an object restarts mid-call; every later call, on any stub, reaches the real object.
+ */
+function restartingConversations(
+  failures: number,
+  error: Error = new Error('Durable Object reset because its code was updated.'),
+) {
+  let left = failures;
+  const CONVERSATION = {
+    getByName: (name: string) => {
+      const stub = env.CONVERSATION.getByName(name);
+      return {
+        acceptInbound: (items: Parameters<typeof stub.acceptInbound>[0]) =>
+          left-- > 0 ? Promise.reject(error) : stub.acceptInbound(items),
+        recordStatus: (item: Parameters<typeof stub.recordStatus>[0]) => stub.recordStatus(item),
+      };
+    },
+  };
+  return { ...env, CONVERSATION } as unknown as Env;
+}
+
+describe('inbound consumer and a conversation object that restarts', () => {
+  it('hands the messages over again at once through a fresh stub: acked, not left to the queue’s delay (later messages would overtake them)', async () => {
+    const tenant = await seedTenant(net);
+    const waId = newCustomer();
+    const { ids, result } = await run(
+      'inbound',
+      [customerMessage(tenant.id, waId), customerMessage(tenant.id, waId)],
+      restartingConversations(1),
+    );
+    expect(result.explicitAcks.sort()).toEqual([...ids].sort());
+    expect(result.retryMessages).toEqual([]);
+    await vi.waitFor(() => expect(net.genesys.callsFor(tenant.genesys.integrationId)).toHaveLength(2), {
+      timeout: 10_000,
+    });
+  });
+
+  it('retries only that conversation’s messages through the queue when the fresh stub fails too, or the object is overloaded', async () => {
+    const overloaded = Object.assign(new Error('Durable Object is overloaded.'), { overloaded: true });
+    for (const conversations of [restartingConversations(2), restartingConversations(1, overloaded)]) {
+      const tenant = await seedTenant(net);
+      const { ids, result } = await run('inbound', [customerMessage(tenant.id, newCustomer())], conversations);
+      expect(result.explicitAcks).toEqual([]);
+      expect(result.retryMessages).toEqual(ids.map((msgId) => ({ msgId })));
+    }
   });
 });
 

@@ -25,3 +25,20 @@ export async function settle(env: Env, msg: Message<unknown>, work: () => Promis
 export function retryLater(env: Env, msg: Message<unknown>): void {
   msg.retry({ delaySeconds: Math.max(1, Math.ceil(backoffMs(msg.attempts, config(env).RETRY_BASE_MS) / 1000)) });
 }
+
+/**
+ * Runs a call to a conversation object, and once more at once if it fails: a stub that broke (its
+ * object restarted, was evicted or moved) is replaced by a new one, as Cloudflare advises, instead
+ * of waiting for the queue's retry (a second at least), during which later messages of the same
+ * customer would overtake this one. `call` must get its stub itself and be safe to repeat (the
+ * objects deduplicate what they accept). An object that says it is overloaded is not asked again.
+ */
+export async function withFreshStub<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if ((err as { overloaded?: unknown } | null)?.overloaded === true) throw err;
+    log.warn('queue.conversation_retried', { error: err instanceof Error ? err.message : String(err) });
+    return call();
+  }
+}

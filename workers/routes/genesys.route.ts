@@ -17,7 +17,7 @@ import { AppError, fieldIssues } from '../domain/errors';
 import { fromBase64, hmacSha256Verify } from '../lib/crypto';
 import { log } from '../lib/log';
 import { loadTenant } from '../db/tenants.repo';
-import { enforceTenantBudget } from '../lib/tenant-budget';
+import { enforceTenantBudget, webhookLimiter } from '../lib/tenant-budget';
 import { GcOutboundMessage } from '../schemas/genesys.schema';
 
 const SIGNATURE = /^sha256=([A-Za-z0-9+/]{43}=)$/;
@@ -41,16 +41,19 @@ export const genesysRoutes = new Hono<AppEnv>().post('/:tenantId', webhookBodyLi
     throw forged();
   }
   const raw = await c.req.arrayBuffer();
-  const secrets = [tenant.genesys.outboundWebhookSecret, tenant.genesys.previousOutboundWebhookSecret].filter(
-    (s): s is string => !!s,
-  );
+  // The previous secret only until its grace ends, even if this tenant was read before that.
+  const previous =
+    (tenant.genesys.previousOutboundWebhookSecretUntil ?? 0) > Date.now()
+      ? tenant.genesys.previousOutboundWebhookSecret
+      : undefined;
+  const secrets = [tenant.genesys.outboundWebhookSecret, previous].filter((s): s is string => !!s);
   let genuine = false;
   for (const secret of secrets) if (!genuine && (await hmacSha256Verify(secret, raw, mac))) genuine = true;
   if (!genuine) {
     log.warn('webhook.genesys.refused', { reason: 'bad_signature', tenantId });
     throw forged();
   }
-  await enforceTenantBudget(c.env.WEBHOOK_RATE_LIMIT, tenantId);
+  await enforceTenantBudget(webhookLimiter(c.env, tenant.whatsapp.messagesPerSecond), `genesys:${tenantId}`);
 
   let json: unknown;
   try {

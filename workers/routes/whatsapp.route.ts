@@ -18,11 +18,11 @@ import { AppError, fieldIssues } from '../domain/errors';
 import { fromHex, hmacSha256Verify, timingSafeEqual } from '../lib/crypto';
 import { tenantIdForHost } from '../db/tenant-host.repo';
 import { log } from '../lib/log';
-import { loadTenant, tenantIdByPhoneNumberId, tenantIdsByVerifyToken } from '../db/tenants.repo';
+import { loadTenant, tenantIdByPhoneNumberId, tenantIdsByVerifyToken, type Tenant } from '../db/tenants.repo';
 import { recordFailure } from '../db/records.repo';
 import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
-import { enforceTenantBudget } from '../lib/tenant-budget';
+import { enforceTenantBudget, webhookLimiter } from '../lib/tenant-budget';
 import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from '../domain/webhook-split';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
@@ -49,14 +49,15 @@ function refused(reason: 'unknown_host' | 'unknown_phone_number_id' | 'bad_signa
   return new AppError('invalid_signature', 401, 'X-Hub-Signature-256 does not match the body');
 }
 
+/** The tenant whose app secret signed `raw`, or null (no such tenant, or not its signature). */
 async function signedBy(
   env: Env,
   tenantId: string,
   raw: ArrayBuffer,
   signature: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
+): Promise<Tenant | null> {
   const tenant = await loadTenant(env, tenantId);
-  return !!tenant && (await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature));
+  return tenant && (await hmacSha256Verify(tenant.whatsapp.appSecret, raw, signature)) ? tenant : null;
 }
 
 function parseJson(raw: ArrayBuffer): unknown {
@@ -100,6 +101,8 @@ export const whatsappRoutes = new Hono<AppEnv>()
   })
   .post('/', webhookBodyLimit(), async (c) => {
     const env = c.env;
+    // The reorder hold of customer messages counts from here, so it overlaps the queue's wait.
+    const receivedAt = Date.now();
     const raw = await c.req.arrayBuffer();
 
     const header = c.req.header('x-hub-signature-256');
@@ -113,12 +116,14 @@ export const whatsappRoutes = new Hono<AppEnv>()
     const host = new URL(c.req.url).hostname;
     const hostTenant = await tenantIdForHost(env, host);
     const tenantByPhone = new Map<string, string>();
+    const signers = new Map<string, Tenant>();
     let json: unknown;
     if (hostTenant === null) throw refused('unknown_host', { host });
     if (hostTenant) {
       // The host names the tenant: its signature is checked before the body is even parsed.
-      if (!(await signedBy(env, hostTenant, raw, signature)))
-        throw refused('bad_signature', { host, tenantId: hostTenant });
+      const signer = await signedBy(env, hostTenant, raw, signature);
+      if (!signer) throw refused('bad_signature', { host, tenantId: hostTenant });
+      signers.set(signer.id, signer);
       json = parseJson(raw);
       const phoneNumberIds = phoneNumberIdsOf(json);
       if (!phoneNumberIds)
@@ -140,12 +145,17 @@ export const whatsappRoutes = new Hono<AppEnv>()
         tenantByPhone.set(phoneNumberId, tenantId);
       }
       // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
-      for (const tenantId of new Set(tenantByPhone.values()))
-        if (!(await signedBy(env, tenantId, raw, signature))) throw refused('bad_signature', { tenantId });
+      for (const tenantId of new Set(tenantByPhone.values())) {
+        const signer = await signedBy(env, tenantId, raw, signature);
+        if (!signer) throw refused('bad_signature', { tenantId });
+        signers.set(signer.id, signer);
+      }
     }
 
-    // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's.
-    for (const tenantId of new Set(tenantByPhone.values())) await enforceTenantBudget(env.WEBHOOK_RATE_LIMIT, tenantId);
+    // Budgets are spent only by genuine traffic: a forger cannot exhaust a tenant's. Each is sized
+    // to what the tenant's number can make Meta send (domain/webhook-budget.ts).
+    for (const tenant of signers.values())
+      await enforceTenantBudget(webhookLimiter(env, tenant.whatsapp.messagesPerSecond), `whatsapp:${tenant.id}`);
 
     const webhook = WaWebhook.safeParse(json);
     if (!webhook.success)
@@ -156,7 +166,10 @@ export const whatsappRoutes = new Hono<AppEnv>()
         fieldIssues(webhook.error.issues),
       );
 
-    const items = splitWebhook(webhook.data, (id) => tenantByPhone.get(id)!, Date.now());
+    // Each customer message carries its tenant's reorder hold, counted from `receivedAt`.
+    const items = splitWebhook(webhook.data, (id) => tenantByPhone.get(id)!, receivedAt).map((item) =>
+      item.kind === 'wa_message' ? { ...item, holdMs: signers.get(item.tenantId)!.inboundReorderMs } : item,
+    );
     await enqueue(env, items);
     log.info('webhook.whatsapp.accepted', { items: items.length, tenants: new Set(tenantByPhone.values()).size });
     return c.json({ received: items.length }, 200);

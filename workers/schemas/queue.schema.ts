@@ -17,6 +17,11 @@ export const InboundQueueMessage = z.discriminatedUnion('kind', [
     waId: z.string().min(1),
     contactName: z.string().optional(),
     message: WaMessage,
+    /**
+     * The tenant's reorder hold when the webhook arrived: the message is not forwarded before
+     * `receivedAt + holdMs`. Absent on items enqueued by earlier releases (INBOUND_REORDER_MS then).
+     */
+    holdMs: z.number().int().nonnegative().optional(),
     /** Set by an operator's replay: lets a dead or failed message through deduplication once more. */
     replay: z.boolean().optional(),
   }),

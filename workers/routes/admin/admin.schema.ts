@@ -71,6 +71,18 @@ export const TenantCreate = z
   })
   .openapi('TenantCreate');
 
+/**
+ * Meta's out-of-order deliveries land within moments of each other; holding every message longer
+ * than this would only add latency.
+ */
+export const MAX_INBOUND_REORDER_MS = 10_000;
+
+const GenesysReceiptsSetting = z.enum(['all', 'failed']).openapi({
+  description:
+    'Which receipts agent messages get in Genesys: `all` (Delivered, or Failed with the reason) or `failed` (Failed only; each delivered message then costs no Genesys call).',
+  example: 'all',
+});
+
 export const TenantPatch = z
   .object({
     name: z.string().min(1).max(200).optional(),
@@ -79,6 +91,12 @@ export const TenantPatch = z
       .boolean()
       .optional()
       .openapi({ description: 'Mark customer messages read on WhatsApp once an agent answers or types.' }),
+    genesysReceipts: GenesysReceiptsSetting.optional(),
+    inboundReorderMs: z.number().int().min(0).max(MAX_INBOUND_REORDER_MS).nullable().optional().openapi({
+      description:
+        "How long each customer message is held, counted from the webhook's arrival, so that an earlier message Meta delivers late still reaches the agent first. 0 forwards at once (order then holds only within one delivery); `null` goes back to the deployment's default (INBOUND_REORDER_MS, 500 ms).",
+      example: 500,
+    }),
   })
   .openapi('TenantPatch');
 
@@ -104,6 +122,10 @@ export const TenantView = z
     name: z.string(),
     status: z.enum(['active', 'suspended']),
     markRead: z.boolean(),
+    genesysReceipts: GenesysReceiptsSetting,
+    inboundReorderMs: z
+      .number()
+      .openapi({ description: "The reorder hold in effect: the tenant's own, else the deployment's default." }),
     whatsapp: z.object({
       phoneNumberId: z.string(),
       wabaId: z.string(),

@@ -20,6 +20,8 @@ export function view(t: Tenant): z.infer<typeof TenantView> {
     name: t.name,
     status: t.status,
     markRead: t.markRead,
+    genesysReceipts: t.genesysReceipts,
+    inboundReorderMs: t.inboundReorderMs,
     whatsapp: {
       phoneNumberId: t.whatsapp.phoneNumberId,
       wabaId: t.whatsapp.wabaId,

@@ -106,7 +106,7 @@ export function registerTenantsRoutes(app: AdminApp): void {
       method: 'patch',
       path: '/tenants/{tenantId}',
       tags: ['tenants'],
-      summary: 'Rename or suspend a tenant',
+      summary: 'Rename or suspend a tenant, or change its settings',
       request: {
         params: TenantParam,
         body: { content: { 'application/json': { schema: TenantPatch } }, required: true },
