@@ -16,7 +16,16 @@
 // uses the defaults.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +35,7 @@ import { gzipSync } from 'node:zlib';
 import { startWrangler, waitUntilUp } from '../scripts/wrangler-process.mjs';
 import { devVars, readProductionConfig, writeBenchConfig } from './lib/bench-config.mjs';
 import { Fakes, loadContracts } from './lib/fakes.mjs';
-import { maxInAnyWindow, ratio, summary } from './lib/stats.mjs';
+import { deciles, maxInAnyWindow, ratio, steadyRate, summary } from './lib/stats.mjs';
 
 const started = Date.now();
 const startLoad = loadavg();
@@ -41,10 +50,10 @@ const N = {
   ackPairsPerSecond: num('BENCH_ACK_RATE', 60),
   /** Customers of the latency tenant (their conversations are warmed first). */
   latencyCustomers: 40,
-  outbound: num('BENCH_OUTBOUND_N', 200),
+  outbound: num('BENCH_OUTBOUND_N', 150),
   sustained: num('BENCH_SUSTAINED_N', 3000),
   /** Warm messages of the fairness run (spread over N.fairnessTenants tenants). */
-  fairness: num('BENCH_FAIRNESS_N', 1500),
+  fairness: num('BENCH_FAIRNESS_N', 2000),
   /** Conversations in the sustained and the fairness runs (same shape, so their rates compare). */
   conversations: 100,
   fairnessTenants: 50,
@@ -271,6 +280,7 @@ async function ackAndInbound(fakes, tenant, baseline, holdMs) {
     ack: { bridge: summary(ackBridge), baseline: summary(ackBaseline) },
     endToEnd: summary(endToEnd),
     bridgeAdded: summary(endToEnd.map((ms) => ms - holdMs)),
+    bridgeAddedDeciles: deciles(endToEnd.map((ms) => ms - holdMs)),
   };
 }
 
@@ -361,16 +371,16 @@ async function throughput(fakes, jobs) {
     240_000,
   );
   const arrived = sent.map((m) => fakes.genesysArrivals.get(m.wamid));
-  const first = Math.min(...arrived);
   const last = Math.max(...arrived);
+  const steady = steadyRate(arrived);
   return {
     messages: jobs.length,
     ackPerSecond: jobs.length / ((acked - t0) / 1000),
-    // Throughput where Genesys receives: from the first delivery to the last, so the constant
-    // latency before the first one (the hold, the queue's batch wait) does not dilute it.
-    deliveredPerSecond: (jobs.length - 1) / ((last - first) / 1000),
-    seconds: (last - t0) / 1000,
-    deliverySeconds: (last - first) / 1000,
+    // Where Genesys receives, in steady state (see steadyRate); the wall time is kept beside it.
+    deliveredPerSecond: steady.perSecond,
+    steady,
+    wallSeconds: (last - t0) / 1000,
+    wallDeliveredPerSecond: jobs.length / ((last - t0) / 1000),
   };
 }
 
@@ -443,8 +453,8 @@ async function fairness(fakes, tenants, oneTenantCustomers, holdMs) {
         for (const list of customers)
           if (jobs.length < block) jobs.push({ customer: list[r % list.length], text: `f${b}.${r}` });
     const run = await throughput(fakes, jobs);
-    side[who].messages += run.messages - 1;
-    side[who].seconds += run.deliverySeconds;
+    side[who].messages += run.steady.counted;
+    side[who].seconds += run.steady.seconds;
   }
   return {
     tenants: tenants.length,
@@ -508,6 +518,9 @@ async function gate(fakes, bridge, i, clients) {
     allowed,
     accepted: accepted.length,
     rejected429: inside.filter((c) => c.status === 429).length,
+    // How long before the window let it in each refused call arrived: a few ms means the gate
+    // granted right at the window's edge and the call's own latency carried it over.
+    rejectedEarlyByMs: summary(inside.filter((c) => c.status === 429).map((c) => c.earlyByMs)),
     otherErrors: inside.filter((c) => c.status !== 200 && c.status !== 429).length,
     utilization: accepted.length / allowed,
     callsPerSecond: accepted.length / ((t1 - t0) / 1000),
@@ -551,9 +564,19 @@ async function main() {
   const work = mkdtempSync(path.join(tmpdir(), 'bench-'));
   const children = [];
   let fakes;
-  const stop = () => {
-    for (const child of children) child.kill('SIGTERM');
-  };
+  /** Ends the wrangler processes this run started, and waits (up to 5 s) until they are gone. */
+  const stop = () =>
+    Promise.all(
+      children.splice(0).map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+            setTimeout(resolve, 5000).unref();
+          }),
+      ),
+    );
   try {
     log(
       `load average ${loadavg()
@@ -561,9 +584,7 @@ async function main() {
         .join(' ')} on ${cpus().length} cores`,
     );
     const bundle = bundleSize(); // in the background while the processes start; nothing is measured yet
-    const [fakePort, portA, portB, portBase, inspA, inspB, inspBase] = await Promise.all(
-      Array.from({ length: 7 }, freePort),
-    );
+    const fakePort = await freePort();
     const fake = `http://127.0.0.1:${fakePort}`;
     fakes = new Fakes(await loadContracts(root, work));
     await fakes.listen(fakePort);
@@ -577,12 +598,10 @@ async function main() {
     mkdirSync(path.join(work, 'b'));
     const a = writeBenchConfig(root, production, path.join(work, 'a'), {
       ...common,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${portA}`,
       GENESYS_REQUESTS_PER_MINUTE: RAISED,
     });
     const b = writeBenchConfig(root, production, path.join(work, 'b'), {
       ...common,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${portB}`,
       GENESYS_REQUESTS_PER_MINUTE: String(GATE.budget),
       GENESYS_WINDOW_MS: String(GATE.windowMs),
     });
@@ -593,18 +612,38 @@ async function main() {
     );
     cpSync(path.join(work, 'a', 'state'), path.join(work, 'b', 'state'), { recursive: true });
     log('D1 migrated');
-    const dev = (name, config, port, inspector, state) => {
-      const args = ['dev', '-c', config, '--port', String(port), '--inspector-port', String(inspector)];
-      args.push('--persist-to', state, '--show-interactive-dev-session=false', '--ip', '127.0.0.1');
-      children.push(startWrangler(name, args, { quiet: true }));
+    /**
+     * Starts one wrangler dev on free ports and resolves with its URL once it answers `probe`; a
+     * port taken meanwhile by another process ends it at once, and it is tried again on others.
+     */
+    const dev = async (name, config, state, probe = '/') => {
+      for (let attempt = 1; ; attempt++) {
+        const [port, inspector] = await Promise.all([freePort(), freePort()]);
+        const url = `http://127.0.0.1:${port}`;
+        const args = ['dev', '-c', config, '--port', String(port), '--inspector-port', String(inspector)];
+        args.push('--persist-to', state, '--show-interactive-dev-session=false', '--ip', '127.0.0.1');
+        args.push('--var', `PUBLIC_BASE_URL:${url}`);
+        const child = startWrangler(name, args, { quiet: true });
+        // Each process's whole output, kept with the run's files when the run fails.
+        const file = path.join(work, `${name}.log`);
+        child.stdout.on('data', (d) => appendFileSync(file, d));
+        child.stderr.on('data', (d) => appendFileSync(file, d));
+        children.push(child);
+        const exited = new Promise((resolve) => child.once('exit', () => resolve('exited')));
+        const up = waitUntilUp(`${url}${probe}`).then(
+          () => 'up',
+          (err) => err,
+        );
+        const outcome = await Promise.race([up, exited]);
+        if (outcome === 'up') return url;
+        if (outcome instanceof Error || attempt === 3) throw new Error(`${name} did not start (see ${file})`);
+      }
     };
-    dev('bridge', a.file, portA, inspA, path.join(work, 'a', 'state'));
-    dev('bridge-gate', b.file, portB, inspB, path.join(work, 'b', 'state'));
-    dev('baseline', path.join(root, 'bench/baseline/wrangler.toml'), portBase, inspBase, path.join(work, 'base'));
-    const bridgeA = `http://127.0.0.1:${portA}`;
-    const bridgeB = `http://127.0.0.1:${portB}`;
-    const baseline = `http://127.0.0.1:${portBase}`;
-    await Promise.all([waitUntilUp(`${bridgeA}/health`), waitUntilUp(`${bridgeB}/health`), waitUntilUp(baseline)]);
+    const [bridgeA, bridgeB, baseline] = await Promise.all([
+      dev('bridge', a.file, path.join(work, 'a', 'state'), '/health'),
+      dev('bridge-gate', b.file, path.join(work, 'b', 'state'), '/health'),
+      dev('baseline', path.join(root, 'bench/baseline/wrangler.toml'), path.join(work, 'base')),
+    ]);
     log(`bridge ${bridgeA}, gate bridge ${bridgeB}, baseline ${baseline}, fakes ${fake}`);
 
     // Tenants of bridge A: 0 latency and outbound, 1 sustained, 2..51 fairness.
@@ -631,7 +670,7 @@ async function main() {
       notes.push(`gate with 3 clients: ${gate3.unavailable} (POST …/genesys/clients answered 404)`);
     const unexpected = [...new Set(fakes.unexpected)];
     if (unexpected.length) notes.push(`requests the fakes do not serve: ${unexpected.join(', ')}`);
-    stop();
+    await stop();
 
     const runs = [gate1, gate3].filter((g) => !g.unavailable);
     const results = {
@@ -655,6 +694,7 @@ async function main() {
       inbound: {
         bridgeAddedP50Ms: latency.bridgeAdded.p50,
         bridgeAddedP99Ms: latency.bridgeAdded.p99,
+        bridgeAddedDecilesMs: latency.bridgeAddedDeciles,
         endToEndMs: latency.endToEnd,
         holdMs: hold.value,
       },
@@ -675,6 +715,8 @@ async function main() {
         bridgeAckPerSecond: one.ackPerSecond,
         messages: one.messages,
         conversations: N.conversations,
+        wallSeconds: one.wallSeconds,
+        wallDeliveredPerSecond: one.wallDeliveredPerSecond,
       },
       fairness: {
         manyVsOneTenant: ratio(many.deliveredPerSecond, many.oneTenantDeliveredPerSecond),
@@ -697,11 +739,13 @@ async function main() {
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(path.join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(`results: ${path.relative(root, file)} (and latest.json); ${results.durationSeconds.toFixed(0)} s`);
-  } finally {
-    stop();
-    await fakes?.close();
-    await sleep(500);
     rmSync(work, { recursive: true, force: true });
+  } catch (err) {
+    console.error(`the run failed; its files and the wrangler logs are kept in ${work}`);
+    throw err;
+  } finally {
+    await stop();
+    await fakes?.close();
   }
 }
 

@@ -175,7 +175,7 @@ export class Fakes {
     }
     const admitted = held.window?.admit(at) ?? { ok: true };
     if (!admitted.ok) {
-      record(429);
+      record(429, { earlyByMs: admitted.retryAfterMs });
       const seconds = Math.max(1, Math.ceil(admitted.retryAfterMs / 1000));
       return {
         status: 429,

@@ -51,3 +51,22 @@ export class SlidingWindow {
     return full ? { ok: false, retryAfterMs } : { ok: true };
   }
 }
+
+/**
+ * Steady-state rate of arrivals (ms timestamps): the arrivals between the 10th and the 90th
+ * percentile over the time between them. The first tenth is the pipeline filling (the hold, the
+ * queue's batch wait, work done before anything arrives) and the last tenth the drain of the
+ * slowest lanes; both are reported elsewhere (latencies, wall time), not as throughput.
+ */
+export function steadyRate(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const lo = Math.floor(sorted.length * 0.1);
+  const hi = Math.floor(sorted.length * 0.9);
+  const seconds = (sorted[hi] - sorted[lo]) / 1000;
+  return { counted: hi - lo, seconds, perSecond: seconds > 0 ? (hi - lo) / seconds : null };
+}
+
+/** The 10th, 20th … 90th percentiles, to show a distribution's shape in one line. */
+export function deciles(values) {
+  return [10, 20, 30, 40, 50, 60, 70, 80, 90].map((p) => percentile(values, p));
+}
