@@ -1,5 +1,8 @@
 // The bench runs the bridge with a bench-only copy of wrangler.toml, never by editing it: the same
 // bindings, queues and vars, written as JSON into the run's temporary directory with
+//  - the Worker `wrangler deploy --dry-run` builds (no_bundle): the bench measures the artifact a
+//    deploy uploads, and `wrangler dev` has no source watcher that could restart the Worker mid-run
+//    when something in the project or node_modules changes (another test run's vite cache does);
 //  - every webhook Rate Limiting binding raised (a standard WhatsApp number emits up to three
 //    status webhooks per message on top of the messages themselves; the production budget would
 //    answer the bench with 429s and the bench would measure the limiter, not the bridge);
@@ -13,10 +16,10 @@ import path from 'node:path';
 /** The limit the bench gives every webhook Rate Limiting binding (per key, per period). */
 export const BENCH_WEBHOOK_LIMIT = 1_000_000;
 
-/** wrangler.toml as wrangler itself reads it (its TOML parser, not a copy of one). */
-export async function readProductionConfig(root) {
+/** A wrangler.toml as wrangler itself reads it (its TOML parser, not a copy of one). */
+export async function readConfig(file) {
   const { experimental_readRawConfig } = await import('wrangler');
-  return experimental_readRawConfig({ config: path.join(root, 'wrangler.toml') }).rawConfig;
+  return experimental_readRawConfig({ config: file }).rawConfig;
 }
 
 export function devVars(root) {
@@ -29,14 +32,19 @@ export function devVars(root) {
 }
 
 /**
- * Writes `dir`/wrangler.json (and .dev.vars) for one bench bridge. Answers the config path, the
- * effective vars and which rate limits were raised from what.
+ * Writes `dir`/wrangler.json (and .dev.vars) for one bench Worker whose `wrangler.toml` is `source`
+ * and whose deploy build is in `bundleDir`. Answers the config path, the effective vars and which
+ * rate limits were raised from what.
  */
-export function writeBenchConfig(root, production, dir, vars) {
+export function writeBenchConfig(root, source, production, dir, bundleDir, vars = {}) {
   const config = structuredClone(production);
-  config.main = path.resolve(root, config.main);
+  config.main = path.join(bundleDir, path.basename(config.main).replace(/\.ts$/, '.js'));
+  config.no_bundle = true;
+  config.base_dir = bundleDir;
+  // The build keeps text modules (the API docs page) as files beside index.js.
+  config.find_additional_modules = true;
   for (const db of config.d1_databases ?? [])
-    if (db.migrations_dir) db.migrations_dir = path.resolve(root, db.migrations_dir);
+    if (db.migrations_dir) db.migrations_dir = path.resolve(path.dirname(source), db.migrations_dir);
   // Crons never fire under `wrangler dev`; dropping them keeps the copy's meaning obvious.
   delete config.triggers;
   const raised = [];

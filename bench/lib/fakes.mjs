@@ -64,6 +64,8 @@ export class Fakes {
     this.pendingStatusPosts = 0;
     /** Requests no rule of this fake answers (the bench reports them; a real API would 404). */
     this.unexpected = [];
+    /** Status webhooks sent again because wrangler dev's proxy dropped them (see run.mjs). */
+    this.devProxyRetries = 0;
   }
 
   /** An OAuth client of a Genesys org. `limit` null: a client whose limit Genesys raised (support case). */
@@ -343,13 +345,21 @@ export class Fakes {
     });
     this.pendingStatusPosts++;
     try {
-      const res = await fetch(`${number.bridge}/webhooks/whatsapp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': hmacHex(number.appSecret, body) },
-        body,
-      });
-      await res.arrayBuffer();
-      this.statusPosts.push({ status, answer: res.status });
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`${number.bridge}/webhooks/whatsapp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature-256': hmacHex(number.appSecret, body) },
+          body,
+        });
+        const text = await res.text();
+        // wrangler dev's proxy lost the request before the Worker answered: Meta would send it again.
+        if (res.status === 503 && text.startsWith('Your worker restarted mid-request') && attempt < 3) {
+          this.devProxyRetries++;
+          continue;
+        }
+        this.statusPosts.push({ status, answer: res.status });
+        break;
+      }
     } catch (err) {
       this.statusPosts.push({ status, answer: String(err) });
     } finally {
