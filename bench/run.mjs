@@ -698,6 +698,7 @@ async function main() {
     const [gate1, gate3] = await Promise.all([gate(fakes, bridgeB, 100, 1), gate(fakes, bridgeB, 101, 3)]);
     if (gate3.unavailable)
       notes.push(`gate with 3 clients: ${gate3.unavailable} (POST …/genesys/clients answered 404)`);
+    for (let i = 0; i < fakes.devProxyRetries; i++) devProxyRetries.push({ url: '/webhooks/whatsapp (status)' });
     if (devProxyRetries.length)
       notes.push(
         `${devProxyRetries.length} webhooks dropped by wrangler dev's proxy were sent again (devProxyRetries)`,
