@@ -956,11 +956,17 @@ function printTable(r) {
 function printProfile(p) {
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
   console.log(
-    `\nprofile of the bridge's isolate during "${p.scenario}": ${p.sampledMs} ms sampled, ${p.idleMs} ms idle; busy time by entry point:`,
+    `\nprofile of the bridge's isolate during "${p.scenario}": ${p.sampledMs} ms sampled, ${p.idleMs} ms idle; share of busy time`,
   );
-  for (const e of p.byEntry) console.log(`  ${pct(e.shareOfBusy).padStart(6)}  ${e.ms} ms  ${e.name}`);
-  console.log('busy time by function (self):');
-  for (const e of p.bySelfTime) console.log(`  ${pct(e.shareOfBusy).padStart(6)}  ${e.ms} ms  ${e.name}`);
+  for (const [title, list] of [
+    ['by outermost frame', p.byOutermostFrame],
+    ['inclusive', p.inclusive],
+    ['self', p.bySelfTime],
+  ]) {
+    console.log(`  ${title}:`);
+    for (const e of list)
+      console.log(`    ${pct(e.shareOfBusy).padStart(6)}  ${String(e.ms).padStart(6)} ms  ${e.name}`);
+  }
 }
 
 await main();

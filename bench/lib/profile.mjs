@@ -43,48 +43,61 @@ export async function startProfile(port) {
 }
 
 /**
- * Where the isolate's time went: by entry point (the outermost named JavaScript frame of each
- * sample — `fetch` for HTTP requests, `queue` for consumer batches, a Durable Object method for an
- * RPC or alarm) and by function (self time). Idle time is the isolate waiting for work.
+ * Where the isolate's busy time went (idle is the isolate waiting for work):
+ *  - by outermost frame: what each sample was running on behalf of — `fetch` for an HTTP request,
+ *    `queue` for a consumer batch, a Durable Object method for an RPC or alarm; an async function
+ *    resuming after an await shows as itself;
+ *  - inclusive, by named function: the share of samples with that function anywhere on the stack;
+ *  - by self time.
  */
 export function summarizeProfile(profile, top = 12) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
-  const label = (n) => n.callFrame.functionName || '(anonymous)';
-  const entryOf = new Map();
-  const entry = (id) => {
-    if (entryOf.has(id)) return entryOf.get(id);
-    const chain = [];
-    for (let at = id; at !== undefined; at = parent.get(at)) chain.push(byId.get(at));
-    chain.reverse(); // root first
-    const special = chain.find((n) => /^\((idle|program|garbage collector)\)$/.test(n.callFrame.functionName));
-    const named = chain.find((n) => n.callFrame.functionName && n.callFrame.functionName !== '(root)');
-    const result = special ? special.callFrame.functionName : named ? label(named) : '(anonymous)';
-    entryOf.set(id, result);
-    return result;
+  const name = (n) => n.callFrame.functionName || '(anonymous)';
+  // Two functions can share a name (a logger's `write` and a store's `write`): the place tells them apart.
+  const where = (n) =>
+    n.callFrame.url ? `${name(n)} (${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1})` : name(n);
+  const stacks = new Map();
+  const stackOf = (id) => {
+    if (!stacks.has(id)) {
+      const chain = [];
+      for (let at = id; at !== undefined; at = parent.get(at)) chain.push(byId.get(at));
+      stacks.set(id, chain.reverse().slice(1)); // without (root)
+    }
+    return stacks.get(id);
   };
-  const byEntry = new Map();
-  const bySelf = new Map();
+  const add = (map, key, us) => map.set(key, (map.get(key) ?? 0) + us);
+  const outermost = new Map();
+  const inclusive = new Map();
+  const self = new Map();
   let total = 0;
+  let idle = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
     total += us;
-    const e = entry(id);
-    byEntry.set(e, (byEntry.get(e) ?? 0) + us);
-    const self = `${label(byId.get(id))} ${byId.get(id).callFrame.url.split('/').pop()}`;
-    bySelf.set(self, (bySelf.get(self) ?? 0) + us);
+    const stack = stackOf(id);
+    if (stack[0]?.callFrame.functionName === '(idle)') {
+      idle += us;
+      return;
+    }
+    const first = stack.find((n) => n.callFrame.functionName);
+    add(outermost, first ? where(first) : '(anonymous)', us);
+    for (const fn of new Set(stack.filter((n) => n.callFrame.functionName).map(where)))
+      if (!fn.startsWith('(')) add(inclusive, fn, us);
+    add(self, where(byId.get(id)), us);
   });
-  const idle = byEntry.get('(idle)') ?? 0;
+  const busy = Math.max(1, total - idle);
   const rank = (map) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), shareOfBusy: us / Math.max(1, total - idle) }));
+      .map(([fn, us]) => ({ name: fn, ms: Math.round(us / 1000), shareOfBusy: us / busy }));
   return {
     sampledMs: Math.round(total / 1000),
     idleMs: Math.round(idle / 1000),
-    byEntry: rank(new Map([...byEntry].filter(([name]) => name !== '(idle)'))),
-    bySelfTime: rank(new Map([...bySelf].filter(([name]) => !name.startsWith('(idle)')))),
+    byOutermostFrame: rank(outermost),
+    inclusive: rank(inclusive),
+    bySelfTime: rank(self),
   };
 }
