@@ -809,7 +809,7 @@ function buildInfo() {
   return {
     commit: git('rev-parse', '--short', 'HEAD'),
     branch: git('rev-parse', '--abbrev-ref', 'HEAD'),
-    uncommittedChanges: git('status', '--porcelain').length > 0,
+    uncommittedChanges: git('status', '--porcelain', '--untracked-files=no').length > 0,
     wrangler: version('wrangler'),
     // The runtime wrangler dev runs: miniflare's pinned workerd.
     workerd: JSON.parse(readFileSync(path.join(root, 'node_modules/miniflare/package.json'), 'utf8')).dependencies
