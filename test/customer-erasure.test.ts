@@ -7,7 +7,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { recordDeadLetter, recordFailure } from '../workers/db/records.repo';
-import { conversationName } from '../workers/domain/conversation';
 import { useFakeNetwork } from './fakes/network';
 import {
   adminApi,
@@ -16,14 +15,12 @@ import {
   customerWrites,
   newCustomer,
   seedTenant,
+  timelineOf,
   WAIT,
   type SeededTenant,
 } from './helpers';
 
 const net = useFakeNetwork();
-
-const timeline = (tenantId: string, waId: string) =>
-  env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
 
 /** Records that name `waId`: written now (the customer in its own column) and before migration 0004 (only in the payload). */
 async function recordsFor(tenant: SeededTenant, waId: string) {
@@ -79,7 +76,7 @@ describe('erasing one customer', () => {
     )
       .bind(tenant.id, JSON.stringify({ from: `${customer}9` }))
       .run();
-    expect((await timeline(tenant.id, customer)).map((e) => e.text)).toEqual([
+    expect((await timelineOf(tenant.id, customer)).map((e) => e.text)).toEqual([
       'my address is 1 Main St',
       'Thanks, noted',
     ]);
@@ -107,7 +104,7 @@ describe('erasing one customer', () => {
     });
 
     // The customer is gone from the tenant: conversation, timeline, failures, dead letters.
-    expect(await timeline(tenant.id, customer)).toEqual([]);
+    expect(await timelineOf(tenant.id, customer)).toEqual([]);
     expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${customer}`, admin)).status).toBe(404);
     const conversations = (await adminApi('GET', `/api/tenants/${tenant.id}/conversations`, admin)).json.items;
     expect(conversations.map((c: { waId: string }) => c.waId)).toEqual([neighbour]);
@@ -121,8 +118,8 @@ describe('erasing one customer', () => {
     // The neighbour keeps everything, and so does the same number at the other tenant.
     expect((await adminApi('GET', `/api/tenants/${tenant.id}/failures`, admin)).json.items).toHaveLength(3);
     expect((await adminApi('GET', `/api/tenants/${tenant.id}/dead-letters`, admin)).json.items).toHaveLength(2);
-    expect(await timeline(tenant.id, neighbour)).toMatchObject([{ text: 'hello from the neighbour' }]);
-    expect(await timeline(other.id, customer)).toMatchObject([{ text: 'same number, other tenant' }]);
+    expect(await timelineOf(tenant.id, neighbour)).toMatchObject([{ text: 'hello from the neighbour' }]);
+    expect(await timelineOf(other.id, customer)).toMatchObject([{ text: 'same number, other tenant' }]);
     expect((await adminApi('GET', `/api/tenants/${other.id}/conversations/${customer}`)).status).toBe(200);
     expect((await adminApi('GET', `/api/tenants/${other.id}/failures`)).json.items).toHaveLength(2);
     expect((await adminApi('GET', `/api/tenants/${other.id}/dead-letters`)).json.items).toHaveLength(2);

@@ -19,6 +19,7 @@ import {
   agentMessage,
   agentSays,
   cronTick,
+  customerMessageItem,
   customerWrites,
   metaSignature,
   newCustomer,
@@ -65,17 +66,7 @@ function conversationStorage(tenantId: string, waId: string) {
 async function customerWritesDirect(tenant: SeededTenant, waId: string, body: string) {
   const webhook = customerText(tenant, waId, body) as any;
   const message = webhook.entry[0].changes[0].value.messages[0];
-  await env.CONVERSATION.getByName(`${tenant.id}:${waId}`).acceptInbound([
-    {
-      v: 1,
-      kind: 'wa_message',
-      tenantId: tenant.id,
-      phoneNumberId: tenant.whatsapp.phoneNumberId,
-      receivedAt: Date.now(),
-      waId,
-      message,
-    },
-  ]);
+  await env.CONVERSATION.getByName(`${tenant.id}:${waId}`).acceptInbound([customerMessageItem(tenant, waId, message)]);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

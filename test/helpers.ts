@@ -9,6 +9,7 @@ import {
 import { expect, vi } from 'vitest';
 import { createTenant, type NewTenant } from '../workers/db/tenants.repo';
 import worker from '../workers/index';
+import type { WaMessageItem } from '../durable-objects/conversation.types';
 import { hmacSha256, toBase64, toHex } from '../workers/lib/crypto';
 import type { FakeNetwork } from './fakes/network';
 import textFixture from './fixtures/meta/text.json';
@@ -267,16 +268,7 @@ export async function customerWrites(
   };
   // Straight to the customer's conversation object, as the inbound queue consumer hands it over:
   // the webhook and queue are specified by the inbound suites; here the customer only opens the window.
-  const item = {
-    v: 1 as const,
-    kind: 'wa_message' as const,
-    tenantId: tenant.id,
-    phoneNumberId: tenant.whatsapp.phoneNumberId,
-    receivedAt: Date.now(),
-    waId,
-    contactName: 'Sheena Nelson',
-    message,
-  };
+  const item = { ...customerMessageItem(tenant, waId, message), contactName: 'Sheena Nelson' };
   expect(await env.CONVERSATION.getByName(`${tenant.id}:${waId}`).acceptInbound([item])).toMatchObject({
     accepted: [wamid],
   });
@@ -327,4 +319,48 @@ export async function cronTick(now = Date.now()): Promise<void> {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '*/15 * * * *' }), env, ctx);
   await waitOnExecutionContext(ctx);
+}
+
+/** The real D1 binding, counting the statements the bridge prepares on it (each one a read or a write). */
+export function countingD1(): { DB: D1Database; statements: () => number; reset: () => void } {
+  let statements = 0;
+  const DB = new Proxy(env.DB, {
+    get(target, property) {
+      if (property === 'prepare')
+        return (sql: string) => {
+          statements++;
+          return target.prepare(sql);
+        };
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    DB,
+    statements: () => statements,
+    reset: () => {
+      statements = 0;
+    },
+  };
+}
+
+/** A conversation's timeline, as the dashboard reads it. */
+export const timelineOf = (tenantId: string, waId: string) =>
+  env.CONVERSATION.getByName(`${tenantId}:${waId}`).timeline();
+
+/** A customer's message as the inbound queue consumer hands it to the conversation object. */
+export function customerMessageItem(
+  tenant: SeededTenant,
+  waId: string,
+  message: WaMessageItem['message'],
+): WaMessageItem {
+  return {
+    v: 1,
+    kind: 'wa_message',
+    tenantId: tenant.id,
+    phoneNumberId: tenant.whatsapp.phoneNumberId,
+    receivedAt: Date.now(),
+    waId,
+    message,
+  };
 }

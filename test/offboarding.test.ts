@@ -26,15 +26,13 @@ import {
   agentMessage,
   postWebhook,
   seedTenant,
+  timelineOf,
   WAIT,
   webhookFor,
   type SeededTenant,
 } from './helpers';
 
 const net = useFakeNetwork();
-
-const timeline = (tenantId: string, waId: string) =>
-  env.CONVERSATION.getByName(conversationName(tenantId, waId)).timeline();
 
 /** Every D1 table with a tenant_id column, read from the live schema. */
 async function tablesWithTenantId(): Promise<string[]> {
@@ -120,7 +118,7 @@ describe('offboarding a tenant', () => {
     expect(Object.keys(await rowsOf(tenant.id))).toEqual(
       expect.arrayContaining(['conversations', 'failed_messages', 'dead_letters', 'api_keys', 'audit_log', 'tenants']),
     );
-    for (const waId of customers) expect(await timeline(tenant.id, waId)).not.toEqual([]);
+    for (const waId of customers) expect(await timelineOf(tenant.id, waId)).not.toEqual([]);
     const gateKeys = (name = tenant.id) =>
       runInDurableObject(env.TENANT_GATE.getByName(name), async (_gate, state) => [
         ...(await state.storage.list()).keys(),
@@ -159,7 +157,7 @@ describe('offboarding a tenant', () => {
 
     expect(await rowsOf(tenant.id)).toEqual({});
     expect(await env.TOKENS.get(tokenKvKey(tenant.id))).toBeNull();
-    for (const waId of customers) expect(await timeline(tenant.id, waId)).toEqual([]);
+    for (const waId of customers) expect(await timelineOf(tenant.id, waId)).toEqual([]);
     expect(await gateKeys()).toEqual([]);
     // Every Genesys client's gate object too, with its token.
     expect(await gateKeys(clientGate)).toEqual([]);
@@ -179,7 +177,7 @@ describe('offboarding a tenant', () => {
     expect((await adminApi('GET', `/api/tenants/${neighbour.id}/conversations`)).json.items).toMatchObject([
       { waId: customers[0] },
     ]);
-    expect(await timeline(neighbour.id, customers[0]!)).toMatchObject([{ text: 'same number, other tenant' }]);
+    expect(await timelineOf(neighbour.id, customers[0]!)).toMatchObject([{ text: 'same number, other tenant' }]);
     expect(await env.TOKENS.get(tokenKvKey(neighbour.id))).not.toBeNull();
   });
 
@@ -216,7 +214,7 @@ describe('offboarding a tenant', () => {
       tenantGateErased: true,
     });
     expect(await rowsOf(tenant.id)).toEqual({});
-    for (const waId of customers) expect(await timeline(tenant.id, waId)).toEqual([]);
+    for (const waId of customers) expect(await timelineOf(tenant.id, waId)).toEqual([]);
   });
 
   it('erases every table that holds a tenant id', async () => {

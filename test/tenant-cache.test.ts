@@ -25,31 +25,22 @@ import { seal } from '../workers/lib/keyring';
 import { TENANT_MAX_STALENESS_MS, TENANT_REFRESH_MS } from '../workers/db/tenant-cache';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, metaSignature, newCustomer, postGenesys, seedTenant, type SeededTenant } from './helpers';
+import {
+  agentMessage,
+  countingD1,
+  metaSignature,
+  newCustomer,
+  postGenesys,
+  seedTenant,
+  type SeededTenant,
+} from './helpers';
 
 const net = useFakeNetwork();
 
-/** The real D1, counting the statements the bridge prepares on it (each one is a read or a write). */
-function countingD1() {
-  let statements = 0;
-  const DB = new Proxy(env.DB, {
-    get(target, property) {
-      if (property === 'prepare')
-        return (sql: string) => {
-          statements++;
-          return target.prepare(sql);
-        };
-      const value = Reflect.get(target, property);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return {
-    env: { ...env, DB } as Env,
-    reads: () => statements,
-    reset: () => {
-      statements = 0;
-    },
-  };
+/** The real bindings, with D1 counting the statements the bridge prepares on it. */
+function countingEnv() {
+  const { DB, statements, reset } = countingD1();
+  return { env: { ...env, DB } as Env, reads: statements, reset };
 }
 
 function randomDigits(): string {
@@ -58,7 +49,7 @@ function randomDigits(): string {
 
 describe("strangers' made-up keys", () => {
   it('webhooks naming the same unknown phone number id over and over cost D1 one read', async () => {
-    const d1 = countingD1();
+    const d1 = countingEnv();
     const body = structuredClone(textFixture);
     body.entry[0]!.changes[0]!.value.metadata.phone_number_id = randomDigits();
     const raw = JSON.stringify(body);
@@ -80,7 +71,7 @@ describe("strangers' made-up keys", () => {
   });
 
   it('an unknown tenant id, slug or subdomain asked again within seconds costs no second read', async () => {
-    const d1 = countingD1();
+    const d1 = countingEnv();
     const id = crypto.randomUUID();
     const slug = `ghost${randomDigits()}`;
     const host = `ghost${randomDigits()}.bridge.test`;
@@ -100,7 +91,7 @@ describe("strangers' made-up keys", () => {
 
   it('a flood of made-up phone number ids leaves at most 1000 misses remembered, and real tenants stay remembered', async () => {
     const tenant = await seedTenant(undefined);
-    const d1 = countingD1();
+    const d1 = countingEnv();
     expect(await tenantIdByPhoneNumberId(d1.env, tenant.whatsapp.phoneNumberId)).toBe(tenant.id);
     expect(await loadTenant(d1.env, tenant.id)).toMatchObject({ id: tenant.id });
 

@@ -11,7 +11,7 @@ import { app } from '../workers/app';
 import type { Env } from '../workers/env';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
-import { agentMessage, genesysSignature, metaSignature, seedTenant, webhookFor } from './helpers';
+import { agentMessage, countingD1, genesysSignature, metaSignature, seedTenant, webhookFor } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -28,22 +28,11 @@ function strangerEnv() {
       for (const m of messages) queued.push(m.body);
     },
   };
-  let statements = 0;
-  const DB = new Proxy(env.DB, {
-    get(target, property) {
-      if (property === 'prepare')
-        return (sql: string) => {
-          statements++;
-          return target.prepare(sql);
-        };
-      const value = Reflect.get(target, property);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const { DB, statements } = countingD1();
   return {
     env: { ...env, DB, INBOUND_QUEUE: queue, OUTBOUND_QUEUE: queue } as unknown as Env,
     queued,
-    d1Statements: () => statements,
+    d1Statements: statements,
   };
 }
 
