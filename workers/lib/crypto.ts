@@ -45,8 +45,22 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
+/** Imported HMAC keys by usage and secret: every webhook of a tenant verifies with the same one. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+/** Bounded like the tenant cache that holds the same secrets; the oldest import goes first. */
+const MAX_HMAC_KEYS = 2000;
+
 function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+  const id = `${usage}:${secret}`;
+  let key = hmacKeys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+    // A failed import is not kept.
+    key.catch(() => hmacKeys.delete(id));
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.delete(hmacKeys.keys().next().value!);
+    hmacKeys.set(id, key);
+  }
+  return key;
 }
 
 export async function hmacSha256(secret: string, data: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<ArrayBuffer> {
