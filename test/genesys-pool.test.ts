@@ -13,7 +13,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { WaMessageItem } from '../durable-objects/conversation.do';
 import { TenantGateDO } from '../durable-objects/tenant-gate.do';
 import { conversationName } from '../workers/domain/conversation';
-import { budgetShardName } from '../workers/domain/genesys-pool';
+import { budgetShardName, clientEntryFor, DEFAULT_CLIENT_ENTRY } from '../workers/domain/genesys-pool';
 import { useFakeNetwork } from './fakes/network';
 import { newCustomer, seedTenant, type SeededTenant, uniqueWamid, WAIT } from './helpers';
 
@@ -159,7 +159,14 @@ describe('conversations over the token pool', () => {
   it('with 3 clients, conversations spread over all three, each keeps one client, and every token is used', async () => {
     const tenant = await seedTenant(net);
     const pool = [await addClient(tenant), await addClient(tenant)];
-    const customers = Array.from({ length: 24 }, () => newCustomer());
+    // Enough customers that every client has some (the spread itself is the hash's, unit-tested).
+    const entries = [DEFAULT_CLIENT_ENTRY, ...pool.map((p) => p.entryId)];
+    const customers: string[] = [];
+    while (
+      customers.length < 24 ||
+      entries.some((e) => !customers.some((c) => clientEntryFor(`${tenant.id}:${c}`, entries) === e))
+    )
+      customers.push(newCustomer());
     await Promise.all(customers.map((waId) => customerSends(tenant, waId, 2)));
     await vi.waitFor(() => expect(calls(tenant)).toHaveLength(48), WAIT);
 

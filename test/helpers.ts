@@ -248,7 +248,8 @@ let customers = 0;
 /** A customer number no other test uses. */
 export function newCustomer(): string {
   customers++;
-  return `4477009${String(Date.now() % 100000).padStart(5, '0')}${customers % 10}`;
+  // Unique within a test file even when many are made in one millisecond.
+  return `4477${String(Date.now() % 100000).padStart(5, '0')}${String(customers % 1000).padStart(3, '0')}`;
 }
 
 /** The customer writes now, which opens the 24-hour window; resolves once Genesys has it. Answers the wamid. */
