@@ -565,7 +565,7 @@ async function gate(fakes, bridge, i, clients) {
 
 /** `wrangler deploy --dry-run` of the Worker configured in `config`, into `outdir`; answers its size. */
 async function build(config, outdir) {
-  await promisify(execFile)(wrangler, ['deploy', '--dry-run', '-c', config, '--outdir', outdir], {
+  await promisify(execFile)(wrangler, ['deploy', '--dry-run', '--env=', '-c', config, '--outdir', outdir], {
     cwd: root,
     env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
   });

@@ -3,10 +3,10 @@
 //    bundles; `wrangler dev` and deploy use the project's wrangler. They must be the same release, or
 //    the tests prove things about a runtime we never ship (e.g. `new Function` allowed in one only).
 // 2. Types: the Worker, the e2e tests and the dashboard typecheck.
-// 3. The Worker bundles: `wrangler deploy --dry-run` exits 0 even with warnings, so any warning fails here.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// 3. Every environment bundles (`wrangler deploy --dry-run` per environment, failing on any warning) and
+//    staging/production carry no development values: scripts/deploy-check.mjs, also `npm run deploy:check`.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -55,25 +55,5 @@ for (const project of ['.', 'test/e2e', 'dashboard']) {
 }
 console.log('[check] types: Worker, e2e tests and dashboard');
 
-const outdir = mkdtempSync(path.join(tmpdir(), 'bridge-dry-run-'));
-const dry = spawnSync(
-  process.execPath,
-  [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir],
-  {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
-  },
-);
-rmSync(outdir, { recursive: true, force: true });
-const output = `${dry.stdout}\n${dry.stderr}`;
-const warnings = output.split('\n').filter((line) => /\[WARNING\]|▲/.test(line));
-if (dry.status !== 0 || warnings.length > 0) {
-  console.error(output);
-  fail(
-    dry.status !== 0
-      ? `wrangler deploy --dry-run failed (exit ${dry.status})`
-      : `wrangler deploy --dry-run warned:\n${warnings.join('\n')}`,
-  );
-}
-console.log(`[check] ${output.match(/Total Upload:.*$/m)?.[0] ?? 'bundle built'}`);
+// 3. Every environment bundles without a warning, and staging/production carry no development values.
+await import('./deploy-check.mjs');

@@ -13,12 +13,14 @@ import { genesysRoutes } from './routes/genesys.route';
 import { healthRoutes } from './routes/health.route';
 import { widgetRoutes } from './routes/widget.route';
 import { adminRoutes } from './routes/admin/admin.route';
+import { deploymentGuard } from './middleware/deployment-guard.middleware';
 
 export const app = new Hono<AppEnv>()
   .use(async function requestId(c, next) {
     c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID());
     await next();
   })
+  .use(deploymentGuard)
   .route('/health', healthRoutes)
   .route('/webhooks/whatsapp', whatsappRoutes)
   .route('/webhooks/genesys', genesysRoutes)

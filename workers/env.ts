@@ -46,6 +46,8 @@ export interface Env {
   ADMIN_API_TOKEN: string;
 
   // Vars (see wrangler.toml [vars])
+  /** `development` (the default: local values allowed), `staging` or `production`. */
+  ENVIRONMENT?: string;
   PUBLIC_BASE_URL: string;
   BASE_DOMAIN?: string;
   GRAPH_API_BASE?: string;

@@ -47,6 +47,8 @@ export function writeBenchConfig(root, source, production, dir, bundleDir, vars 
     if (db.migrations_dir) db.migrations_dir = path.resolve(path.dirname(source), db.migrations_dir);
   // Crons never fire under `wrangler dev`; dropping them keeps the copy's meaning obvious.
   delete config.triggers;
+  // The bench runs the development Worker; staging and production blocks have no place in its copy.
+  delete config.env;
   const raised = [];
   for (const limiter of config.ratelimits ?? []) {
     if (!/WEBHOOK/i.test(limiter.name)) continue;

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv, Env } from '../env';
+import { deploymentProblems } from '../middleware/deployment-guard.middleware';
 
 type Check = { ok: boolean; ms: number; error?: string };
 
@@ -28,7 +29,10 @@ export async function healthChecks(env: Env): Promise<Record<string, Check>> {
     timed(() => env.DB.prepare('SELECT 1 AS ok').first()),
     timed(() => env.TOKENS.get('health:probe')),
   ]);
+  const problems = deploymentProblems(env);
   return {
+    // Outside development: https origin, real domain, real vendor hosts, secrets set (names only).
+    config: problems.length === 0 ? { ok: true, ms: 0 } : { ok: false, ms: 0, error: problems.join('; ') },
     d1,
     kv,
     // Sending a probe would have to be consumed somewhere; the binding's presence is what a deploy can get wrong.

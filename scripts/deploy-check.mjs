@@ -1,0 +1,73 @@
+// `npm run deploy:check` (and step 3 of `npm run check`): what must hold before `wrangler deploy`.
+// - Each environment of wrangler.toml — development (top level), staging, production — bundles with
+//   `wrangler deploy --dry-run --env <name>`, and any warning fails: the dry run exits 0 with
+//   warnings, e.g. a binding not repeated in an environment (wrangler does not inherit bindings).
+// - Staging and production vars pass the rules the Worker itself enforces before serving
+//   (workers/domain/deployment-check.ts, bundled here with wrangler's own esbuild): https origin,
+//   real domain, https dashboard origins, the real Meta and Genesys hosts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const fail = (message) => {
+  console.error(`[deploy:check] ${message}`);
+  process.exit(1);
+};
+
+const { experimental_readRawConfig } = await import('wrangler');
+const { rawConfig } = experimental_readRawConfig({ config: path.join(root, 'wrangler.toml') });
+const environments = ['', ...Object.keys(rawConfig.env ?? {})];
+
+const esbuild = createRequire(path.join(root, 'node_modules/wrangler/package.json'))('esbuild');
+const bundled = await esbuild.build({
+  entryPoints: [path.join(root, 'workers/domain/deployment-check.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+});
+const { settingsProblems } = await import(
+  `data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`
+);
+
+for (const name of environments) {
+  const label = name || 'development';
+  const vars = name ? (rawConfig.env[name].vars ?? {}) : (rawConfig.vars ?? {});
+  if (name && (vars.ENVIRONMENT ?? 'development') === 'development')
+    fail(`[env.${name}] must set ENVIRONMENT (staging or production), or development values pass unchecked`);
+  const problems = settingsProblems(vars);
+  if (problems.length > 0) fail(`${label} would not serve:\n  ${problems.join('\n  ')}`);
+
+  const outdir = mkdtempSync(path.join(tmpdir(), 'bridge-dry-run-'));
+  const dry = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/wrangler/bin/wrangler.js'),
+      'deploy',
+      '--dry-run',
+      `--env=${name}`,
+      '--outdir',
+      outdir,
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    },
+  );
+  rmSync(outdir, { recursive: true, force: true });
+  const output = `${dry.stdout}\n${dry.stderr}`;
+  const warnings = output.split('\n').filter((line) => /\[WARNING\]|▲/.test(line));
+  if (dry.status !== 0 || warnings.length > 0) {
+    console.error(output);
+    fail(
+      dry.status !== 0
+        ? `wrangler deploy --dry-run --env=${name} failed (exit ${dry.status})`
+        : `wrangler deploy --dry-run --env=${name} warned:\n${warnings.join('\n')}`,
+    );
+  }
+  console.log(`[deploy:check] ${label}: ${output.match(/Total Upload:.*$/m)?.[0] ?? 'bundle built'}`);
+}
