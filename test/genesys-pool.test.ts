@@ -10,12 +10,11 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import type { WaMessageItem } from '../durable-objects/conversation.do';
 import { TenantGateDO } from '../durable-objects/tenant-gate.do';
 import { conversationName } from '../workers/domain/conversation';
 import { budgetShardName, clientEntryFor, DEFAULT_CLIENT_ENTRY } from '../workers/domain/genesys-pool';
 import { useFakeNetwork } from './fakes/network';
-import { newCustomer, seedTenant, type SeededTenant, uniqueWamid, WAIT } from './helpers';
+import { customerMessageItem, newCustomer, seedTenant, type SeededTenant, uniqueWamid, WAIT } from './helpers';
 
 const net = useFakeNetwork();
 
@@ -46,15 +45,15 @@ async function addClient(tenant: SeededTenant, label?: string) {
 /** `count` customer messages, in order, handed to the customer's conversation object as the inbound consumer does. */
 async function customerSends(tenant: SeededTenant, waId: string, count: number): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
-  const items: WaMessageItem[] = Array.from({ length: count }, (_, i) => ({
-    v: 1,
-    kind: 'wa_message',
-    tenantId: tenant.id,
-    phoneNumberId: tenant.whatsapp.phoneNumberId,
-    receivedAt: Date.now(),
-    waId,
-    message: { id: uniqueWamid(), from: waId, timestamp: String(now + i), type: 'text', text: { body: `m${i}` } },
-  }));
+  const items = Array.from({ length: count }, (_, i) =>
+    customerMessageItem(tenant, waId, {
+      id: uniqueWamid(),
+      from: waId,
+      timestamp: String(now + i),
+      type: 'text',
+      text: { body: `m${i}` },
+    }),
+  );
   const accepted = await env.CONVERSATION.getByName(conversationName(tenant.id, waId)).acceptInbound(items);
   expect(accepted.accepted).toHaveLength(count);
 }
