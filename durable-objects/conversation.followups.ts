@@ -97,14 +97,11 @@ export class FollowUps {
       if (step.kind !== 'retry' || brokenToken) {
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         await this.records.write({
-          kind: 'failure',
-          record: {
-            tenantId,
-            direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
-            code: `${task.kind}_failed`,
-            detail: `${failure.code}: ${failure.detail}`,
-            payload: JSON.parse(task.payload),
-          },
+          tenantId,
+          direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
+          code: `${task.kind}_failed`,
+          detail: `${failure.code}: ${failure.detail}`,
+          payload: JSON.parse(task.payload),
         });
         continue;
       }
