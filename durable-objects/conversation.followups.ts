@@ -97,11 +97,14 @@ export class FollowUps {
       if (step.kind !== 'retry' || brokenToken) {
         this.sql.exec('DELETE FROM tasks WHERE id = ?', task.id);
         await this.records.write({
-          tenantId,
-          direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
-          code: `${task.kind}_failed`,
-          detail: `${failure.code}: ${failure.detail}`,
-          payload: JSON.parse(task.payload),
+          kind: 'failure',
+          record: {
+            tenantId,
+            direction: task.kind === 'receipt' ? 'inbound' : 'outbound',
+            code: `${task.kind}_failed`,
+            detail: `${failure.code}: ${failure.detail}`,
+            payload: JSON.parse(task.payload),
+          },
         });
         continue;
       }

@@ -65,7 +65,10 @@ export class ConversationOutcomes {
     s: Subject,
     failure: { externalId: string; code: string; detail: string; payload: unknown },
   ): Promise<void> {
-    await this.records.write({ tenantId: s.tenantId, direction: s.direction, ...failure });
+    await this.records.write({
+      kind: 'failure',
+      record: { tenantId: s.tenantId, direction: s.direction, ...failure },
+    });
     recordOutcome(this.host.env, s.tenantId, s.direction, 'failed');
     this.counted(s);
     log.warn(`${s.direction}.failed`, { tenantId: s.tenantId, ...s.ids, code: failure.code });
@@ -83,7 +86,10 @@ export class ConversationOutcomes {
     s: Subject,
     notice: { externalId: string; code: string; detail: string; payload: unknown },
   ): Promise<void> {
-    await this.records.write({ tenantId: s.tenantId, direction: s.direction, ...notice });
+    await this.records.write({
+      kind: 'failure',
+      record: { tenantId: s.tenantId, direction: s.direction, ...notice },
+    });
   }
 
   private counted(s: Subject): void {

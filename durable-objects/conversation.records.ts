@@ -10,6 +10,8 @@ import { backoffMs } from '../workers/domain/retry';
 import { log } from '../workers/lib/log';
 import type { ConversationHost } from './conversation.types';
 
+export type D1Record = { kind: 'failure'; record: FailureRecord };
+
 type OutboxRow = { id: number; body: string; attempts: number; next_attempt_at: number };
 
 /** A deferred record is tried again no sooner than this, with a backoff up to the retry cap. */
@@ -29,13 +31,13 @@ export class ConversationRecords {
   }
 
   /** Writes now when D1 answers; otherwise (or while earlier records wait) keeps it for later. */
-  async write(record: FailureRecord): Promise<void> {
+  async write(record: D1Record): Promise<void> {
     if (this.waiting() === 0) {
       try {
-        await recordFailure(this.host.env, record);
+        await apply(this.host, record);
         return;
       } catch (err) {
-        log.warn('conversation.record_deferred', { code: record.code, error: errorText(err) });
+        log.warn('conversation.record_deferred', { kind: record.kind, error: errorText(err) });
       }
     }
     this.sql.exec(
@@ -51,12 +53,12 @@ export class ConversationRecords {
       const row = this.sql.exec<OutboxRow>('SELECT * FROM d1_outbox ORDER BY id LIMIT 1').toArray()[0];
       if (!row || row.next_attempt_at > Date.now()) return;
       try {
-        await recordFailure(this.host.env, JSON.parse(row.body) as FailureRecord);
+        await apply(this.host, JSON.parse(row.body) as D1Record);
       } catch (err) {
         const attempts = row.attempts + 1;
         if (attempts >= MAX_RECORD_ATTEMPTS) {
           // Which record, not its payload: that can hold the customer's words.
-          const { tenantId, code, externalId } = JSON.parse(row.body) as FailureRecord;
+          const { tenantId, code, externalId } = (JSON.parse(row.body) as D1Record).record;
           log.error('conversation.record_dropped', { attempts, tenantId, code, externalId, error: errorText(err) });
           this.sql.exec('DELETE FROM d1_outbox WHERE id = ?', row.id);
           continue;
@@ -85,6 +87,10 @@ export class ConversationRecords {
         ?.at ?? null
     );
   }
+}
+
+function apply(host: ConversationHost, record: D1Record): Promise<void> {
+  return recordFailure(host.env, record.record);
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -5,6 +5,8 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
   /** Never answer (until the client's timeout aborts). */
   hang?: boolean;
+  /** Answer after this long (a slow upstream; shorter than the client's timeout). */
+  delayMs?: number;
   /** Hold the answer until the test opens this latch. */
   latch?: Latch;
 }
@@ -45,6 +47,11 @@ export class Script {
     return entry.answer;
   }
 
+  /** How many scripted answers are still to be given (one is taken when its request arrives). */
+  left(): number {
+    return this.answers.reduce((n, a) => n + a.times, 0);
+  }
+
   clear(): void {
     this.answers = [];
   }
@@ -57,6 +64,7 @@ export async function answer(a: ScriptedAnswer, signal?: AbortSignal | null): Pr
     await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
     return new Response(null, { status: 499 });
   }
+  if (a.delayMs) await new Promise((resolve) => setTimeout(resolve, a.delayMs));
   return new Response(a.body === undefined ? null : JSON.stringify(a.body), {
     status: a.status,
     headers: { 'content-type': 'application/json', ...a.headers },
