@@ -2,8 +2,7 @@
 // `wrangler dev` process on its own port, with local D1 migrated and the demo tenant seeded.
 // Used by `npm run dev` (scripts/dev.mjs) and by the browser end-to-end test.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildDashboard } from '../scripts/build-dashboard.mjs';
@@ -26,43 +25,6 @@ const DEFAULT_MEDIA_HOSTS = Object.values(
 )
   .map((domain) => `.${domain}`)
   .join(',');
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-/**
- * Serves dashboard/public as Cloudflare Pages would (static files, index.html for directories).
- * `wrangler pages dev` would pick up the bridge's wrangler.toml from the project root instead.
- * /config.json tells the dashboard where the bridge's admin API is.
- */
-function serveDashboard(port, bridge, genesysLoginBase) {
-  const dir = path.join(root, 'dashboard', 'public');
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/config.json') {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ apiBase: bridge, genesysLoginBase }));
-      return;
-    }
-    let file = path.normalize(path.join(dir, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(dir)) return res.writeHead(403).end();
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!existsSync(file)) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    res.writeHead(200, {
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-store',
-    });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
 
 /** Creates the demo tenant once (idempotent) and tells the simulator its id. */
 async function seed(bridge, sim) {
@@ -121,7 +83,17 @@ export async function startSandbox(options = {}) {
   const sim = `http://localhost:${simPort}`;
   const dashboard = `http://localhost:${dashboardPort}`;
 
-  await buildDashboard();
+  // The dashboard site as Pages serves it (assets-only Worker, generated config.json and _headers):
+  // its CSP lets it call this bridge, and lets the simulator, playing Agent Desktop, frame the widget
+  // and serve agent attachments.
+  await buildDashboard({
+    site: {
+      apiBase: bridge,
+      genesysLoginBase: `${sim}/genesys-login`,
+      frameAncestors: [sim],
+      mediaSources: [sim],
+    },
+  });
   execFileSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
     cwd: root,
     stdio: quiet ? 'ignore' : 'inherit',
@@ -174,13 +146,27 @@ export async function startSandbox(options = {}) {
       ],
       { quiet },
     ),
+    startWrangler(
+      'dashboard',
+      [
+        'dev',
+        '-c',
+        'dashboard/wrangler.toml',
+        '--port',
+        String(dashboardPort),
+        '--inspector-port',
+        String(dashboardPort + 1000),
+        '--show-interactive-dev-session=false',
+        '--ip',
+        '127.0.0.1',
+      ],
+      { quiet },
+    ),
   ];
-  const server = await serveDashboard(dashboardPort, bridge, `${sim}/genesys-login`);
   let cron;
   const stop = () => {
     clearInterval(cron);
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    server.close();
   };
   try {
     await Promise.all([

@@ -1,14 +1,31 @@
 // Bundles the dashboard and the agent widget (TypeScript, typed against the admin API's schemas)
-// into dashboard/public, the directory Cloudflare Pages serves.
+// into a site directory (dashboard/public, the directory Cloudflare Pages serves), with the
+// environment's generated config.json and _headers (scripts/dashboard-site.mjs).
+//
+//   node scripts/build-dashboard.mjs --env staging|production [--out dir]
+//
+// reads the environment's PUBLIC_BASE_URL from wrangler.toml, so the dashboard talks to the bridge
+// deployed by the same `--env`, and refuses one that is not https. The sandbox calls
+// buildDashboard() with its local URLs.
 import { build } from 'esbuild';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { siteConfig, siteHeaders, siteSettings } from './dashboard-site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export async function buildDashboard() {
+const PUBLIC = path.join(root, 'dashboard/public');
+
+/**
+ * Builds the site into `outDir` (default dashboard/public); `site` are the settings of
+ * dashboard-site.mjs siteSettings(), or undefined to build the scripts alone.
+ */
+export async function buildDashboard({ site, outDir = PUBLIC } = {}) {
+  if (outDir !== PUBLIC) cpSync(PUBLIC, outDir, { recursive: true });
   await build({
     entryPoints: { app: path.join(root, 'dashboard/src/app.ts'), widget: path.join(root, 'dashboard/src/widget.ts') },
-    outdir: path.join(root, 'dashboard/public'),
+    outdir: outDir,
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -16,6 +33,38 @@ export async function buildDashboard() {
     sourcemap: true,
     logLevel: 'warning',
   });
+  if (site) {
+    const settings = siteSettings(site);
+    writeFileSync(path.join(outDir, 'config.json'), siteConfig(settings));
+    writeFileSync(path.join(outDir, '_headers'), siteHeaders(settings));
+  }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildDashboard();
+/** The site settings of a deployed environment of wrangler.toml; throws on a bridge URL that is not https. */
+export async function environmentSite(name, configPath = path.join(root, 'wrangler.toml')) {
+  const { experimental_readRawConfig } = await import('wrangler');
+  const { rawConfig } = experimental_readRawConfig({ config: configPath });
+  const vars = rawConfig.env?.[name]?.vars;
+  if (!vars) throw new Error(`wrangler.toml has no [env.${name}] vars`);
+  const apiBase = vars.PUBLIC_BASE_URL;
+  if (!/^https:\/\/[^/]+/.test(apiBase ?? ''))
+    throw new Error(`[env.${name}] PUBLIC_BASE_URL must be an https URL for the dashboard, not ${apiBase ?? 'unset'}`);
+  return { apiBase };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { env: { type: 'string' }, out: { type: 'string' } } });
+  try {
+    const site = values.env ? await environmentSite(values.env) : undefined;
+    const outDir = values.out ? path.resolve(values.out) : PUBLIC;
+    await buildDashboard({ site, outDir });
+    console.log(
+      site
+        ? `[dashboard] built for ${values.env} (bridge ${site.apiBase}) into ${path.relative(root, outDir)}`
+        : '[dashboard] scripts built (no --env: config.json and _headers left as they are)',
+    );
+  } catch (err) {
+    console.error(`[dashboard] ${err.message}`);
+    process.exit(1);
+  }
+}

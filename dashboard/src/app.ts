@@ -417,9 +417,15 @@ async function tabBody(t: Tenant, tab: Tab): Promise<HTMLElement> {
               h(
                 'td',
                 {},
+                // A button, not a javascript: link, which the dashboard's CSP (script-src 'self') blocks.
                 h(
-                  'a',
-                  { href: 'javascript:void 0', onclick: () => void open(c.waId), 'data-testid': 'open-conversation' },
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'link',
+                    onclick: () => void open(c.waId),
+                    'data-testid': 'open-conversation',
+                  },
                   `${c.contactName ?? 'Customer'} +${c.waId}`,
                 ),
               ),

@@ -1,6 +1,6 @@
 /**
  * The agent widget, embedded in Genesys Agent Desktop as an interaction widget with the URL
- *   https://<dashboard>/widget.html?tenant=<slug>&region=<genesys domain>&clientId=<implicit-grant client id>&gcConversationId={{gcConversationId}}
+ *   https://<dashboard>/widget?tenant=<slug>&region=<genesys domain>&clientId=<implicit-grant client id>&gcConversationId={{gcConversationId}}
  * It signs the agent in with Genesys (implicit grant: the agent's own token, never a tenant
  * secret), lets the bridge verify that token against the tenant's org, and then shows the
  * customer's WhatsApp name and number, the 24-hour window countdown, the history with media, and
@@ -11,7 +11,19 @@ import { h, time } from './dom';
 
 const GENESYS_REGION_DOMAINS: string[] = Object.values(regions);
 
-const params = new URLSearchParams(location.search);
+/**
+ * The widget's settings from its URL. Genesys compares the implicit grant's redirect_uri with the
+ * OAuth client's registered redirect URIs, so the widget registers and comes back to its bare
+ * address (https://<dashboard>/widget) and carries its own query through OAuth `state`, which
+ * Genesys hands back in the fragment with the token.
+ */
+function widgetParams(): URLSearchParams {
+  const state = new URLSearchParams(location.hash.replace(/^#/, '')).get('state');
+  if (!location.search && state?.startsWith('?')) return new URLSearchParams(state);
+  return new URLSearchParams(location.search);
+}
+
+const params = widgetParams();
 const root = document.getElementById('widget')!;
 const show = (...nodes: Array<Node | string>) => root.replaceChildren(...nodes);
 
@@ -47,13 +59,14 @@ function agentToken(loginBase: string): string | null {
   const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
   const token = hash.get('access_token');
   if (token) {
-    history.replaceState(null, '', location.pathname + location.search);
+    history.replaceState(null, '', location.pathname + (hash.get('state') ?? location.search));
     return token;
   }
   const authorize = new URL(`${loginBase}/oauth/authorize`);
   authorize.searchParams.set('response_type', 'token');
   authorize.searchParams.set('client_id', params.get('clientId') ?? '');
-  authorize.searchParams.set('redirect_uri', location.origin + location.pathname + location.search);
+  authorize.searchParams.set('redirect_uri', location.origin + location.pathname);
+  authorize.searchParams.set('state', location.search);
   location.assign(authorize.toString());
   return null;
 }

@@ -98,7 +98,7 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     const state = await this.load();
     const widgetUrl =
       this.env.DASHBOARD_URL && state.genesysConversationId
-        ? `${this.env.DASHBOARD_URL}/widget.html?tenant=${demo.slug}&region=${demo.genesys.region}&clientId=${WIDGET_CLIENT_ID}&gcConversationId=${state.genesysConversationId}`
+        ? `${this.env.DASHBOARD_URL}/widget?tenant=${demo.slug}&region=${demo.genesys.region}&clientId=${WIDGET_CLIENT_ID}&gcConversationId=${state.genesysConversationId}`
         : null;
     return {
       ready: !!state.tenantId,
@@ -117,12 +117,19 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     const redirect = query.get('redirect_uri');
     if (query.get('response_type') !== 'token' || query.get('client_id') !== WIDGET_CLIENT_ID || !redirect)
       return json({ error: 'invalid_request' }, 400);
+    // Genesys sends the agent back only to one of the OAuth client's "Authorized redirect URIs",
+    // compared as registered; the sandbox's widget client registers the widget's bare address.
+    if (this.env.DASHBOARD_URL && redirect !== `${this.env.DASHBOARD_URL}/widget`)
+      return json({ error: 'invalid_request', error_description: 'redirect_uri mismatch' }, 400);
     const state = await this.load();
     const token = `sim-agent-${crypto.randomUUID()}`;
     state.tokens[token] = now() + 86_400_000;
     state.agentTokens = { ...state.agentTokens, [token]: true };
     await this.save(state);
-    return Response.redirect(`${redirect}#access_token=${token}&token_type=bearer&expires_in=86400`, 302);
+    const fragment = new URLSearchParams({ access_token: token, token_type: 'bearer', expires_in: '86400' });
+    const oauthState = query.get('state');
+    if (oauthState !== null) fragment.set('state', oauthState);
+    return Response.redirect(`${redirect}#${fragment}`, 302);
   }
 
   // ===== Playing Meta

@@ -17,6 +17,7 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let browser: Browser;
 let page: Page;
 const T = { timeout: 30_000 };
+const cspViolations: string[] = [];
 
 async function sim(path: string, body: unknown) {
   const res = await fetch(`${sandbox.urls.sim}${path}`, {
@@ -39,6 +40,11 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  // The site is served with its generated _headers (an assets-only Worker, as Pages would): any
+  // script, style, call or image its CSP blocks shows up here.
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   // Traffic to look at: the customer writes and sends a photo, the agent answers.
   await sim('/sim/customer', { kind: 'text', text: 'Hello, I need help with my order' });
   await sim('/sim/customer', { kind: 'image', text: 'the damaged box' });
@@ -214,15 +220,37 @@ describe('the agent widget', () => {
       .toBe(true);
   });
 
+  it('runs framed inside Agent Desktop (the simulator, an allowed frame ancestor) and signs the agent in there', async () => {
+    await page.goto(sandbox.urls.sim);
+    const link = page.getByTestId('widget-link');
+    await expect.poll(() => link.getAttribute('href'), T).toContain('gcConversationId=');
+    const url = (await link.getAttribute('href'))!;
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.id = 'embedded-widget';
+      frame.src = src;
+      document.body.append(frame);
+    }, url);
+    const widget = page.frameLocator('#embedded-widget');
+    await widget.getByTestId('customer-name').waitFor(T);
+    expect(await widget.getByTestId('customer-name').textContent()).toBe('Demo Customer');
+  });
+
   it('refuses a region that is not a Genesys Cloud domain instead of sending the agent to sign in there', async () => {
     const requested: string[] = [];
     page.on('request', (r) => requested.push(r.url()));
-    await page.goto(`${sandbox.urls.dashboard}/widget.html?tenant=demo&region=evil.example&gcConversationId=x`);
+    await page.goto(`${sandbox.urls.dashboard}/widget?tenant=demo&region=evil.example&gcConversationId=x`);
     await page.getByTestId('widget-error').waitFor(T);
     expect(await page.getByTestId('widget-error').textContent()).toContain(
       'Unknown Genesys Cloud region "evil.example"',
     );
     expect(page.url().startsWith(sandbox.urls.dashboard)).toBe(true);
     expect(requested.filter((u) => new URL(u).hostname.endsWith('evil.example'))).toEqual([]);
+  });
+});
+
+describe('the dashboard site', () => {
+  it('ran every page above without a Content Security Policy violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

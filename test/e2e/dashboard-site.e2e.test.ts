@@ -1,0 +1,165 @@
+/**
+ * The dashboard site as Cloudflare Pages serves it in production: built by
+ * `node scripts/build-dashboard.mjs --env production`, served by an assets-only Worker under
+ * `wrangler dev` (Workers static assets apply `_headers` and drop `.html` like Pages), and framed
+ * in Chromium by a page of another origin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { environmentSite } from '../../scripts/build-dashboard.mjs';
+import { startWrangler, waitUntilUp } from '../../scripts/wrangler-process.mjs';
+import regions from '../../workers/domain/genesys-regions.json';
+import { launchChromium } from './browser';
+
+const PORT = 8839;
+const site = `http://127.0.0.1:${PORT}`;
+const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-site-'));
+const out = path.join(dir, 'public');
+let server: ReturnType<typeof startWrangler>;
+let production: { apiBase: string };
+let browser: Browser;
+let stranger: Server;
+
+beforeAll(async () => {
+  production = await environmentSite('production');
+  execFileSync(process.execPath, ['scripts/build-dashboard.mjs', '--env', 'production', '--out', out], {
+    stdio: 'ignore',
+  });
+  writeFileSync(
+    path.join(dir, 'wrangler.json'),
+    JSON.stringify({
+      name: 'dashboard-site-test',
+      compatibility_date: '2026-04-20',
+      assets: { directory: './public', html_handling: 'auto-trailing-slash', not_found_handling: 'none' },
+    }),
+  );
+  server = startWrangler(
+    'dashboard-site',
+    [
+      'dev',
+      '-c',
+      path.join(dir, 'wrangler.json'),
+      '--port',
+      String(PORT),
+      '--inspector-port',
+      String(PORT + 1000),
+      '--ip',
+      '127.0.0.1',
+      '--show-interactive-dev-session=false',
+    ],
+    { quiet: true },
+  );
+  await waitUntilUp(`${site}/config.json`);
+  browser = await launchChromium();
+  // A page of an origin that is not Genesys Cloud, framing the admin pages and the widget.
+  stranger = createServer((_, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(
+        `<iframe id="admin" src="${site}/"></iframe><iframe id="widget" src="${site}/widget?tenant=demo&gcConversationId=x"></iframe>`,
+      ),
+  );
+  await new Promise<void>((resolve) => stranger.listen(8838, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  stranger?.close();
+  server?.kill('SIGTERM');
+});
+
+const policyOf = (res: Response) =>
+  Object.fromEntries(
+    (res.headers.get('content-security-policy') ?? '').split(';').map((d) => {
+      const [name, ...sources] = d.trim().split(/\s+/);
+      return [name, sources];
+    }),
+  );
+
+describe('the dashboard site in production', () => {
+  it('tells the dashboard the production bridge, an https origin taken from wrangler.toml', async () => {
+    const config = await (await fetch(`${site}/config.json`)).json();
+    expect(config).toEqual({ apiBase: production.apiBase });
+    expect(production.apiBase).toMatch(/^https:\/\//);
+  });
+
+  it('serves the admin pages under a CSP that calls only the bridge and forbids framing', async () => {
+    const res = await fetch(`${site}/`);
+    expect(res.status).toBe(200);
+    const csp = policyOf(res);
+    expect(csp['connect-src']).toEqual(["'self'", new URL(production.apiBase).origin]);
+    expect(csp['script-src']).toEqual(["'self'"]);
+    expect(csp['frame-ancestors']).toEqual(["'none'"]);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    // the scripts are served under the same rules
+    expect(policyOf(await fetch(`${site}/app.js`))['frame-ancestors']).toEqual(["'none'"]);
+  });
+
+  it('lets Genesys Cloud, and only Genesys Cloud, frame the widget, under one CSP', async () => {
+    const res = await fetch(`${site}/widget?tenant=demo`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('widget.js');
+    // one policy, not the admin pages' joined to the widget's with a comma (both would be enforced)
+    expect(res.headers.get('content-security-policy')).not.toContain(',');
+    const csp = policyOf(res);
+    expect(csp['frame-ancestors']).toEqual(Object.values(regions).map((domain) => `https://apps.${domain}`));
+    expect(csp['connect-src']).toEqual(["'self'", new URL(production.apiBase).origin]);
+    expect(csp['img-src']).toContain(new URL(production.apiBase).origin);
+    expect(res.headers.get('x-frame-options')).toBeNull();
+  });
+
+  it('serves widget.html at /widget, the address to register as the OAuth redirect URI', async () => {
+    const res = await fetch(`${site}/widget.html?tenant=demo&region=mypurecloud.ie`, { redirect: 'manual' });
+    expect(res.status).toBe(307);
+    expect(res.headers.get('location')).toBe('/widget?tenant=demo&region=mypurecloud.ie');
+  });
+
+  it('does not serve its _headers file', async () => {
+    expect((await fetch(`${site}/_headers`)).status).toBe(404);
+  });
+
+  it('is refused by the browser inside a page that is not Genesys Cloud', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto('http://127.0.0.1:8838/');
+    await page.waitForLoadState('load');
+    // Chromium replaces a frame its ancestors may not hold with an error page, so neither the admin
+    // app nor the widget runs there (both answer 200 to a plain request, checked above; the
+    // sandbox's browser test shows the widget framed by an allowed origin).
+    const frames = page.frames().filter((f) => f !== page.mainFrame());
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) expect(frame.url()).toBe('chrome-error://chromewebdata/');
+    await context.close();
+  });
+});
+
+describe('building the dashboard for an environment', () => {
+  it('refuses a bridge URL that is not https, naming the environment', async () => {
+    const config = path.join(dir, 'wrangler.bad.toml');
+    writeFileSync(
+      config,
+      [
+        'name = "x"',
+        'main = "x.ts"',
+        'compatibility_date = "2026-04-20"',
+        '[env.staging.vars]',
+        'PUBLIC_BASE_URL = "http://localhost:8787"',
+      ].join('\n'),
+    );
+    await expect(environmentSite('staging', config)).rejects.toThrow(
+      '[env.staging] PUBLIC_BASE_URL must be an https URL for the dashboard, not http://localhost:8787',
+    );
+  });
+
+  it('writes the CSP and the config from the same bridge origin', () => {
+    const headers = readFileSync(path.join(out, '_headers'), 'utf8');
+    expect(headers).toContain(`connect-src 'self' ${new URL(production.apiBase).origin}`);
+  });
+});
