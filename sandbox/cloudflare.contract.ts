@@ -50,10 +50,14 @@ export interface CfAnswer {
 
 /** The v4 envelope: `{"success", "errors": [{code, message}], "messages": [], "result"}`. */
 export function cfEnvelope(status: number, result: unknown, errors: Array<{ code: number; message: string }> = []) {
-  return { status, body: { success: errors.length === 0, errors, messages: [], result: errors.length ? null : result } };
+  return {
+    status,
+    body: { success: errors.length === 0, errors, messages: [], result: errors.length ? null : result },
+  };
 }
 
-const refuse = (status: number, code: number, message: string): CfAnswer => cfEnvelope(status, null, [{ code, message }]);
+const refuse = (status: number, code: number, message: string): CfAnswer =>
+  cfEnvelope(status, null, [{ code, message }]);
 
 /** The status-code table's refusals of a hostname, in the order the checks run. */
 function hostnameRefusal(hostname: unknown): CfAnswer | undefined {
@@ -64,7 +68,11 @@ function hostnameRefusal(hostname: unknown): CfAnswer | undefined {
   const name = hostname.toLowerCase();
   // "400 | 1448 | Custom hostnames with wildcards are not supported for certificates managed by Cloudflare."
   if (name.startsWith('*.'))
-    return refuse(400, 1448, 'Custom hostnames with wildcards are not supported for certificates managed by Cloudflare.');
+    return refuse(
+      400,
+      1448,
+      'Custom hostnames with wildcards are not supported for certificates managed by Cloudflare.',
+    );
   if (/^[\d.]+$/.test(name) || name.includes(':') || !/^[a-z0-9.-]+$/.test(name) || !name.includes('.'))
     return refuse(400, 1407, 'Invalid custom hostname.');
   const tld = name.split('.').pop()!;

@@ -6,7 +6,7 @@
  */
 import { config, type Env } from '../env';
 import { slugFromHost } from '../domain/tenant-host';
-import { tenantIdByHostname } from './admin.repo';
+import { tenantIdByHostname } from './custom-hostnames.repo';
 import { tenantCache } from './tenant-cache';
 import { tenantIdBySlug } from './tenants.repo';
 

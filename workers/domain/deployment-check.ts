@@ -38,7 +38,8 @@ export function settingsProblems(vars: DeploymentSettings): string[] {
   }
   for (const key of ['GRAPH_API_BASE', 'GENESYS_API_BASE', 'GENESYS_LOGIN_BASE'] as const)
     if (vars[key]) problems.push(`${key} must be empty outside development (the real Meta and Genesys hosts)`);
-  if (vars.CLOUDFLARE_API_BASE) problems.push('CLOUDFLARE_API_BASE must be empty outside development (the real Cloudflare API)');
+  if (vars.CLOUDFLARE_API_BASE)
+    problems.push('CLOUDFLARE_API_BASE must be empty outside development (the real Cloudflare API)');
   return problems;
 }
 
