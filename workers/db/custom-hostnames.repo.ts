@@ -11,14 +11,19 @@ import { customHostnameDeletions, customHostnames } from './schema';
 
 export type CustomHostnameRow = typeof customHostnames.$inferSelect;
 
-/** The tenant a hostname routes to: only a hostname Cloudflare reports `active` routes. */
-export async function tenantIdByHostname(env: Env, hostname: string): Promise<string | null> {
+/**
+ * The tenant a custom hostname routes to: its id while Cloudflare reports the hostname active, null
+ * while it is a tenant's but not active (pending, moved, …: named, but not served), undefined when
+ * no tenant has it.
+ */
+export async function tenantIdByHostname(env: Env, hostname: string): Promise<string | null | undefined> {
   const row = await getDb(env.DB)
-    .select({ id: customHostnames.tenantId })
+    .select({ id: customHostnames.tenantId, status: customHostnames.status })
     .from(customHostnames)
-    .where(and(eq(customHostnames.hostname, hostname.toLowerCase()), eq(customHostnames.status, ROUTABLE_STATUS)))
+    .where(eq(customHostnames.hostname, hostname.toLowerCase()))
     .get();
-  return row?.id ?? null;
+  if (!row) return undefined;
+  return row.status === ROUTABLE_STATUS ? row.id : null;
 }
 
 export function listHostnames(env: Env, tenantId: string): Promise<CustomHostnameRow[]> {
