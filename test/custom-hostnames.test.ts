@@ -3,12 +3,18 @@
  * Cloudflare's API at the HTTP boundary (test/fakes/cloudflare.fake.ts, answering as the real one):
  * created at Cloudflare, pending with the DNS records the customer must add, routed to the tenant
  * only once Cloudflare reports it active (the cron refreshes it), deleted at Cloudflare on DELETE
- * and on offboarding; Cloudflare's refusals and failures answered precisely, nothing stored.
+ * and on offboarding; Cloudflare's refusals and failures answered precisely, nothing stored. Also
+ * the sandbox simulator's part of the same contract.
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
+import type { CfCustomHostname } from '../sandbox/cloudflare.contract';
+import demo from '../sandbox/simulator/demo-tenant.json';
+import { cloudflareApi, loadZone, saveZone } from '../sandbox/simulator/simulator.cloudflare';
 import { app } from '../workers/app';
+import { insertHostname } from '../workers/db/custom-hostnames.repo';
+import { CfCustomHostname as CfResult, hostnameState } from '../workers/domain/custom-hostname';
 import type { Env } from '../workers/env';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
@@ -295,5 +301,92 @@ describe('offboarding', () => {
     expect(
       await env.DB.prepare('SELECT COUNT(*) AS n FROM custom_hostnames WHERE tenant_id = ?').bind(a.id).first('n'),
     ).toBe(0);
+  });
+});
+
+describe('the refresh job', () => {
+  it('asks Cloudflare about 50 pending hostnames per run, least recently checked first', async () => {
+    const a = await seedTenant(net);
+    const names = Array.from({ length: 51 }, () => newHostname());
+    for (const [i, hostname] of names.entries()) {
+      const created = net.cloudflare.zone.handle(
+        'POST',
+        `/zones/${env.CLOUDFLARE_ZONE_ID}/custom_hostnames`,
+        `Bearer ${env.CLOUDFLARE_API_TOKEN}`,
+        { hostname, ssl: { method: 'txt', type: 'dv' } },
+      ).body as { result: CfCustomHostname };
+      await insertHostname(
+        env,
+        a.id,
+        hostname,
+        created.result.id,
+        hostnameState(CfResult.parse(created.result)),
+        1000 + i,
+      );
+    }
+    const gets = () => net.cloudflare.requests.filter((r) => r.method === 'GET').map((r) => r.path.split('/').pop());
+    await cronTick();
+    expect(gets()).toHaveLength(50);
+    // The one left out was checked last before this run (the highest checked_at); it goes first next.
+    const last = net.cloudflare.hostname(names[50]!)!.id;
+    expect(gets()).not.toContain(last);
+    await cronTick();
+    expect(gets()[50]).toBe(last);
+  });
+
+  it('a hostname added before Cloudflare was asked (no Cloudflare id) keeps routing, and the job leaves it alone', async () => {
+    const a = await seedTenant(net);
+    const hostname = newHostname();
+    // As migration 0008 leaves a row written before it: no cf_id, status by the column default.
+    await env.DB.prepare('INSERT INTO custom_hostnames (hostname, tenant_id) VALUES (?, ?)').bind(hostname, a.id).run();
+    expect((await hostnamesOf(a.id))[0]).toMatchObject({ hostname, status: 'active', routing: true, records: [] });
+    expect((await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname })).status).toBe(200);
+    await cronTick();
+    expect((await hostnamesOf(a.id))[0]).toMatchObject({ status: 'active', checkedAt: null });
+    const asked = net.cloudflare.requests.length;
+    expect((await adminApi('DELETE', `/api/tenants/${a.id}/hostnames/${hostname}`)).status).toBe(204);
+    expect(net.cloudflare.requests.length).toBe(asked);
+  });
+});
+
+describe('the sandbox simulator as Cloudflare', () => {
+  /** The simulator object's storage, reduced to what simulator.cloudflare.ts uses. */
+  function memoryStorage(): DurableObjectStorage {
+    const map = new Map<string, unknown>();
+    return {
+      get: async (key: string) => structuredClone(map.get(key)),
+      put: async (key: string, value: unknown) => void map.set(key, structuredClone(value)),
+    } as unknown as DurableObjectStorage;
+  }
+
+  it('answers with the shared contract and turns a pending hostname active a minute after it was created', async () => {
+    const storage = memoryStorage();
+    const auth = `Bearer ${demo.cloudflare.apiToken}`;
+    const base = `/zones/${demo.cloudflare.zoneId}/custom_hostnames`;
+    const created = await cloudflareApi(
+      storage,
+      'POST',
+      base,
+      auth,
+      JSON.stringify({ hostname: 'chat.acme-shop.com', ssl: { method: 'txt', type: 'dv' } }),
+    );
+    expect(created.status).toBe(201);
+    const { result } = (await created.json()) as { result: CfCustomHostname };
+    expect(result.status).toBe('pending');
+    const read = async () =>
+      (
+        (await (await cloudflareApi(storage, 'GET', `${base}/${result.id}`, auth, '')).json()) as {
+          result: CfCustomHostname;
+        }
+      ).result;
+    expect((await read()).status).toBe('pending');
+    // A minute later (the record's creation moved back, as if time had passed).
+    const zone = await loadZone(storage);
+    zone.records[result.id]!.created_at = new Date(
+      Date.now() - demo.cloudflare.activateAfterSeconds * 1000,
+    ).toISOString();
+    await saveZone(storage, zone);
+    expect(await read()).toMatchObject({ status: 'active', ssl: { status: 'active' } });
+    expect((await cloudflareApi(storage, 'GET', `${base}/${result.id}`, 'Bearer wrong', '')).status).toBe(401);
   });
 });
