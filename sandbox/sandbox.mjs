@@ -96,7 +96,7 @@ async function seed(bridge, sim) {
 const CRON = '*/15 * * * *';
 const CRON_INTERVAL_MS = 15 * 60_000;
 
-/** Runs the bridge's scheduled jobs (retention, offboarding) once, as the Cron Trigger would. */
+/** Runs the bridge's scheduled jobs (retention, offboarding, custom hostnames) once, as the Cron Trigger would. */
 async function runScheduledJobs(bridge) {
   try {
     const res = await fetch(`${bridge}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON)}`);
