@@ -123,12 +123,14 @@ export class CustomHostnamesZone {
     if (!token) return refuse(401, 1000, 'Unable to extract bearer token');
     if (token !== this.token) return refuse(401, 1003, 'Failed to verify JWT token');
     const match = path.match(/^\/zones\/([^/]+)\/custom_hostnames(?:\/([^/]+))?$/);
-    // Another zone (one the token cannot reach): Cloudflare's router answers 7003.
+    // Another zone, or another path: not in the custom-hostnames table; Cloudflare's router answers
+    // `7003 Could not route to …, perhaps your object identifier is invalid?` and `7000 No route for
+    // that URI` (as reported by API users; the bridge never sends such requests).
     if (!match || match[1] !== this.zoneId)
       return refuse(400, 7003, `Could not route to ${path}, perhaps your object identifier is invalid?`);
     const id = match[2];
     if (method === 'POST' && !id) return this.create(body);
-    if (!id) return refuse(405, 10405, 'Method not allowed');
+    if (!id) return refuse(400, 7000, 'No route for that URI');
     const record = this.records[id];
     // "404 | 1436 | The custom hostname was not found."
     if (!record) return refuse(404, 1436, 'The custom hostname was not found.');
@@ -142,7 +144,7 @@ export class CustomHostnamesZone {
       // Success table: "DELETE | 200 OK"; the result is `{"id": "…"}`.
       return cfEnvelope(200, { id });
     }
-    return refuse(405, 10405, 'Method not allowed');
+    return refuse(400, 7000, 'No route for that URI');
   }
 
   private create(body: unknown): CfAnswer {

@@ -109,7 +109,9 @@ describe('a custom hostname through Cloudflare for SaaS', () => {
 
     // Pending: the host names no tenant that is served, for webhooks and the admin API alike.
     expect((await webhookVia(a, hostname)).status).toBe(401);
-    expect((await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname })).status).toBe(404);
+    const pending = await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname });
+    expect(pending.status).toBe(404);
+    expect(pending.json.error.code).toBe('unknown_tenant');
 
     // The cron asks Cloudflare: the certificate has moved on, the hostname is still pending.
     await cronTick();
