@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects:
  * - `workers`: everything that runs in the Worker, inside workerd with the real bindings of
- *   wrangler.toml (local D1, KV, Queues, DOs). Only Meta and Genesys are faked, at the HTTP
- *   boundary (test/fakes/); their hosts are the GRAPH_API_BASE / GENESYS_* overrides below.
+ *   wrangler.toml (local D1, KV, Queues, DOs). Only Meta, Genesys and Cloudflare's API are faked, at the HTTP
+ *   boundary (test/fakes/); their hosts are the GRAPH_API_BASE / GENESYS_* / CLOUDFLARE_API_BASE overrides below.
  * - `e2e`: in Node, starts the local sandbox (bridge + simulator + dashboard, `wrangler dev`) and
  *   drives it in Debian's Chromium with playwright-core, taking screenshots.
  */
@@ -63,6 +63,9 @@ export default defineConfig(async () => {
                   GRAPH_API_BASE: 'https://graph.fake',
                   GENESYS_API_BASE: 'https://api.genesys.fake',
                   GENESYS_LOGIN_BASE: 'https://login.genesys.fake',
+                  CLOUDFLARE_API_BASE: 'https://api.cloudflare.fake/client/v4',
+                  CLOUDFLARE_ZONE_ID: '023e105f4ecef8ad9ca31a8372d0c353',
+                  CLOUDFLARE_API_TOKEN: 'test-cloudflare-token',
                   INBOUND_REORDER_MS: '150',
                   RETRY_BASE_MS: '20',
                   MAX_DELIVERY_ATTEMPTS: '4',

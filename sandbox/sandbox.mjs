@@ -58,7 +58,7 @@ async function seed(bridge, sim) {
 const CRON = '*/15 * * * *';
 const CRON_INTERVAL_MS = 15 * 60_000;
 
-/** Runs the bridge's scheduled jobs (retention, offboarding) once, as the Cron Trigger would. */
+/** Runs the bridge's scheduled jobs (retention, offboarding, custom hostnames) once, as the Cron Trigger would. */
 async function runScheduledJobs(bridge) {
   try {
     const res = await fetch(`${bridge}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON)}`);
@@ -105,6 +105,11 @@ export async function startSandbox(options = {}) {
     GRAPH_API_BASE: `${sim}/graph`,
     GENESYS_API_BASE: `${sim}/genesys-api`,
     GENESYS_LOGIN_BASE: `${sim}/genesys-login`,
+    // Cloudflare for SaaS custom hostnames, played by the simulator (pending hostnames turn active
+    // after demo.cloudflare.activateAfterSeconds, or via POST /sim/cloudflare/verify).
+    CLOUDFLARE_API_BASE: `${sim}/cloudflare/client/v4`,
+    CLOUDFLARE_ZONE_ID: demo.cloudflare.zoneId,
+    CLOUDFLARE_API_TOKEN: demo.cloudflare.apiToken,
     OUTBOUND_MEDIA_HOSTS: `${DEFAULT_MEDIA_HOSTS},${sim}`,
     INBOUND_REORDER_MS: '300',
     DASHBOARD_ORIGINS: dashboard,

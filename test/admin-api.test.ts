@@ -11,6 +11,7 @@ import { useFakeNetwork } from './fakes/network';
 import {
   adminApi,
   agentMessage,
+  cronTick,
   OPERATOR,
   customerWrites,
   newCustomer,
@@ -305,7 +306,7 @@ describe('users, roles and sign-in', () => {
       [
         'POST',
         `/api/tenants/${tenant.id}/hostnames`,
-        { hostname: `chat-${crypto.randomUUID().slice(0, 6)}.example.com` },
+        { hostname: `chat-${crypto.randomUUID().slice(0, 6)}.acme-shop.com` },
         { viewer: 403, admin: 403, platform: 201 },
       ],
       ['GET', '/api/users', undefined, { viewer: 403, admin: 200, platform: 200 }],
@@ -356,12 +357,16 @@ describe('tenant resolution by host', () => {
     );
   });
 
-  it("a custom hostname routes to its tenant; another tenant's key there gets 404", async () => {
+  it("a custom hostname routes to its tenant only once Cloudflare reports it active; another tenant's key there gets 404", async () => {
     const a = await seedTenant(net);
     const b = await seedTenant(net);
-    const hostname = `support-${crypto.randomUUID().slice(0, 6)}.acme-example.com`;
+    const hostname = `support-${crypto.randomUUID().slice(0, 6)}.acme-shop.com`;
     expect((await adminApi('POST', `/api/tenants/${a.id}/hostnames`, OPERATOR, { hostname })).status).toBe(201);
     const bKey = (await adminApi('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).json.key;
+    // Just added: pending at Cloudflare, so not served.
+    expect((await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname })).status).toBe(404);
+    net.cloudflare.verify(hostname);
+    await cronTick();
     expect((await adminApi('GET', `/api/tenants/${a.id}`, OPERATOR, undefined, { host: hostname })).status).toBe(200);
     expect(
       (await adminApi('GET', `/api/tenants/${b.id}`, { 'x-api-key': bKey }, undefined, { host: hostname })).status,

@@ -51,7 +51,7 @@ describe("tenant A's credentials on tenant B's objects", () => {
     ).key as string;
     const bKeyId = JSON.parse((await adminApi('POST', `/api/tenants/${b.id}/api-keys`, OPERATOR, { name: 'b' })).text)
       .id as string;
-    const hostname = `b-${crypto.randomUUID().slice(0, 6)}.example.com`;
+    const hostname = `b-${crypto.randomUUID().slice(0, 6)}.acme-shop.com`;
     await adminApi('POST', `/api/tenants/${b.id}/hostnames`, OPERATOR, { hostname });
     const bPool = { clientId: `pool-${b.id}`, clientSecret: `pool-secret-${b.id}` };
     net.genesys.registerClient(bPool.clientId, bPool.clientSecret);

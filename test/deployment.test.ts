@@ -24,6 +24,7 @@ const production: Partial<Env> = {
   GRAPH_API_BASE: '',
   GENESYS_API_BASE: '',
   GENESYS_LOGIN_BASE: '',
+  CLOUDFLARE_API_BASE: '',
   ADMIN_API_TOKEN: 'a-production-operator-token-0123456789',
 };
 

@@ -44,6 +44,13 @@ export interface Env {
   MASTER_KEY?: string;
   MASTER_KEYS?: string;
   ADMIN_API_TOKEN: string;
+  /**
+   * Cloudflare for SaaS (custom hostnames of tenants): the zone with Cloudflare for SaaS on and an
+   * API token allowed "SSL and Certificates: Edit" on it. Optional: without them POST
+   * /api/tenants/{id}/hostnames answers 503 `hostnames_unconfigured`.
+   */
+  CLOUDFLARE_ZONE_ID?: string;
+  CLOUDFLARE_API_TOKEN?: string;
 
   // Vars (see wrangler.toml [vars])
   /** `development` (the default: local values allowed), `staging` or `production`. */
@@ -53,6 +60,7 @@ export interface Env {
   GRAPH_API_BASE?: string;
   GENESYS_API_BASE?: string;
   GENESYS_LOGIN_BASE?: string;
+  CLOUDFLARE_API_BASE?: string;
   GRAPH_API_VERSION?: string;
   MAX_WEBHOOK_BYTES?: string;
   INBOUND_REORDER_MS?: string;
@@ -103,6 +111,8 @@ export const Config = z.object({
   GRAPH_API_BASE: optionalUrl,
   GENESYS_API_BASE: optionalUrl,
   GENESYS_LOGIN_BASE: optionalUrl,
+  /** Cloudflare's API (tests and the sandbox point it at their fakes); empty = api.cloudflare.com. */
+  CLOUDFLARE_API_BASE: optionalUrl.transform((v) => v ?? 'https://api.cloudflare.com/client/v4'),
   GRAPH_API_VERSION: z
     .string()
     .regex(/^v\d+\.\d+$/)

@@ -1,8 +1,10 @@
 /**
  * Entry of the dev-only simulator Worker (sandbox/simulator/wrangler.toml). Routes:
  * - `/` and `/sim/*`: the two browser panes (customer phone, agent desktop) and their actions;
- * - `/graph/*`: Meta Graph API; `/genesys-login/*` and `/genesys-api/*`: Genesys Cloud.
- * The bridge reaches it through GRAPH_API_BASE / GENESYS_LOGIN_BASE / GENESYS_API_BASE.
+ * - `/graph/*`: Meta Graph API; `/genesys-login/*` and `/genesys-api/*`: Genesys Cloud;
+ *   `/cloudflare/client/v4/*`: Cloudflare's custom-hostnames API (Cloudflare for SaaS);
+ * - `/sim/cloudflare`: the sandbox zone's custom hostnames; POST `/sim/cloudflare/verify` marks one active.
+ * The bridge reaches it through GRAPH_API_BASE / GENESYS_LOGIN_BASE / GENESYS_API_BASE / CLOUDFLARE_API_BASE.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -42,6 +44,14 @@ const app = new Hono<{ Bindings: SimEnv }>()
     await sim(c.env).outage(body.data.sends);
     return c.json({ ok: true });
   })
+  .get('/sim/cloudflare', async (c) => c.json({ items: await sim(c.env).hostnames() }))
+  .post('/sim/cloudflare/verify', async (c) => {
+    const body = z.object({ hostname: z.string().min(1) }).safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: 'hostname required' }, 400);
+    if (!(await sim(c.env).verifyHostname(body.data.hostname)))
+      return c.json({ error: 'no such custom hostname' }, 404);
+    return c.json({ ok: true });
+  })
   .post('/sim/reset', async (c) => {
     await sim(c.env).reset();
     return c.json({ ok: true });
@@ -72,6 +82,15 @@ const app = new Hono<{ Bindings: SimEnv }>()
     async (c) =>
       phoneNumber(c.req.param('id'), c.req.header('authorization') ?? null) ??
       mediaInfo(c.req.param('id'), c.req.header('authorization') ?? null, new URL(c.req.url).origin),
+  )
+  // Cloudflare API (custom hostnames)
+  .all('/cloudflare/client/v4/*', async (c) =>
+    sim(c.env).cloudflare(
+      c.req.method,
+      c.req.path.replace(/^\/cloudflare\/client\/v4/, ''),
+      c.req.header('authorization') ?? null,
+      await c.req.text(),
+    ),
   )
   // Genesys Cloud
   .post('/genesys-login/oauth/token', async (c) =>

@@ -6,6 +6,7 @@
  * test fakes) and reports sent/delivered/read statuses a moment later, as WhatsApp would.
  * As Genesys it issues OAuth tokens, accepts Open Messaging inbound messages, structured responses
  * and receipts, and signs agent messages (base64 HMAC) to the bridge's outbound webhook.
+ * As Cloudflare it holds the sandbox zone's custom hostnames (simulator.cloudflare.ts).
  * Its state is what the two browser panes show.
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -21,6 +22,7 @@ import {
 } from './simulator.messages';
 import { markRead, parseSend, phoneItemFor } from './simulator.whatsapp';
 import { applyInbound, lookup } from './simulator.genesys';
+import { cloudflareApi, loadZone, saveZone } from './simulator.cloudflare';
 import {
   WIDGET_CLIENT_ID,
   b64,
@@ -72,6 +74,29 @@ export class SimulatorDO extends DurableObject<SimEnv> {
     const state = await this.load();
     state.outage = sends;
     await this.save(state);
+  }
+
+  /** Cloudflare's custom-hostnames API for the sandbox zone (simulator.cloudflare.ts). */
+  async cloudflare(method: string, path: string, authorization: string | null, body: string): Promise<Response> {
+    return cloudflareApi(this.ctx.storage, method, path, authorization, body);
+  }
+
+  /** The customer's DNS is in place: the hostname and its certificate become active at Cloudflare. */
+  async verifyHostname(hostname: string): Promise<boolean> {
+    const zone = await loadZone(this.ctx.storage);
+    const found = zone.verify(hostname);
+    await saveZone(this.ctx.storage, zone);
+    return found;
+  }
+
+  /** The custom hostnames Cloudflare holds in the sandbox zone. */
+  async hostnames(): Promise<Array<{ hostname: string; status: string; sslStatus: string }>> {
+    const zone = await loadZone(this.ctx.storage);
+    return Object.values(zone.records).map((r) => ({
+      hostname: r.hostname,
+      status: r.status,
+      sslStatus: r.ssl.status,
+    }));
   }
 
   async reset(): Promise<void> {

@@ -4,10 +4,12 @@
  * Objects share one isolate in vitest-pool-workers, so one global covers all of them.
  */
 import { afterEach, beforeEach } from 'vitest';
+import { FakeCloudflare } from './cloudflare.fake';
 import { FakeGenesys } from './genesys.fake';
 import { FakeMeta } from './meta.fake';
 
 export interface FakeNetwork {
+  cloudflare: FakeCloudflare;
   genesys: FakeGenesys;
   meta: FakeMeta;
   unhandled: string[];
@@ -16,7 +18,12 @@ export interface FakeNetwork {
 const realFetch = globalThis.fetch;
 
 export function installFakeNetwork(): FakeNetwork {
-  const net: FakeNetwork = { genesys: new FakeGenesys(), meta: new FakeMeta(), unhandled: [] };
+  const net: FakeNetwork = {
+    cloudflare: new FakeCloudflare(),
+    genesys: new FakeGenesys(),
+    meta: new FakeMeta(),
+    unhandled: [],
+  };
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const host = new URL(request.url).host;
@@ -27,6 +34,9 @@ export function installFakeNetwork(): FakeNetwork {
         break;
       case 'api.genesys.fake':
         handled = Promise.resolve(net.genesys.api.fetch(request));
+        break;
+      case 'api.cloudflare.fake':
+        handled = net.cloudflare.fetch(request);
         break;
       case 'graph.fake':
         handled = Promise.resolve(net.meta.graph.fetch(request));
@@ -68,6 +78,9 @@ export function useFakeNetwork(): FakeNetwork {
     return current;
   };
   return {
+    get cloudflare() {
+      return now().cloudflare;
+    },
     get genesys() {
       return now().genesys;
     },

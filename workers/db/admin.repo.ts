@@ -1,12 +1,12 @@
 /**
- * Admin-side records: dashboard users, API keys, custom hostnames and the audit log.
+ * Admin-side records: dashboard users, API keys and the audit log (custom hostnames: custom-hostnames.repo.ts).
  * Every function that touches tenant data takes the tenant id and filters on it.
  */
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Env } from '../env';
 import { sha256Hex, toBase64 } from '../lib/crypto';
 import { getDb } from './client';
-import { adminUsers, apiKeys, auditLog, customHostnames } from './schema';
+import { adminUsers, apiKeys, auditLog } from './schema';
 import type { Role } from '../auth/admin-session';
 
 // ===== Users
@@ -97,33 +97,6 @@ export async function revokeApiKey(env: Env, tenantId: string, id: string): Prom
     .set({ revokedAt: Date.now() })
     .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
-  return rows.length > 0;
-}
-
-// ===== Custom hostnames
-
-export async function tenantIdByHostname(env: Env, hostname: string): Promise<string | null> {
-  const row = await getDb(env.DB)
-    .select({ id: customHostnames.tenantId })
-    .from(customHostnames)
-    .where(eq(customHostnames.hostname, hostname.toLowerCase()))
-    .get();
-  return row?.id ?? null;
-}
-
-export function listHostnames(env: Env, tenantId: string) {
-  return getDb(env.DB).select().from(customHostnames).where(eq(customHostnames.tenantId, tenantId)).all();
-}
-
-export async function addHostname(env: Env, tenantId: string, hostname: string): Promise<void> {
-  await getDb(env.DB).insert(customHostnames).values({ tenantId, hostname: hostname.toLowerCase() });
-}
-
-export async function removeHostname(env: Env, tenantId: string, hostname: string): Promise<boolean> {
-  const rows = await getDb(env.DB)
-    .delete(customHostnames)
-    .where(and(eq(customHostnames.tenantId, tenantId), eq(customHostnames.hostname, hostname.toLowerCase())))
-    .returning({ hostname: customHostnames.hostname });
   return rows.length > 0;
 }
 

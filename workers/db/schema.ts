@@ -183,7 +183,16 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash), index('api_keys_tenant_idx').on(t.tenantId)],
 );
 
-/** Hostnames that belong to one tenant (Cloudflare for SaaS custom hostnames). */
+/**
+ * Hostnames that belong to one tenant (Cloudflare for SaaS custom hostnames). A hostname routes to
+ * its tenant only while `status` is `active`, Cloudflare's word for "ownership verified, traffic
+ * proxied"; the custom-hostnames job (scheduled/custom-hostnames.job.ts) copies Cloudflare's view
+ * into `status`, `ssl_status` and `verification` until then.
+ *
+ * Rows added before the bridge asked Cloudflare (migration 0008) have no `cf_id` and keep routing:
+ * they were routing already, and an operator registered them at Cloudflare by hand, so the column
+ * default `active` leaves them as they were; no job touches a row without `cf_id`.
+ */
 export const customHostnames = sqliteTable(
   'custom_hostnames',
   {
@@ -192,9 +201,34 @@ export const customHostnames = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: 'cascade' }),
     createdAt: epochMs('created_at'),
+    /** The custom hostname's id at Cloudflare (`result.id`); null for rows from before 0008. */
+    cfId: text('cf_id'),
+    /** Cloudflare's `status` of the hostname (`pending`, `active`, `moved`, `blocked`, …). */
+    status: text('status').notNull().default('active'),
+    /** Cloudflare's `ssl.status` of its certificate (`initializing`, `pending_validation`, …, `active`). */
+    sslStatus: text('ssl_status'),
+    /** What the tenant's customer must publish, and what Cloudflare still objects to (JSON, see domain/custom-hostname.ts). */
+    verification: text('verification'),
+    /** When Cloudflare was last asked (epoch ms). */
+    checkedAt: integer('checked_at'),
+    /** Why the last refresh failed, if it did (an error code, never the API token). */
+    error: text('error'),
   },
-  (t) => [index('custom_hostnames_tenant_idx').on(t.tenantId)],
+  (t) => [index('custom_hostnames_tenant_idx').on(t.tenantId), index('custom_hostnames_status_idx').on(t.status)],
 );
+
+/**
+ * Custom hostnames the bridge no longer routes but Cloudflare may still hold: written when one is
+ * removed (DELETE, or its tenant's offboarding) and cleared once Cloudflare confirms the deletion.
+ * No tenant id: the row must outlive the tenant's erasure, and it names only a hostname.
+ */
+export const customHostnameDeletions = sqliteTable('custom_hostname_deletions', {
+  cfId: text('cf_id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  requestedAt: epochMs('requested_at'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+});
 
 /** Every change made through the admin API: who, what, on which tenant. Never holds secret values. */
 export const auditLog = sqliteTable(

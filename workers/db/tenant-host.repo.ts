@@ -6,7 +6,7 @@
  */
 import { config, type Env } from '../env';
 import { slugFromHost } from '../domain/tenant-host';
-import { tenantIdByHostname } from './admin.repo';
+import { tenantIdByHostname } from './custom-hostnames.repo';
 import { tenantCache } from './tenant-cache';
 import { tenantIdBySlug } from './tenants.repo';
 
@@ -16,11 +16,12 @@ export function tenantIdForHost(env: Env, host: string): Promise<string | null |
   return tenantCache.byHost.lookup(hostname, async () => {
     const slug = slugFromHost(hostname, config(env).BASE_DOMAIN);
     if (slug) return tenantIdBySlug(env, slug);
-    return (await tenantIdByHostname(env, hostname)) ?? undefined;
+    // A custom hostname routes only once Cloudflare reports it active; before that it names no tenant we serve.
+    return tenantIdByHostname(env, hostname);
   });
 }
 
-/** Called when a custom hostname is added or removed, so this isolate sees it at once. */
+/** Called when a custom hostname is added, removed, or changes status, so this isolate sees it at once. */
 export function forgetHost(hostname: string): void {
   tenantCache.byHost.forget(hostname.toLowerCase());
 }

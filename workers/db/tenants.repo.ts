@@ -9,6 +9,7 @@ import { sha256Hex } from '../lib/crypto';
 import { seal, unseal } from '../lib/keyring';
 import { config, type Env } from '../env';
 import { getDb } from './client';
+import { owedDeletionsOfTenant } from './custom-hostnames.repo';
 import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
 import { type GenesysPoolClient, readGenesysPool } from './genesys-clients.repo';
@@ -175,9 +176,12 @@ export async function deleteTenant(
   job: { id: string; requestedBy: string },
 ): Promise<void> {
   const db = getDb(env.DB);
-  // D1 enforces foreign keys, so the tenant's configs, users, keys and hostnames go with it.
+  // D1 enforces foreign keys, so the tenant's configs, users, keys and hostnames go with it; the
+  // hostnames Cloudflare holds are first recorded as deletions owed to Cloudflare (settled by the
+  // offboarding request and the cron, lib/custom-hostname-sync.ts).
   await db.batch([
     db.insert(offboardingJobs).values({ id: job.id, tenantId, requestedBy: job.requestedBy }),
+    owedDeletionsOfTenant(env, tenantId),
     db.delete(whatsappConfigs).where(eq(whatsappConfigs.tenantId, tenantId)),
     db.delete(genesysConfigs).where(eq(genesysConfigs.tenantId, tenantId)),
     db.delete(tenants).where(eq(tenants.id, tenantId)),

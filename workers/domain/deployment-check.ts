@@ -14,6 +14,7 @@ export interface DeploymentSettings {
   GRAPH_API_BASE?: string;
   GENESYS_API_BASE?: string;
   GENESYS_LOGIN_BASE?: string;
+  CLOUDFLARE_API_BASE?: string;
 }
 
 /** Problems in vars alone (what deploy:check can see before secrets exist). Development has none. */
@@ -37,12 +38,24 @@ export function settingsProblems(vars: DeploymentSettings): string[] {
   }
   for (const key of ['GRAPH_API_BASE', 'GENESYS_API_BASE', 'GENESYS_LOGIN_BASE'] as const)
     if (vars[key]) problems.push(`${key} must be empty outside development (the real Meta and Genesys hosts)`);
+  if (vars.CLOUDFLARE_API_BASE)
+    problems.push('CLOUDFLARE_API_BASE must be empty outside development (the real Cloudflare API)');
   return problems;
 }
 
-/** Problems with the secrets a running Worker has (names only, never values). */
+/**
+ * Problems with the secrets a running Worker has (names only, never values). The Cloudflare for
+ * SaaS pair is optional (a deployment without tenants' own domains is legitimate), but half of it
+ * is a mistake: custom hostnames would fail only when someone adds one.
+ */
 export function secretProblems(
-  secrets: { MASTER_KEY?: string; MASTER_KEYS?: string; ADMIN_API_TOKEN?: string },
+  secrets: {
+    MASTER_KEY?: string;
+    MASTER_KEYS?: string;
+    ADMIN_API_TOKEN?: string;
+    CLOUDFLARE_ZONE_ID?: string;
+    CLOUDFLARE_API_TOKEN?: string;
+  },
   environment?: string,
 ): string[] {
   if ((environment || 'development') === 'development') return [];
@@ -50,6 +63,8 @@ export function secretProblems(
   if (!secrets.MASTER_KEY && !secrets.MASTER_KEYS) problems.push('secret MASTER_KEYS (or MASTER_KEY) is not set');
   if (!secrets.ADMIN_API_TOKEN) problems.push('secret ADMIN_API_TOKEN is not set');
   else if (secrets.ADMIN_API_TOKEN.length < 24) problems.push('secret ADMIN_API_TOKEN is shorter than 24 characters');
+  if (!secrets.CLOUDFLARE_ZONE_ID !== !secrets.CLOUDFLARE_API_TOKEN)
+    problems.push('secrets CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN must be set together (or neither)');
   return problems;
 }
 

@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'pool_full'
   | 'whatsapp_busy'
   | 'upstream_failed'
+  | 'hostnames_unconfigured'
+  | 'cloudflare_failed'
+  | 'cloudflare_refused'
   | 'not_found'
   | 'enqueue_failed'
   | 'internal_error';

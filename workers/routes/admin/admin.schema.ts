@@ -225,6 +225,32 @@ export const HostnameCreate = z
   })
   .openapi('HostnameCreate');
 
+export const HostnameView = z
+  .object({
+    hostname: z.string(),
+    /** Cloudflare's status of the hostname; it routes to the tenant only while `active`. */
+    status: z.string().openapi({ example: 'pending' }),
+    routing: z.boolean(),
+    /** Cloudflare's status of its certificate (`initializing`, `pending_validation`, …, `active`). */
+    sslStatus: z.string().nullable().openapi({ example: 'pending_validation' }),
+    /** What the tenant's customer publishes: the CNAME that sends traffic, TXT records for ownership and certificate. */
+    records: z.array(
+      z.object({
+        type: z.enum(['CNAME', 'TXT', 'HTTP']),
+        name: z.string(),
+        value: z.string(),
+        purpose: z.enum(['traffic', 'ownership', 'certificate']),
+      }),
+    ),
+    /** What Cloudflare still objects to, e.g. "custom hostname does not CNAME to this zone." */
+    verificationErrors: z.array(z.string()),
+    /** When Cloudflare was last asked (epoch ms), and the error code of that request if it failed. */
+    checkedAt: z.number().nullable(),
+    checkError: z.string().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('HostnameView');
+
 export const ConversationView = z
   .object({
     waId: z.string(),

@@ -8,6 +8,7 @@ import { AppError } from '../../domain/errors';
 import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
 import { latestOffboarding } from '../../db/erasure.repo';
 import { runOffboarding, startOffboarding } from '../../erasure/offboarding';
+import { settleOwedDeletions } from '../../lib/custom-hostname-sync';
 import { createTenant, listTenantIds, loadTenant, updateTenant, type Tenant } from '../../db/tenants.repo';
 import { ErrorBody, OffboardingView, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
 import { offboardingView } from './erasure.route';
@@ -154,6 +155,8 @@ export function registerTenantsRoutes(app: AdminApp): void {
       await audit(c, null, 'tenant.delete', tenantId, { jobId });
       // Started now; what this run does not finish, the cron continues (a failure is on the job).
       c.executionCtx.waitUntil(runOffboarding(c.env, jobId).catch(() => undefined));
+      // Its custom hostnames are deleted at Cloudflare now; what fails, the cron retries.
+      c.executionCtx.waitUntil(settleOwedDeletions(c.env).catch(() => undefined));
       const job = (await latestOffboarding(c.env, tenantId))!;
       return c.json(offboardingView(job), 202, { Location: `/api/tenants/${tenantId}/offboarding` });
     },
