@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { environmentSite } from './build-dashboard.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const fail = (message) => {
@@ -40,6 +41,8 @@ for (const name of environments) {
     fail(`[env.${name}] must set ENVIRONMENT (staging or production), or development values pass unchecked`);
   const problems = settingsProblems(vars);
   if (problems.length > 0) fail(`${label} would not serve:\n  ${problems.join('\n  ')}`);
+  // The dashboard built for this environment talks to its PUBLIC_BASE_URL (scripts/build-dashboard.mjs).
+  if (name) await environmentSite(name).catch((err) => fail(`the dashboard for ${label}: ${err.message}`));
 
   const outdir = mkdtempSync(path.join(tmpdir(), 'bridge-dry-run-'));
   const dry = spawnSync(
