@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { environmentSite } from '../../scripts/build-dashboard.mjs';
+import { deploymentFailures } from '../../scripts/health-check.mjs';
 import { startWrangler, waitUntilUp } from '../../scripts/wrangler-process.mjs';
 import regions from '../../workers/domain/genesys-regions.json';
 import { launchChromium } from './browser';
@@ -161,5 +162,41 @@ describe('building the dashboard for an environment', () => {
   it('writes the CSP and the config from the same bridge origin', () => {
     const headers = readFileSync(path.join(out, '_headers'), 'utf8');
     expect(headers).toContain(`connect-src 'self' ${new URL(production.apiBase).origin}`);
+  });
+});
+
+describe('the check after a deploy (scripts/health-check.mjs)', () => {
+  /** A bridge answering /health as the Worker does, healthy or not. */
+  async function bridgeAnswering(status: number, body: unknown) {
+    const bridge = createServer((_, res) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+    );
+    await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
+    const { port } = bridge.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, close: () => bridge.close() };
+  }
+
+  it('passes a healthy bridge and the dashboard built for it', async () => {
+    const bridge = await bridgeAnswering(200, { ok: true, checks: { d1: { ok: true } } });
+    expect(await deploymentFailures({ bridge: bridge.url, dashboard: site, apiBase: production.apiBase })).toEqual([]);
+    bridge.close();
+  });
+
+  it('names a failing check, and a dashboard built for another bridge', async () => {
+    const bridge = await bridgeAnswering(503, {
+      ok: false,
+      checks: { config: { ok: false, error: 'PUBLIC_BASE_URL must be https' }, d1: { ok: true } },
+    });
+    const failures = await deploymentFailures({
+      bridge: bridge.url,
+      dashboard: site,
+      apiBase: 'https://bridge-staging.example.com',
+    });
+    expect(failures).toEqual([
+      `bridge ${bridge.url}/health answered 503; config: PUBLIC_BASE_URL must be https`,
+      `dashboard ${site}/config.json names ${production.apiBase}, not https://bridge-staging.example.com`,
+      `dashboard ${site} is served without the CSP built for https://bridge-staging.example.com (_headers missing?)`,
+    ]);
+    bridge.close();
   });
 });

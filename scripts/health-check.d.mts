@@ -1,0 +1,1 @@
+export function deploymentFailures(target: { bridge: string; dashboard?: string; apiBase: string }): Promise<string[]>;
