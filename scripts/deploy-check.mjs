@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { environmentSite } from './build-dashboard.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -18,8 +19,12 @@ const fail = (message) => {
   process.exit(1);
 };
 
+// `--config <file>` checks another wrangler config (the tests use it); the dry runs only run for the
+// project's own wrangler.toml, whose paths they resolve.
+const { values } = parseArgs({ options: { config: { type: 'string' } } });
+const configPath = values.config ? path.resolve(values.config) : path.join(root, 'wrangler.toml');
 const { experimental_readRawConfig } = await import('wrangler');
-const { rawConfig } = experimental_readRawConfig({ config: path.join(root, 'wrangler.toml') });
+const { rawConfig } = experimental_readRawConfig({ config: configPath });
 const environments = ['', ...Object.keys(rawConfig.env ?? {})];
 
 const esbuild = createRequire(path.join(root, 'node_modules/wrangler/package.json'))('esbuild');
@@ -34,6 +39,7 @@ const { settingsProblems } = await import(
   `data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`
 );
 
+// Settings first, for every environment: they fail in a second, the dry runs take several.
 for (const name of environments) {
   const label = name || 'development';
   const vars = name ? (rawConfig.env[name].vars ?? {}) : (rawConfig.vars ?? {});
@@ -42,8 +48,15 @@ for (const name of environments) {
   const problems = settingsProblems(vars);
   if (problems.length > 0) fail(`${label} would not serve:\n  ${problems.join('\n  ')}`);
   // The dashboard built for this environment talks to its PUBLIC_BASE_URL (scripts/build-dashboard.mjs).
-  if (name) await environmentSite(name).catch((err) => fail(`the dashboard for ${label}: ${err.message}`));
+  if (name) await environmentSite(name, configPath).catch((err) => fail(`the dashboard for ${label}: ${err.message}`));
+}
+if (values.config) {
+  console.log(`[deploy:check] ${environments.map((n) => n || 'development').join(', ')}: settings pass`);
+  process.exit(0);
+}
 
+for (const name of environments) {
+  const label = name || 'development';
   const outdir = mkdtempSync(path.join(tmpdir(), 'bridge-dry-run-'));
   const dry = spawnSync(
     process.execPath,
