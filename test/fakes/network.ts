@@ -4,19 +4,27 @@
  * Objects share one isolate in vitest-pool-workers, so one global covers all of them.
  */
 import { afterEach, beforeEach } from 'vitest';
+import { FakeAlertReceiver } from './alerts.fake';
 import { FakeGenesys } from './genesys.fake';
 import { FakeMeta } from './meta.fake';
 
 export interface FakeNetwork {
   genesys: FakeGenesys;
   meta: FakeMeta;
+  /** Alert channels' webhooks (our own protocol). */
+  alerts: FakeAlertReceiver;
   unhandled: string[];
 }
 
 const realFetch = globalThis.fetch;
 
 export function installFakeNetwork(): FakeNetwork {
-  const net: FakeNetwork = { genesys: new FakeGenesys(), meta: new FakeMeta(), unhandled: [] };
+  const net: FakeNetwork = {
+    genesys: new FakeGenesys(),
+    meta: new FakeMeta(),
+    alerts: new FakeAlertReceiver(),
+    unhandled: [],
+  };
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const host = new URL(request.url).host;
@@ -30,6 +38,9 @@ export function installFakeNetwork(): FakeNetwork {
         break;
       case 'graph.fake':
         handled = Promise.resolve(net.meta.graph.fetch(request));
+        break;
+      case 'alerts.fake':
+        handled = net.alerts.fetch(request);
         break;
       default:
         net.unhandled.push(request.url);
@@ -73,6 +84,9 @@ export function useFakeNetwork(): FakeNetwork {
     },
     get meta() {
       return now().meta;
+    },
+    get alerts() {
+      return now().alerts;
     },
     get unhandled() {
       return now().unhandled;
