@@ -7,7 +7,8 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { listDeadLetters } from '../workers/db/records.repo';
+import { listDeadLetters, recordDeadLetter } from '../workers/db/records.repo';
+import { budgetShardName } from '../workers/domain/genesys-pool';
 import { tenantBacklog } from '../workers/db/conversations.repo';
 import { HOUR_MS } from '../workers/domain/alert-rules';
 import { hmacSha256, toHex, utf8 } from '../workers/lib/crypto';
@@ -181,6 +182,46 @@ describe('every alert type fires once and resolves once', () => {
     });
   });
 
+  it("genesys_auth: a pool client's refusal fires too; removing that client resolves it", async () => {
+    const tenant = await seedTenant(net);
+    const channel = await addChannel(tenant);
+    const pool = { clientId: `pool-${tenant.id}`, clientSecret: `pool-secret-${tenant.id}` };
+    net.genesys.registerClient(pool.clientId, pool.clientSecret);
+    const entry = (await adminApi('POST', `/api/tenants/${tenant.id}/genesys/clients`, OPERATOR, pool)).json.id;
+    await incident(tenant, channel, 'genesys_auth', {
+      async fire() {
+        net.genesys.registerClient(pool.clientId, 'rotated-in-genesys-5678');
+        const lease = { tenantId: tenant.id, client: entry, holder: `${tenant.id}:x`, want: 1 };
+        expect(await env.TENANT_GATE.getByName(budgetShardName(tenant.id, entry)).lease(lease)).toMatchObject({
+          ok: false,
+        });
+      },
+      async clear() {
+        expect((await adminApi('DELETE', `/api/tenants/${tenant.id}/genesys/clients/${entry}`)).status).toBe(204);
+      },
+    });
+    expect((await noticesOf(channel, 'genesys_auth'))[0]!.detail).toContain(`client ${entry}`);
+  });
+
+  it('dead_letters: clears by itself 24 hours after the last dead letter, replayed or not', async () => {
+    const tenant = await seedTenant(net);
+    const channel = await addChannel(tenant);
+    await incident(tenant, channel, 'dead_letters', {
+      async fire() {
+        await recordDeadLetter(env, crypto.randomUUID(), {
+          tenantId: tenant.id,
+          queue: 'inbound',
+          errorCode: 'genesys_503',
+          errorDetail: 'service.unavailable',
+          attempts: 4,
+          payload: { v: 1 },
+        });
+      },
+      async clear() {},
+      clearedAt: () => Date.now() + 24 * HOUR_MS + MINUTE,
+    });
+  });
+
   it('dead_letters: a message dead-lettered; replaying it resolves the alert', async () => {
     const tenant = await seedTenant(net);
     const channel = await addChannel(tenant);
@@ -297,6 +338,33 @@ describe('channels', () => {
     ]);
   });
 
+  it('a notice refused ALERT_DELIVERY_MAX_ATTEMPTS (8) times is given up and recorded as failed', async () => {
+    const tenant = await seedTenant(net);
+    const channel = await addChannel(tenant);
+    net.alerts.failing.set(channel.path, 500);
+    await forge(tenant, 5);
+    for (let tick = 0; tick < 8; tick++) await cronTick();
+    expect((await history(tenant, 'signature_failures'))[0]!.deliveries).toMatchObject([
+      { notice: 'firing', status: 'failed', attempts: 8, lastError: expect.stringContaining('500') },
+    ]);
+    net.alerts.failing.delete(channel.path);
+    await cronTick();
+    expect(net.alerts.at(channel.path)).toEqual([]);
+  });
+
+  it('a suspended tenant is not evaluated; once active again, its conditions are', async () => {
+    const tenant = await seedTenant(net);
+    const channel = await addChannel(tenant);
+    const patch = (status: string) => adminApi('PATCH', `/api/tenants/${tenant.id}`, OPERATOR, { status });
+    expect((await patch('suspended')).status).toBe(200);
+    await forge(tenant, 5);
+    await cronTick();
+    expect(net.alerts.at(channel.path)).toEqual([]);
+    expect((await patch('active')).status).toBe(200);
+    await cronTick();
+    await expectNotices(channel, 'signature_failures', ['firing']);
+  });
+
   it('the signing secret is shown once and masked after; viewers read but cannot manage channels', async () => {
     const tenant = await seedTenant(net);
     const channel = await addChannel(tenant);
@@ -313,6 +381,13 @@ describe('channels', () => {
     ]);
     expect(list.text).not.toContain(channel.secret);
     expect(list.text).not.toContain(channel.path);
+
+    for (let i = 0; i < 4; i++) await addChannel(tenant);
+    const sixth = await adminApi('POST', `/api/tenants/${tenant.id}/alert-channels`, OPERATOR, {
+      url: 'https://alerts.fake/sixth',
+    });
+    expect(sixth.status).toBe(409);
+    expect(sixth.json.error.code).toBe('too_many_channels');
 
     const viewer = {
       'x-api-key': (

@@ -44,6 +44,15 @@ export async function signNotice(secret: string, body: string, at: number): Prom
   return `t=${t},v1=${toHex(await hmacSha256(secret, utf8(`${t}.${body}`)))}`;
 }
 
+/**
+ * A channel URL is allowed when it is https, or http in development (`ENVIRONMENT` unset or
+ * `development`): notices name the tenant and what is wrong with it.
+ */
+export function channelUrlAllowed(environment: string | undefined, url: string): boolean {
+  const protocol = new URL(url).protocol;
+  return protocol === 'https:' || ((environment || 'development') === 'development' && protocol === 'http:');
+}
+
 export type SendResult = { ok: true } | { ok: false; error: string };
 
 /** POSTs one notice; never throws. */

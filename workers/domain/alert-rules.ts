@@ -57,26 +57,37 @@ export interface AlertThresholds {
   silenceMinMs: number;
 }
 
-/**
- * The usual gap between webhooks: the 90th percentile (nearest rank) of the gaps between
- * consecutive hours that had a webhook, over the 7 days before the last one; null when fewer than
- * SILENCE_MIN_ACTIVE_HOURS hours had any. The percentile, not the mean or median, so a tenant
- * quiet every night (many 1 h gaps, seven long ones) is not alerted every night.
- */
-export function usualGapMs(hours: readonly number[]): number | null {
+/** The gaps between consecutive hours that had a webhook, shortest first; null below SILENCE_MIN_ACTIVE_HOURS hours. */
+function gapsOf(hours: readonly number[]): number[] | null {
   const sorted = [...new Set(hours)].sort((a, b) => a - b);
   if (sorted.length < SILENCE_MIN_ACTIVE_HOURS) return null;
-  const gaps = sorted
+  return sorted
     .slice(1)
     .map((h, i) => h - sorted[i]!)
     .sort((a, b) => a - b);
-  return gaps[Math.ceil(0.9 * gaps.length) - 1]!;
 }
 
-/** How long the tenant may go without a webhook before `webhook_silent` fires; null = no baseline. */
+/**
+ * The usual gap between webhooks: the 90th percentile (nearest rank) of the gaps between
+ * consecutive hours that had a webhook, over the 7 days before the last one; null when fewer than
+ * SILENCE_MIN_ACTIVE_HOURS hours had any.
+ */
+export function usualGapMs(hours: readonly number[]): number | null {
+  const gaps = gapsOf(hours);
+  return gaps ? gaps[Math.ceil(0.9 * gaps.length) - 1]! : null;
+}
+
+/**
+ * How long the tenant may go without a webhook before `webhook_silent` fires; null = no baseline:
+ * max(factor × the usual gap, the longest gap of those 7 days, the minimum). The longest gap keeps
+ * a quiet that recurs (nights, a weekend closure) from firing each time it comes round; the usual
+ * gap sets the bar for a tenant whose traffic never pauses.
+ */
 export function silenceThresholdMs(hours: readonly number[], t: AlertThresholds): number | null {
-  const gap = usualGapMs(hours);
-  return gap === null ? null : Math.max(t.silenceFactor * gap, t.silenceMinMs);
+  const gaps = gapsOf(hours);
+  if (!gaps) return null;
+  const usual = gaps[Math.ceil(0.9 * gaps.length) - 1]!;
+  return Math.max(t.silenceFactor * usual, gaps.at(-1)!, t.silenceMinMs);
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;

@@ -5,10 +5,10 @@
  * an alert is README "Alerts"; the job is workers/scheduled/alerts.job.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { config, type Env } from '../../env';
+import { config } from '../../env';
 import { AppError } from '../../domain/errors';
 import { addAlertChannel, listAlertChannels, listAlerts, removeAlertChannel } from '../../db/alerts.repo';
-import { sendNotice } from '../../clients/alert-webhook.client';
+import { channelUrlAllowed, sendNotice } from '../../clients/alert-webhook.client';
 import {
   AlertChannelCreate,
   AlertChannelCreated,
@@ -35,15 +35,6 @@ function channelView(channel: { id: string; url: string; secret: string; label: 
     label: channel.label,
     createdAt: channel.createdAt,
   };
-}
-
-/** Outside development a channel must be https: notices name the tenant and what is wrong with it. */
-function assertChannelUrl(env: Env, url: string): void {
-  const development = (env.ENVIRONMENT || 'development') === 'development';
-  if (!development && new URL(url).protocol !== 'https:')
-    throw new AppError('invalid_body', 400, 'the channel URL must be https', [
-      { path: 'url', message: 'must be https' },
-    ]);
 }
 
 /** Registers the alert routes on the authenticated admin app. */
@@ -84,7 +75,10 @@ export function registerAlertsRoutes(app: AdminApp): void {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId, 'tenant-admin');
       const body = c.req.valid('json');
-      assertChannelUrl(c.env, body.url);
+      if (!channelUrlAllowed(c.env.ENVIRONMENT, body.url))
+        throw new AppError('invalid_body', 400, 'the channel URL must be https', [
+          { path: 'url', message: 'must be https outside development' },
+        ]);
       if ((await listAlertChannels(c.env, tenantId)).length >= MAX_CHANNELS)
         throw new AppError('too_many_channels', 409, `a tenant may have at most ${MAX_CHANNELS} alert channels`);
       const channel = await addAlertChannel(c.env, tenantId, {
