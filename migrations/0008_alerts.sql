@@ -23,6 +23,7 @@ CREATE TABLE `alert_deliveries` (
 );
 --> statement-breakpoint
 CREATE INDEX `alert_deliveries_tenant_idx` ON `alert_deliveries` (`tenant_id`,`status`);--> statement-breakpoint
+CREATE INDEX `alert_deliveries_alert_idx` ON `alert_deliveries` (`alert_id`);--> statement-breakpoint
 CREATE TABLE `alerts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -34,4 +35,5 @@ CREATE TABLE `alerts` (
 );
 --> statement-breakpoint
 CREATE INDEX `alerts_tenant_idx` ON `alerts` (`tenant_id`,`opened_at`);--> statement-breakpoint
+CREATE INDEX `alerts_resolved_idx` ON `alerts` (`resolved_at`);--> statement-breakpoint
 CREATE UNIQUE INDEX `alerts_open_uq` ON `alerts` (`tenant_id`,`type`) WHERE state = 'open';

@@ -57,6 +57,7 @@ async function noticesOf(channel: Channel, type: string): Promise<Array<Received
     expect(match![2]).toBe(expected);
     expect(Math.abs(Number(match![1]) * 1000 - Date.now())).toBeLessThan(5 * MINUTE);
     expect(notice.body.text).toContain(notice.body.alert.state === 'firing' ? 'FIRING' : 'RESOLVED');
+    expect(notice.alertId).toBe(notice.body.alert.id);
   }
   return notices.map((n) => n.body.alert);
 }

@@ -6,6 +6,7 @@
 export interface ReceivedNotice {
   path: string;
   signature: string | null;
+  alertId: string | null;
   raw: string;
   body: {
     text: string;
@@ -32,7 +33,13 @@ export class FakeAlertReceiver {
     const status = this.failing.get(path);
     if (status) return new Response('receiver down', { status });
     const raw = await request.text();
-    this.received.push({ path, signature: request.headers.get('x-bridge-signature'), raw, body: JSON.parse(raw) });
+    this.received.push({
+      path,
+      signature: request.headers.get('x-bridge-signature'),
+      alertId: request.headers.get('x-bridge-alert-id'),
+      raw,
+      body: JSON.parse(raw),
+    });
     return new Response('ok', { status: 200 });
   }
 

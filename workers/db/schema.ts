@@ -357,6 +357,7 @@ export const alerts = sqliteTable(
   },
   (t) => [
     index('alerts_tenant_idx').on(t.tenantId, t.openedAt),
+    index('alerts_resolved_idx').on(t.resolvedAt),
     uniqueIndex('alerts_open_uq').on(t.tenantId, t.type).where(sql`state = 'open'`),
   ],
 );
@@ -380,5 +381,6 @@ export const alertDeliveries = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.alertId, t.channelId, t.notice] }),
     index('alert_deliveries_tenant_idx').on(t.tenantId, t.status),
+    index('alert_deliveries_alert_idx').on(t.alertId),
   ],
 );
