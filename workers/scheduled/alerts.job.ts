@@ -23,6 +23,7 @@ import {
 } from '../domain/alert-rules';
 import { budgetShardName, DEFAULT_CLIENT_ENTRY } from '../domain/genesys-pool';
 import {
+  type AlertChannel,
   dueDeliveries,
   listAlertChannels,
   openAlert,
@@ -61,8 +62,9 @@ export const alertsJob: ScheduledJob = {
         const tenant = await loadTenant(env, tenantId);
         if (!tenant) continue;
         counts.tenants++;
-        if (tenant.status === 'active') await evaluate(env, tenant, now, counts);
-        await deliver(env, tenant, now, counts);
+        const channels = await listAlertChannels(env, tenantId);
+        if (tenant.status === 'active') await evaluate(env, tenant, channels, now, counts);
+        await deliver(env, tenant, channels, now, counts);
       } catch (err) {
         counts.errors++;
         log.error('alerts.tenant_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
@@ -100,7 +102,13 @@ async function signalsOf(env: Env, tenant: Tenant, now: number): Promise<AlertSi
   };
 }
 
-async function evaluate(env: Env, tenant: Tenant, now: number, counts: TickCounts): Promise<void> {
+async function evaluate(
+  env: Env,
+  tenant: Tenant,
+  channels: AlertChannel[],
+  now: number,
+  counts: TickCounts,
+): Promise<void> {
   const cfg = config(env);
   const verdict = evaluateAlerts(
     await signalsOf(env, tenant, now),
@@ -113,7 +121,7 @@ async function evaluate(env: Env, tenant: Tenant, now: number, counts: TickCount
     now,
   );
   const open = new Map((await openAlertsOf(env, tenant.id)).map((a) => [a.type, a]));
-  const channelIds = (await listAlertChannels(env, tenant.id)).map((c) => c.id);
+  const channelIds = channels.map((c) => c.id);
   for (const type of ALERT_TYPES) {
     const detail = verdict[type];
     const current = open.get(type);
@@ -131,13 +139,18 @@ async function evaluate(env: Env, tenant: Tenant, now: number, counts: TickCount
   }
 }
 
-async function deliver(env: Env, tenant: Tenant, now: number, counts: TickCounts): Promise<void> {
+async function deliver(
+  env: Env,
+  tenant: Tenant,
+  channels: AlertChannel[],
+  now: number,
+  counts: TickCounts,
+): Promise<void> {
   const { ALERT_DELIVERY_MAX_ATTEMPTS: maxAttempts, UPSTREAM_TIMEOUT_MS: timeoutMs } = config(env);
   const due = await dueDeliveries(env, tenant.id, maxAttempts);
   if (due.length === 0) return;
-  const channels = new Map((await listAlertChannels(env, tenant.id)).map((c) => [c.id, c]));
   for (const { delivery, alert } of due) {
-    const channel = channels.get(delivery.channelId);
+    const channel = channels.find((c) => c.id === delivery.channelId);
     if (!channel) continue;
     const result = await sendNotice(
       channel,
