@@ -21,6 +21,8 @@
  *   token Meta refused with 190, until a working one is set). Conversations that meet an open-ended
  *   hold register as waiters and are woken, in turn, when it is released; their messages wait
  *   without spending attempts. Holds and waiters are stored, so an evicted gate keeps them.
+ * - Alert signals (tenant-gate.signals.ts): forged signatures, genuine webhook arrivals, and the
+ *   token endpoint's last refusal, for the alerts job (workers/scheduled/alerts.job.ts).
  *
  * Per tenant, not global: one busy tenant never queues behind another.
  */
@@ -33,6 +35,7 @@ import { DEFAULT_CLIENT_ENTRY } from '../workers/domain/genesys-pool';
 import { z } from 'zod';
 import { refill, take, type Bucket } from '../workers/domain/token-bucket';
 import { GenesysBudget } from './genesys-budget';
+import { type GateAlertSignals, GateSignals } from './tenant-gate.signals';
 
 /** Treat a token as expired this long before Genesys does, so no request races its expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -133,6 +136,7 @@ export class TenantGateDO extends DurableObject<Env> {
   private whatsappBucket: Bucket | undefined;
   /** Holds per phone number id, read from storage once per wake-up. */
   private holds = new Map<string, Hold[]>();
+  private readonly signals = new GateSignals(this.ctx.storage);
 
   private async holdsOf(phoneNumberId: string): Promise<Hold[]> {
     let list = this.holds.get(phoneNumberId);
@@ -184,11 +188,23 @@ export class TenantGateDO extends DurableObject<Env> {
    * batch). They already happened, so they never wait; the budget may go below zero, by at most
    * one second of throughput, and later sends wait until it refills.
    */
-  async debitWhatsapp(count: number, messagesPerSecond: number): Promise<void> {
+  async debitWhatsapp(count: number, messagesPerSecond: number, arrivedAt?: number): Promise<void> {
+    // The same call tells the alert rules a genuine webhook arrived (statuses too, with count 0).
+    if (arrivedAt !== undefined) await this.signals.noteArrival(arrivedAt);
     if (count <= 0) return;
     const capacity = Math.max(1, messagesPerSecond);
     const bucket = refill(this.whatsappBucket, Date.now(), capacity, 1000 / capacity);
     this.whatsappBucket = { tokens: Math.max(-capacity, bucket.tokens - count), at: bucket.at };
+  }
+
+  /** Forged webhooks signed as this tenant, reported in batches by isolates (lib/signature-failures.ts). */
+  async countSignatureFailures(count: number): Promise<void> {
+    if (count > 0) await this.signals.addSignatureFailures(count, Date.now());
+  }
+
+  /** This gate's part of the tenant's alert signals at `now` (the tick's time). */
+  async alertSignals(now: number): Promise<GateAlertSignals> {
+    return this.signals.read(now);
   }
 
   private async addWaiter(phoneNumberId: string, waiter: string): Promise<void> {
@@ -364,6 +380,7 @@ export class TenantGateDO extends DurableObject<Env> {
     this.inflight = undefined;
     await this.ctx.storage.delete(TOKEN_KEY);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
+    await this.signals.genesysAuthOk();
   }
 
   private async token(tenantId: string, client: string, rejectedToken: string | undefined): Promise<CachedToken> {
@@ -405,7 +422,15 @@ export class TenantGateDO extends DurableObject<Env> {
       return stored.data;
     }
 
-    const response = await requestToken(config(this.env), { region, clientId, clientSecret });
+    let response: Awaited<ReturnType<typeof requestToken>>;
+    try {
+      response = await requestToken(config(this.env), { region, clientId, clientSecret });
+    } catch (err) {
+      // A refusal (not an outage) is what the genesys_auth alert reports, until a token is granted.
+      if (err instanceof UpstreamError && err.failure.kind !== 'retryable' && generation === this.tokenGeneration)
+        await this.signals.genesysAuthFailed(err.failure, Date.now());
+      throw err;
+    }
     const fresh: CachedToken = {
       token: response.access_token,
       expiresAt: Date.now() + response.expires_in * 1000,
@@ -417,6 +442,7 @@ export class TenantGateDO extends DurableObject<Env> {
     this.current = fresh;
     await this.ctx.storage.put(TOKEN_KEY, fresh);
     await this.env.TOKENS.delete(tokenKvKey(tenantId));
+    await this.signals.genesysAuthOk();
     return fresh;
   }
 
@@ -441,6 +467,7 @@ export class TenantGateDO extends DurableObject<Env> {
     this.genesysBudget?.forget();
     this.whatsappBucket = undefined;
     this.holds.clear();
+    this.signals.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

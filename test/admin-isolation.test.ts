@@ -13,7 +13,7 @@ const net = useFakeNetwork();
 /** Every route that names a tenant, with a body that would succeed for the caller's own tenant. */
 function tenantRoutes(
   b: SeededTenant,
-  ids: { keyId: string; deadLetterId: string; hostname: string; clientEntryId: string },
+  ids: { keyId: string; deadLetterId: string; hostname: string; clientEntryId: string; channelId: string },
 ): Array<[string, string, unknown?]> {
   return [
     ['GET', `/api/tenants/${b.id}`],
@@ -39,6 +39,11 @@ function tenantRoutes(
     ['POST', `/api/tenants/${b.id}/dead-letters/${ids.deadLetterId}/replay`],
     ['DELETE', `/api/tenants/${b.id}/customers/447700900001`],
     ['GET', `/api/tenants/${b.id}/offboarding`],
+    ['GET', `/api/tenants/${b.id}/alert-channels`],
+    ['POST', `/api/tenants/${b.id}/alert-channels`, { url: 'https://alerts.fake/planted' }],
+    ['DELETE', `/api/tenants/${b.id}/alert-channels/${ids.channelId}`],
+    ['POST', `/api/tenants/${b.id}/alert-channels/${ids.channelId}/test`],
+    ['GET', `/api/tenants/${b.id}/alerts`],
   ];
 }
 
@@ -70,7 +75,10 @@ describe("tenant A's credentials on tenant B's objects", () => {
       (await adminApi('POST', '/api/auth/login', {}, { email, password: 'correct horse battery staple' })).text,
     ).token as string;
 
-    const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname, clientEntryId });
+    const channelId = JSON.parse(
+      (await adminApi('POST', `/api/tenants/${b.id}/alert-channels`, OPERATOR, { url: 'https://alerts.fake/b' })).text,
+    ).id as string;
+    const routes = tenantRoutes(b, { keyId: bKeyId, deadLetterId: 'any', hostname, clientEntryId, channelId });
     for (const headers of [{ 'x-api-key': aKey }, { authorization: `Bearer ${session}` }] as Array<
       Record<string, string>
     >) {
@@ -94,6 +102,9 @@ describe("tenant A's credentials on tenant B's objects", () => {
     expect((await adminApi('GET', `/api/tenants/${b.id}/api-keys`, OPERATOR)).text).toContain(bKeyId);
     const pool = JSON.parse((await adminApi('GET', `/api/tenants/${b.id}/genesys/clients`, OPERATOR)).text);
     expect(pool.items.map((c: { id: string }) => c.id)).toEqual(['default', clientEntryId]);
+    const channels = JSON.parse((await adminApi('GET', `/api/tenants/${b.id}/alert-channels`, OPERATOR)).text);
+    expect(channels.items.map((c: { id: string }) => c.id)).toEqual([channelId]);
+    expect(net.alerts.received).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ import { env, exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { reencryptTenantSecrets } from '../workers/db/reseal.repo';
 import { forgetTenant, loadTenant } from '../workers/db/tenants.repo';
+import { addAlertChannel, listAlertChannels } from '../workers/db/alerts.repo';
 import { addGenesysClient } from '../workers/db/genesys-clients.repo';
 import { issueSession, verifySession } from '../workers/auth/admin-session';
 import { signMediaToken, verifyMediaToken } from '../workers/auth/media-url';
@@ -131,6 +132,31 @@ describe('secrets at rest across a key rotation', () => {
     const loaded = await loadTenant({ ...env, MASTER_KEY: undefined, ...rotated }, tenant.id);
     expect(loaded!.genesysClients).toEqual([{ ...client, label: null }]);
     forgetTenant(tenant.id);
+    await reencryptTenantSecrets({ ...env, MASTER_KEYS: `k0:${OLD},k1:${NEW}` }, onlyTenant(tenant.id));
+    forgetTenant(tenant.id);
+  });
+
+  it("an alert channel's URL and signing secret are re-sealed too", async () => {
+    const tenant = await seedTenant(net);
+    const channel = {
+      id: crypto.randomUUID(),
+      url: 'https://alerts.fake/rotation',
+      secret: 'channel-signing-secret-1',
+      label: null,
+    };
+    await addAlertChannel(env, tenant.id, channel);
+    const report = await reencryptTenantSecrets({ ...env, ...rotating }, onlyTenant(tenant.id));
+    expect(report).toMatchObject({ reencrypted: 7, unreadable: 0 });
+    const row = await env.DB.prepare('SELECT url_enc, secret_enc FROM alert_channels WHERE id = ?')
+      .bind(channel.id)
+      .first<{ url_enc: string; secret_enc: string }>();
+    expect([row!.url_enc, row!.secret_enc]).toEqual([
+      expect.stringMatching(/^v2:k1:/),
+      expect.stringMatching(/^v2:k1:/),
+    ]);
+    expect(await listAlertChannels({ ...env, MASTER_KEY: undefined, ...rotated }, tenant.id)).toMatchObject([
+      { id: channel.id, url: channel.url, secret: channel.secret },
+    ]);
     await reencryptTenantSecrets({ ...env, MASTER_KEYS: `k0:${OLD},k1:${NEW}` }, onlyTenant(tenant.id));
     forgetTenant(tenant.id);
   });

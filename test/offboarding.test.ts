@@ -95,6 +95,10 @@ async function busyTenant(): Promise<{ tenant: SeededTenant; customers: string[]
     payload: { v: 1, kind: 'dead_letter', item: { waId: first } },
   });
   expect((await adminApi('POST', `/api/tenants/${tenant.id}/api-keys`, OPERATOR, { name: 'crm' })).status).toBe(201);
+  // An alert channel, and the dead letter's alert with its delivery.
+  const channel = { url: `https://alerts.fake/${tenant.id}` };
+  expect((await adminApi('POST', `/api/tenants/${tenant.id}/alert-channels`, OPERATOR, channel)).status).toBe(201);
+  await cronTick();
   await env.TENANT_GATE.getByName(tenant.id).holdWhatsapp(tenant.whatsapp.phoneNumberId, 'throughput', 3600_000);
   // A second OAuth client, whose own gate object holds its token.
   net.genesys.registerClient(`pool-${tenant.id}`, `pool-secret-${tenant.id}`);
@@ -116,7 +120,17 @@ describe('offboarding a tenant', () => {
     for (const t of [tenant, neighbour])
       await env.TOKENS.put(tokenKvKey(t.id), JSON.stringify({ token: 'cached', expiresAt: Date.now() + 3600_000 }));
     expect(Object.keys(await rowsOf(tenant.id))).toEqual(
-      expect.arrayContaining(['conversations', 'failed_messages', 'dead_letters', 'api_keys', 'audit_log', 'tenants']),
+      expect.arrayContaining([
+        'conversations',
+        'failed_messages',
+        'dead_letters',
+        'api_keys',
+        'audit_log',
+        'tenants',
+        'alert_channels',
+        'alerts',
+        'alert_deliveries',
+      ]),
     );
     for (const waId of customers) expect(await timelineOf(tenant.id, waId)).not.toEqual([]);
     const gateKeys = (name = tenant.id) =>

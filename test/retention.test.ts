@@ -50,7 +50,22 @@ describe('retention', () => {
         "INSERT INTO offboarding_jobs (id, tenant_id, status, requested_by, created_at, updated_at, finished_at) VALUES (?, ?, 'done', 'operator', ?, ?, ?)",
       ).bind(id, tenant, at, at, at);
 
+    const alert = (id: string, resolvedAt: number | null) =>
+      env.DB.prepare(
+        "INSERT INTO alerts (id, tenant_id, type, state, detail, opened_at, resolved_at) VALUES (?, ?, 'backlog', ?, 'x', ?, ?)",
+      ).bind(id, tenant, resolvedAt === null ? 'open' : 'resolved', ago(400), resolvedAt);
+    const delivery = (alertId: string) =>
+      env.DB.prepare(
+        "INSERT INTO alert_deliveries (alert_id, channel_id, tenant_id, notice, status, created_at) VALUES (?, 'c', ?, 'firing', 'sent', ?)",
+      ).bind(alertId, tenant, ago(400));
+
     await env.DB.batch([
+      alert('resolved-366d', ago(366)),
+      alert('resolved-364d', ago(364)),
+      alert('open-400d', null),
+      delivery('resolved-366d'),
+      delivery('resolved-364d'),
+      delivery('open-400d'),
       failure('failed-31d', ago(31)),
       failure('failed-29d', ago(29)),
       deadLetter('replayed-31d-ago', ago(40), ago(31)),
@@ -78,6 +93,12 @@ describe('retention', () => {
     expect(await ids('SELECT hour AS id FROM metrics_hourly WHERE tenant_id = ?', tenant)).toEqual([ago(89)]);
     expect(await ids('SELECT wa_id AS id FROM conversations WHERE tenant_id = ?', tenant)).toEqual(['447700000089']);
     expect(await ids('SELECT id FROM offboarding_jobs WHERE tenant_id = ?', tenant)).toEqual(['offboarded-10d']);
+    // Resolved alerts go with the audit log, with their deliveries; an open one stays, however old.
+    expect(await ids('SELECT id FROM alerts WHERE tenant_id = ?', tenant)).toEqual(['open-400d', 'resolved-364d']);
+    expect(await ids('SELECT alert_id AS id FROM alert_deliveries WHERE tenant_id = ?', tenant)).toEqual([
+      'open-400d',
+      'resolved-364d',
+    ]);
   });
 
   it('records a 200 KB notice trimmed to a few KB, marked, with its ids, type and error', async () => {

@@ -84,6 +84,12 @@ export interface Env {
   RETENTION_AUDIT_DAYS?: string;
   RETENTION_METRICS_DAYS?: string;
   RETENTION_CONVERSATION_INDEX_DAYS?: string;
+  ALERT_BACKLOG_AGE_MS?: string;
+  ALERT_SIGNATURE_FAILURES?: string;
+  ALERT_SIGNATURE_FLUSH_MS?: string;
+  ALERT_SILENCE_FACTOR?: string;
+  ALERT_SILENCE_MIN_MS?: string;
+  ALERT_DELIVERY_MAX_ATTEMPTS?: string;
 }
 
 const optionalUrl = z
@@ -190,6 +196,21 @@ export const Config = z.object({
   RETENTION_CONVERSATION_INDEX_DAYS: int(90).refine((d) => d === 0 || d >= CONVERSATION_INDEX_FLOOR_DAYS, {
     message: `must be 0 (keep) or at least ${CONVERSATION_INDEX_FLOOR_DAYS} days (the deduplication window and a margin)`,
   }),
+  // Alerts (scheduled/alerts.job.ts; each rule in domain/alert-rules.ts and README "Alerts").
+  /** `backlog` fires when a tenant's oldest held message has waited longer than this. */
+  ALERT_BACKLOG_AGE_MS: int(15 * 60_000),
+  /** `signature_failures` fires at this many forged webhooks in the 15 minutes before a tick. */
+  ALERT_SIGNATURE_FAILURES: int(50),
+  /**
+   * An isolate reports forged webhooks to the tenant gate at most this often per tenant (the count
+   * waits in memory meanwhile), so a forger cannot turn requests into writes. 0 only in tests.
+   */
+  ALERT_SIGNATURE_FLUSH_MS: int(10_000),
+  /** `webhook_silent` fires after max(ALERT_SILENCE_FACTOR × the usual gap, ALERT_SILENCE_MIN_MS) without a webhook. */
+  ALERT_SILENCE_FACTOR: int(3),
+  ALERT_SILENCE_MIN_MS: int(3600_000),
+  /** A notice a channel refused is tried again on each tick, this many times in all. */
+  ALERT_DELIVERY_MAX_ATTEMPTS: int(8),
 });
 export type Config = z.infer<typeof Config>;
 

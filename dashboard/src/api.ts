@@ -5,6 +5,8 @@
  */
 import type { z } from 'zod';
 import type {
+  AlertChannelView,
+  AlertView,
   ApiKeyView,
   AuditEntryView,
   DeadLetterView,
@@ -29,6 +31,8 @@ export type Metrics = z.infer<typeof MetricsView>;
 export type AuditEntry = z.infer<typeof AuditEntryView>;
 export type FailureRow = z.infer<typeof FailureView>;
 export type DeadLetterRow = z.infer<typeof DeadLetterView>;
+export type AlertRow = z.infer<typeof AlertView>;
+export type AlertChannel = z.infer<typeof AlertChannelView>;
 
 export class ApiError extends Error {
   constructor(

@@ -8,6 +8,8 @@ import {
   call,
   loadConfig,
   session,
+  type AlertChannel,
+  type AlertRow,
   type ApiKey,
   type AuditEntry,
   type Check,
@@ -306,7 +308,7 @@ function newTenantPage() {
 
 // ===== One tenant
 
-const TABS = ['overview', 'conversations', 'failures', 'metrics', 'keys', 'audit'] as const;
+const TABS = ['overview', 'conversations', 'failures', 'alerts', 'metrics', 'keys', 'audit'] as const;
 type Tab = (typeof TABS)[number];
 
 async function tenantPage(id: string, tab: Tab) {
@@ -514,6 +516,60 @@ async function tabBody(t: Tenant, tab: Tab): Promise<HTMLElement> {
               h('td', {}, f.externalId ?? ''),
               h('td', {}, f.code),
               h('td', {}, f.detail),
+            ),
+          ),
+        ),
+      );
+    }
+    case 'alerts': {
+      // History and channels only; channels are added and tested through the API (README "Alerts").
+      const [alerts, channels] = await Promise.all([
+        call<{ items: AlertRow[] }>('GET', `/tenants/${t.id}/alerts`),
+        call<{ items: AlertChannel[] }>('GET', `/tenants/${t.id}/alert-channels`),
+      ]);
+      return h(
+        'div',
+        {},
+        h('h2', {}, 'Alerts'),
+        h(
+          'table',
+          { 'data-testid': 'alerts' },
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Type'),
+            h('th', {}, 'State'),
+            h('th', {}, 'Opened'),
+            h('th', {}, 'Resolved'),
+            h('th', {}, 'Detail'),
+            h('th', {}, 'Notices'),
+          ),
+          alerts.items.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, a.type),
+              h('td', { class: a.state === 'open' ? 'bad' : 'ok' }, a.state),
+              h('td', {}, time(a.openedAt)),
+              h('td', {}, a.resolvedAt ? time(a.resolvedAt) : ''),
+              h('td', {}, a.detail),
+              h('td', {}, a.deliveries.map((d) => `${d.notice}: ${d.status}`).join(', ')),
+            ),
+          ),
+        ),
+        h('h2', {}, 'Channels'),
+        h(
+          'table',
+          { 'data-testid': 'alert-channels' },
+          h('tr', {}, h('th', {}, 'Label'), h('th', {}, 'URL'), h('th', {}, 'Secret'), h('th', {}, 'Added')),
+          channels.items.map((c) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, c.label ?? ''),
+              h('td', {}, c.url),
+              h('td', {}, c.secret),
+              h('td', {}, time(c.createdAt)),
             ),
           ),
         ),

@@ -162,6 +162,13 @@ describe('the admin dashboard', () => {
     await shot('08-metrics');
   });
 
+  it('shows the alerts tab: incident history and channels', async () => {
+    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/alerts`);
+    await page.getByTestId('alerts').waitFor(T);
+    await page.getByTestId('alert-channels').waitFor(T);
+    expect(await page.getByTestId('alerts').textContent()).toContain('Resolved');
+  });
+
   it('creates an API key (shown once) and a user; the audit log shows both', async () => {
     await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/keys`);
     await page.getByTestId('field-name').fill('crm-sync');

@@ -4,6 +4,7 @@
  * Objects share one isolate in vitest-pool-workers, so one global covers all of them.
  */
 import { afterEach, beforeEach } from 'vitest';
+import { FakeAlertReceiver } from './alerts.fake';
 import { FakeCloudflare } from './cloudflare.fake';
 import { FakeGenesys } from './genesys.fake';
 import { FakeMeta } from './meta.fake';
@@ -12,6 +13,8 @@ export interface FakeNetwork {
   cloudflare: FakeCloudflare;
   genesys: FakeGenesys;
   meta: FakeMeta;
+  /** Alert channels' webhooks (our own protocol). */
+  alerts: FakeAlertReceiver;
   unhandled: string[];
 }
 
@@ -22,6 +25,7 @@ export function installFakeNetwork(): FakeNetwork {
     cloudflare: new FakeCloudflare(),
     genesys: new FakeGenesys(),
     meta: new FakeMeta(),
+    alerts: new FakeAlertReceiver(),
     unhandled: [],
   };
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -40,6 +44,9 @@ export function installFakeNetwork(): FakeNetwork {
         break;
       case 'graph.fake':
         handled = Promise.resolve(net.meta.graph.fetch(request));
+        break;
+      case 'alerts.fake':
+        handled = net.alerts.fetch(request);
         break;
       default:
         net.unhandled.push(request.url);
@@ -86,6 +93,9 @@ export function useFakeNetwork(): FakeNetwork {
     },
     get meta() {
       return now().meta;
+    },
+    get alerts() {
+      return now().alerts;
     },
     get unhandled() {
       return now().unhandled;

@@ -61,6 +61,9 @@ export const TENANT_TABLES = [
   'whatsapp_configs',
   'genesys_configs',
   'genesys_clients',
+  'alert_deliveries',
+  'alerts',
+  'alert_channels',
 ] as const;
 
 /** Customers of the tenant that still have an index row. */

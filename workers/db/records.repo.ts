@@ -5,7 +5,7 @@
  * Each record names its customer (`wa_id`) when it can, so one customer's records can be erased
  * (workers/erasure/customer-erasure.ts); payloads are trimmed to what an operator reads.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Env } from '../env';
 import { trimPayload } from '../domain/trim-payload';
 import { getDb } from './client';
@@ -136,4 +136,14 @@ export async function markReplayed(env: Env, tenantId: string, id: string): Prom
     .update(deadLetters)
     .set({ replayedAt: Date.now() })
     .where(and(eq(deadLetters.tenantId, tenantId), eq(deadLetters.id, id)));
+}
+
+/** Dead letters parked after `since` and not replayed (the `dead_letters` alert rule). */
+export async function countUnreplayedDeadLetters(env: Env, tenantId: string, since: number): Promise<number> {
+  const row = await getDb(env.DB)
+    .select({ n: count() })
+    .from(deadLetters)
+    .where(and(eq(deadLetters.tenantId, tenantId), gt(deadLetters.createdAt, since), isNull(deadLetters.replayedAt)))
+    .get();
+  return row?.n ?? 0;
 }

@@ -8,8 +8,9 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { isSealedWithNewest, seal, unseal } from '../lib/keyring';
 import type { Env } from '../env';
 import { getDb } from './client';
+import { alertChannelContext } from './alerts.repo';
 import { poolSecretContext } from './genesys-clients.repo';
-import { genesysClients, genesysConfigs, tenants, whatsappConfigs } from './schema';
+import { alertChannels, genesysClients, genesysConfigs, tenants, whatsappConfigs } from './schema';
 import { secretAad } from './tenants.repo';
 
 export interface ReencryptReport {
@@ -131,6 +132,41 @@ export async function reencryptTenantSecrets(
     } catch {
       report.unreadable++;
     }
+  }
+  // Alert channels: several rows per tenant, two sealed fields each, bound to the channel's id.
+  for (const row of await db.select().from(alertChannels).where(inArray(alertChannels.tenantId, ids)).all()) {
+    const changes: { urlEnc?: string; secretEnc?: string } = {};
+    for (const [name, field] of [
+      ['urlEnc', 'url'],
+      ['secretEnc', 'secret'],
+    ] as const) {
+      const sealed = row[name];
+      if (isSealedWithNewest(env, sealed)) {
+        report.current++;
+        continue;
+      }
+      const aad = alertChannelContext(row.tenantId, row.id, field);
+      try {
+        changes[name] = await seal(env, await unseal(env, sealed, aad), aad);
+      } catch {
+        report.unreadable++;
+      }
+    }
+    const n = Object.keys(changes).length;
+    if (n === 0) continue;
+    statements.push(
+      db
+        .update(alertChannels)
+        .set(changes)
+        .where(
+          and(
+            eq(alertChannels.id, row.id),
+            eq(alertChannels.urlEnc, row.urlEnc),
+            eq(alertChannels.secretEnc, row.secretEnc),
+          ),
+        ),
+    );
+    sizes.push({ tenantId: row.tenantId, n });
   }
   const [first, ...rest] = statements;
   const results = first ? await db.batch([first, ...rest]) : [];

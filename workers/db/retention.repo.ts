@@ -26,6 +26,12 @@ export const PURGES = {
   /** Erasure markers outlive any report that could still be queued (queue retention is at most days). */
   erasedCustomers:
     'DELETE FROM erased_customers WHERE rowid IN (SELECT rowid FROM erased_customers WHERE erased_at < ?1 LIMIT ?2)',
+  /** Resolved incidents, by resolve time; their deliveries go with them (`alertDeliveries`, next). */
+  resolvedAlerts:
+    "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts WHERE state = 'resolved' AND resolved_at < ?1 LIMIT ?2)",
+  /** Deliveries as old, whose incident is gone (purged just before: kinds run in this order). */
+  alertDeliveries:
+    'DELETE FROM alert_deliveries WHERE rowid IN (SELECT rowid FROM alert_deliveries d WHERE created_at < ?1 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.id = d.alert_id) LIMIT ?2)',
   conversationIndex:
     'DELETE FROM conversations WHERE rowid IN (SELECT rowid FROM conversations WHERE last_message_at < ?1 LIMIT ?2)',
 } as const;

@@ -352,3 +352,69 @@ export const erasedCustomers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.waIdHash] }), index('erased_customers_at_idx').on(t.erasedAt)],
 );
+
+/**
+ * Where a tenant's alerts go (workers/scheduled/alerts.job.ts): a webhook we POST signed JSON to.
+ * The URL (a Slack or Teams webhook URL is itself a secret) and the signing secret are sealed like
+ * every tenant secret, bound to the tenant id and the channel's id.
+ */
+export const alertChannels = sqliteTable(
+  'alert_channels',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    urlEnc: text('url_enc').notNull(),
+    secretEnc: text('secret_enc').notNull(),
+    label: text('label'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('alert_channels_tenant_idx').on(t.tenantId)],
+);
+
+/**
+ * One row per incident: opened when a rule (domain/alert-rules.ts) first finds its condition,
+ * resolved when it no longer does. At most one open row per tenant and type.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    type: text('type').notNull(),
+    state: text('state', { enum: ['open', 'resolved'] }).notNull(),
+    /** What the rule saw when the incident opened. */
+    detail: text('detail').notNull(),
+    openedAt: integer('opened_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [
+    index('alerts_tenant_idx').on(t.tenantId, t.openedAt),
+    index('alerts_resolved_idx').on(t.resolvedAt),
+    uniqueIndex('alerts_open_uq').on(t.tenantId, t.type).where(sql`state = 'open'`),
+  ],
+);
+
+/** Each notice (firing, resolved) of an alert to each channel: sent, still to retry, or given up. */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    alertId: text('alert_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    notice: text('notice', { enum: ['firing', 'resolved'] }).notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: epochMs('created_at'),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.alertId, t.channelId, t.notice] }),
+    index('alert_deliveries_tenant_idx').on(t.tenantId, t.status),
+    index('alert_deliveries_alert_idx').on(t.alertId),
+  ],
+);

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'genesys_client_refused'
   | 'default_client'
   | 'pool_full'
+  | 'too_many_channels'
   | 'whatsapp_busy'
   | 'upstream_failed'
   | 'hostnames_unconfigured'

@@ -7,6 +7,8 @@
  *
  * Meta counts customer messages against the number's throughput like sends, so each batch's new
  * messages are debited from the number's budget in the tenant gate: one call per tenant per batch.
+ * The same call tells the gate a genuine webhook arrived (the `webhook_silent` alert's signal), so
+ * it is made for every tenant the batch has items of, statuses and notices included.
  */
 import type { Env } from '../env';
 import { recordFailure } from '../db/records.repo';
@@ -18,6 +20,8 @@ import { setAsideUnreadable } from './unreadable';
 import { conversationName } from '../domain/conversation';
 
 export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  /** New (not duplicate) customer messages per tenant in this batch; every tenant with items is listed. */
+  const arrived = new Map<string, number>();
   const groups = new Map<string, Array<{ msg: Message<unknown>; body: InboundQueueMessage }>>();
   for (const msg of batch.messages) {
     const parsed = InboundQueueMessage.safeParse(msg.body);
@@ -26,6 +30,7 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
       continue;
     }
     const body = parsed.data;
+    if (!arrived.has(body.tenantId)) arrived.set(body.tenantId, 0);
     if (body.kind === 'wa_notice') {
       const first = body.errors?.[0];
       await settle(env, msg, () =>
@@ -47,8 +52,6 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
     groups.set(key, group);
   }
 
-  /** New (not duplicate) customer messages per tenant in this batch. */
-  const arrived = new Map<string, number>();
   await Promise.all(
     [...groups].map(async ([name, group]) => {
       try {
@@ -74,16 +77,19 @@ export async function handleInbound(batch: MessageBatch<unknown>, env: Env): Pro
       }
     }),
   );
-  await Promise.all([...arrived].map(([tenantId, count]) => debitNumber(env, tenantId, count)));
+  const arrivedAt = Date.now();
+  await Promise.all([...arrived].map(([tenantId, count]) => debitNumber(env, tenantId, count, arrivedAt)));
 }
 
-/** Takes `count` customer messages from the number's WhatsApp budget; pacing only, so a failure is logged, not retried. */
-async function debitNumber(env: Env, tenantId: string, count: number): Promise<void> {
-  if (count === 0) return;
+/**
+ * Takes `count` customer messages from the number's WhatsApp budget and notes the webhook's
+ * arrival; pacing and an alert signal only, so a failure is logged, not retried.
+ */
+async function debitNumber(env: Env, tenantId: string, count: number, arrivedAt: number): Promise<void> {
   try {
     const tenant = await loadTenant(env, tenantId);
     if (!tenant) return;
-    await env.TENANT_GATE.getByName(tenantId).debitWhatsapp(count, tenant.whatsapp.messagesPerSecond);
+    await env.TENANT_GATE.getByName(tenantId).debitWhatsapp(count, tenant.whatsapp.messagesPerSecond, arrivedAt);
   } catch (err) {
     log.warn('queue.inbound.debit_failed', { tenantId, error: err instanceof Error ? err.message : String(err) });
   }

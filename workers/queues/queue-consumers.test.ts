@@ -83,8 +83,8 @@ describe("inbound consumer and the number's WhatsApp budget", () => {
     const [a, b] = [newCustomer(), newCustomer()];
     const first = customerMessage(tenant.id, a);
     await run('inbound', [first, first, customerMessage(tenant.id, a), customerMessage(tenant.id, b)]);
-    // Three new messages (one was a duplicate), one call for the whole batch.
-    expect(debits.mock.calls).toEqual([[3, 2]]);
+    // Three new messages (one was a duplicate), one call for the whole batch, which also notes the arrival.
+    expect(debits.mock.calls).toEqual([[3, 2, expect.any(Number)]]);
     debits.mockRestore();
 
     // At 2 messages per second, the next send of this number waits; a number without traffic does not.

@@ -10,6 +10,9 @@
  * Strangers learn nothing about who is a tenant: an unknown host or phone number id is refused
  * exactly like a forged signature (and logged, for the operator), and the handshake answers an
  * unknown host exactly like a wrong verify token.
+ *
+ * A body a known tenant's secret did not sign is counted for the `signature_failures` alert, in
+ * memory and reported in batches (lib/signature-failures.ts): never a write per forged request.
  */
 import { Hono } from 'hono';
 import { webhookBodyLimit } from '../middleware/webhook-body-limit.middleware';
@@ -23,6 +26,7 @@ import { recordFailure } from '../db/records.repo';
 import { WaVerifyQuery, WaWebhook } from '../schemas/whatsapp.schema';
 import type { InboundQueueMessage } from '../schemas/queue.schema';
 import { enforceTenantBudget, webhookLimiter } from '../lib/tenant-budget';
+import { countSignatureFailure } from '../lib/signature-failures';
 import { chunkForQueue, MAX_QUEUE_MESSAGE_BYTES, splitWebhook } from '../domain/webhook-split';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
@@ -122,7 +126,10 @@ export const whatsappRoutes = new Hono<AppEnv>()
     if (hostTenant) {
       // The host names the tenant: its signature is checked before the body is even parsed.
       const signer = await signedBy(env, hostTenant, raw, signature);
-      if (!signer) throw refused('bad_signature', { host, tenantId: hostTenant });
+      if (!signer) {
+        await countSignatureFailure(env, hostTenant);
+        throw refused('bad_signature', { host, tenantId: hostTenant });
+      }
       signers.set(signer.id, signer);
       json = parseJson(raw);
       const phoneNumberIds = phoneNumberIdsOf(json);
@@ -147,7 +154,10 @@ export const whatsappRoutes = new Hono<AppEnv>()
       // Every tenant named in the body must have signed it: the HMAC covers the raw bytes as sent.
       for (const tenantId of new Set(tenantByPhone.values())) {
         const signer = await signedBy(env, tenantId, raw, signature);
-        if (!signer) throw refused('bad_signature', { tenantId });
+        if (!signer) {
+          await countSignatureFailure(env, tenantId);
+          throw refused('bad_signature', { tenantId });
+        }
         signers.set(signer.id, signer);
       }
     }

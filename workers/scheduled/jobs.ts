@@ -9,6 +9,7 @@
  */
 import type { Env } from '../env';
 import { log } from '../lib/log';
+import { alertsJob } from './alerts.job';
 import { customHostnamesJob } from './custom-hostnames.job';
 import { offboardingJob } from './offboarding.job';
 import { parkedDeadLettersJob } from './parked-dead-letters.job';
@@ -20,7 +21,13 @@ export interface ScheduledJob {
   run(env: Env, ctx: ExecutionContext, now: number): Promise<Record<string, number | boolean>>;
 }
 
-export const SCHEDULED_JOBS: ScheduledJob[] = [offboardingJob, customHostnamesJob, parkedDeadLettersJob, retentionJob];
+export const SCHEDULED_JOBS: ScheduledJob[] = [
+  offboardingJob,
+  customHostnamesJob,
+  parkedDeadLettersJob,
+  retentionJob,
+  alertsJob,
+];
 
 /** Runs every job; throws after the last one if any failed, so the invocation shows as failed. */
 export async function runScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

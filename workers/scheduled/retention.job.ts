@@ -21,6 +21,8 @@ function agesInDays(env: Env): Record<PurgeKind, number> {
     expiredDeadLetters: cfg.RETENTION_DEAD_LETTER_DAYS,
     auditLog: cfg.RETENTION_AUDIT_DAYS,
     offboardingJobs: cfg.RETENTION_AUDIT_DAYS,
+    resolvedAlerts: cfg.RETENTION_AUDIT_DAYS,
+    alertDeliveries: cfg.RETENTION_AUDIT_DAYS,
     metricsHourly: cfg.RETENTION_METRICS_DAYS,
     metricsLatency: cfg.RETENTION_METRICS_DAYS,
     erasedCustomers: ERASURE_MARKER_DAYS,

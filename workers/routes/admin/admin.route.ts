@@ -10,6 +10,7 @@
 import { actorOf, adminAuth } from '../../middleware/admin-auth.middleware';
 import { enforceTenantBudget } from '../../lib/tenant-budget';
 import { registerAccessRoutes } from './access.route';
+import { registerAlertsRoutes } from './alerts.route';
 import { authRoutes, registerSignOutRoute } from './auth.route';
 import { registerCredentialsRoutes } from './credentials.route';
 import docsPage from './docs.html';
@@ -45,6 +46,7 @@ registerInsightRoutes(api);
 registerMessagesRoutes(api);
 registerKeyringRoutes(api);
 registerErasureRoutes(api);
+registerAlertsRoutes(api);
 
 // ===== The whole /api, with its description
 

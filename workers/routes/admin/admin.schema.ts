@@ -380,3 +380,63 @@ export const CustomerErasureView = z
     deadLetters: z.number(),
   })
   .openapi('CustomerErasure');
+
+export const AlertChannelCreate = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .openapi({
+        description:
+          'Where notices are POSTed (a Slack or Teams incoming webhook, or your own receiver); https outside development',
+        example: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      }),
+    label: z.string().min(1).max(100).optional().openapi({ example: 'ops channel' }),
+  })
+  .openapi('AlertChannelCreate');
+
+export const AlertChannelView = z
+  .object({
+    id: z.string(),
+    url: Masked.openapi({ description: 'Origin only: a webhook URL is itself a secret' }),
+    secret: Masked.openapi({
+      description: 'The signing secret; shown whole only in the answer that creates the channel',
+    }),
+    label: z.string().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('AlertChannel');
+
+export const AlertChannelCreated = AlertChannelView.extend({
+  secret: z
+    .string()
+    .openapi({ description: 'The signing secret, shown this once (README "Alerts" says how to verify)' }),
+}).openapi('AlertChannelCreated');
+
+export const AlertView = z
+  .object({
+    id: z.string(),
+    type: z.string().openapi({
+      description:
+        'whatsapp_credential, genesys_auth, dead_letters, signature_failures, backlog or webhook_silent (README "Alerts")',
+    }),
+    state: z.enum(['open', 'resolved']),
+    detail: z.string(),
+    openedAt: z.number(),
+    resolvedAt: z.number().nullable(),
+    deliveries: z.array(
+      z.object({
+        channelId: z.string(),
+        notice: z.enum(['firing', 'resolved']),
+        status: z.enum(['pending', 'sent', 'failed']).openapi({
+          description: '`pending`: retried on the next tick; `failed`: given up after ALERT_DELIVERY_MAX_ATTEMPTS',
+        }),
+        attempts: z.number(),
+        lastError: z.string().nullable(),
+        sentAt: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi('Alert');
+
+export const AlertTestResult = z.object({ ok: z.boolean(), error: z.string().nullable() }).openapi('AlertTestResult');
