@@ -108,8 +108,8 @@ export async function startSandbox(options = {}) {
     // Cloudflare for SaaS custom hostnames, played by the simulator (pending hostnames turn active
     // after demo.cloudflare.activateAfterSeconds, or via POST /sim/cloudflare/verify).
     CLOUDFLARE_API_BASE: `${sim}/cloudflare/client/v4`,
-    CLOUDFLARE_ZONE_ID: demo.cloudflare.zoneId,
-    CLOUDFLARE_API_TOKEN: demo.cloudflare.apiToken,
+    CLOUDFLARE_SAAS_ZONE_ID: demo.cloudflare.zoneId,
+    CLOUDFLARE_SAAS_API_TOKEN: demo.cloudflare.apiToken,
     OUTBOUND_MEDIA_HOSTS: `${DEFAULT_MEDIA_HOSTS},${sim}`,
     INBOUND_REORDER_MS: '300',
     DASHBOARD_ORIGINS: dashboard,

@@ -5,4 +5,7 @@ export interface SiteSettings {
   mediaSources?: string[];
 }
 export function buildDashboard(options?: { site?: SiteSettings; outDir?: string }): Promise<void>;
-export function environmentSite(name: string, configPath?: string): Promise<{ apiBase: string }>;
+export function environmentSite(
+  name: string,
+  configPath?: string,
+): Promise<{ apiBase: string; frameAncestors: string[] }>;

@@ -40,7 +40,12 @@ export async function buildDashboard({ site, outDir = PUBLIC } = {}) {
   }
 }
 
-/** The site settings of a deployed environment of wrangler.toml; throws on a bridge URL that is not https. */
+/**
+ * The site settings of a deployed environment of wrangler.toml: its PUBLIC_BASE_URL (https only),
+ * and WIDGET_FRAME_ANCESTORS, https origins besides Genesys Cloud that may frame the widget (a CRM
+ * that embeds Genesys, e.g. Salesforce: frame-ancestors checks every ancestor). Throws on either
+ * being wrong, naming the environment.
+ */
 export async function environmentSite(name, configPath = path.join(root, 'wrangler.toml')) {
   const { experimental_readRawConfig } = await import('wrangler');
   const { rawConfig } = experimental_readRawConfig({ config: configPath });
@@ -49,7 +54,14 @@ export async function environmentSite(name, configPath = path.join(root, 'wrangl
   const apiBase = vars.PUBLIC_BASE_URL;
   if (!/^https:\/\/[^/]+/.test(apiBase ?? ''))
     throw new Error(`[env.${name}] PUBLIC_BASE_URL must be an https URL for the dashboard, not ${apiBase ?? 'unset'}`);
-  return { apiBase };
+  const frameAncestors = String(vars.WIDGET_FRAME_ANCESTORS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const ancestor of frameAncestors)
+    if (!/^https:\/\/[^/]+$/.test(ancestor))
+      throw new Error(`[env.${name}] WIDGET_FRAME_ANCESTORS must list https origins, not ${ancestor}`);
+  return { apiBase, frameAncestors };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -115,8 +115,9 @@ export function siteHeaders(settings) {
     `  Content-Security-Policy: ${adminPolicy(settings)}`,
     ...widgetPaths.flatMap((p) => [
       p,
-      // Agent Desktop frames the widget: X-Frame-Options has no allow-list, so only the CSP speaks,
-      // and a cross-origin opener policy would cut the sign-in window off from its frame.
+      // Agent Desktop frames the widget: X-Frame-Options has no allow-list, so only the CSP speaks.
+      // The opener policy is dropped too: the widget is a frame of Genesys' page, not a window of
+      // its own, and has no use for isolating a browsing context it does not own.
       '  ! X-Frame-Options',
       '  ! Cross-Origin-Opener-Policy',
       '  ! Content-Security-Policy',

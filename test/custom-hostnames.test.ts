@@ -183,8 +183,8 @@ describe("Cloudflare's refusals and failures", () => {
     const hostname = newHostname();
     net.cloudflare.zone.handle(
       'POST',
-      `/zones/${env.CLOUDFLARE_ZONE_ID}/custom_hostnames`,
-      `Bearer ${env.CLOUDFLARE_API_TOKEN}`,
+      `/zones/${env.CLOUDFLARE_SAAS_ZONE_ID}/custom_hostnames`,
+      `Bearer ${env.CLOUDFLARE_SAAS_API_TOKEN}`,
       { hostname, ssl: { method: 'http', type: 'dv' } },
     );
     const res = await adminApi('POST', `/api/tenants/${a.id}/hostnames`, OPERATOR, { hostname });
@@ -221,14 +221,14 @@ describe("Cloudflare's refusals and failures", () => {
     expect(timedOut.status).toBe(502);
     expect(timedOut.json.error.code).toBe('cloudflare_failed');
     expect(timedOut.json.error.message).toContain('cloudflare_timeout');
-    expect(JSON.stringify([failed.json, timedOut.json])).not.toContain(env.CLOUDFLARE_API_TOKEN!);
+    expect(JSON.stringify([failed.json, timedOut.json])).not.toContain(env.CLOUDFLARE_SAAS_API_TOKEN!);
     expect(await hostnamesOf(a.id)).toEqual([]);
     expect(net.cloudflare.hostname(hostname)).toBeUndefined();
   });
 
   it("Cloudflare refusing the platform's token is a 502 cloudflare_refused that never shows the token", async () => {
     const a = await seedTenant(net);
-    const res = await addWith({ CLOUDFLARE_API_TOKEN: 'a-revoked-cloudflare-token' }, a.id, newHostname());
+    const res = await addWith({ CLOUDFLARE_SAAS_API_TOKEN: 'a-revoked-cloudflare-token' }, a.id, newHostname());
     expect(res.status).toBe(502);
     expect(JSON.parse(res.text).error.code).toBe('cloudflare_refused');
     expect(res.text).not.toContain('a-revoked-cloudflare-token');
@@ -236,7 +236,11 @@ describe("Cloudflare's refusals and failures", () => {
 
   it('without the Cloudflare secrets, adding a hostname answers 503 hostnames_unconfigured', async () => {
     const a = await seedTenant(net);
-    const res = await addWith({ CLOUDFLARE_ZONE_ID: undefined, CLOUDFLARE_API_TOKEN: undefined }, a.id, newHostname());
+    const res = await addWith(
+      { CLOUDFLARE_SAAS_ZONE_ID: undefined, CLOUDFLARE_SAAS_API_TOKEN: undefined },
+      a.id,
+      newHostname(),
+    );
     expect(res.status).toBe(503);
     expect(JSON.parse(res.text).error.code).toBe('hostnames_unconfigured');
     expect(net.cloudflare.requests).toEqual([]);
@@ -264,7 +268,31 @@ describe("Cloudflare's refusals and failures", () => {
     expect(net.cloudflare.hostname(hostname)).toBeUndefined();
   });
 
-  it('a hostname deleted at Cloudflare by hand stops routing on the next tick, and GET says so', async () => {
+  it('a hostname Cloudflare created but D1 refused to store is deleted at Cloudflare, by the cron when Cloudflare fails at first', async () => {
+    const a = await seedTenant(net);
+    const hostname = newHostname();
+    const trigger = `refuse_hostname_${crypto.randomUUID().replaceAll('-', '')}`;
+    await env.DB.prepare(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON custom_hostnames WHEN NEW.tenant_id = '${a.id}' BEGIN SELECT RAISE(ABORT, 'D1 unavailable (test)'); END`,
+    ).run();
+    net.cloudflare.script.push(/^DELETE /, {
+      status: 502,
+      body: { success: false, errors: [], messages: [], result: null },
+    });
+    try {
+      const res = await adminApi('POST', `/api/tenants/${a.id}/hostnames`, OPERATOR, { hostname });
+      expect(res.status).toBe(500);
+    } finally {
+      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+    }
+    expect(await hostnamesOf(a.id)).toEqual([]);
+    // Created at Cloudflare, not stored here, and Cloudflare failed the immediate deletion: owed.
+    expect(net.cloudflare.hostname(hostname)).toBeDefined();
+    await cronTick();
+    expect(net.cloudflare.hostname(hostname)).toBeUndefined();
+  });
+
+  it('a hostname deleted at Cloudflare by hand stops routing within a day (settled hostnames are checked daily), and GET says so', async () => {
     const a = await seedTenant(net);
     const hostname = newHostname();
     await adminApi('POST', `/api/tenants/${a.id}/hostnames`, OPERATOR, { hostname });
@@ -274,10 +302,11 @@ describe("Cloudflare's refusals and failures", () => {
     // Deleted at Cloudflare by hand: the bridge stops routing it and says so.
     const cfId = net.cloudflare.hostname(hostname)!.id;
     delete net.cloudflare.zone.records[cfId];
-    await env.DB.prepare("UPDATE custom_hostnames SET ssl_status = 'pending_deployment' WHERE cf_id = ?")
-      .bind(cfId)
-      .run();
+    // An active hostname with its certificate is settled: the next ticks do not ask about it…
     await cronTick();
+    expect((await hostnamesOf(a.id))[0]).toMatchObject({ status: 'active', routing: true });
+    // …until a day has passed since it was last checked.
+    await cronTick(Date.now() + 24 * 3600_000 + 60_000);
     expect((await hostnamesOf(a.id))[0]).toMatchObject({ status: 'deleted', routing: false });
     expect((await webhookVia(a, hostname)).status).toBe(401);
   });
@@ -313,8 +342,8 @@ describe('the refresh job', () => {
     for (const [i, hostname] of names.entries()) {
       const created = net.cloudflare.zone.handle(
         'POST',
-        `/zones/${env.CLOUDFLARE_ZONE_ID}/custom_hostnames`,
-        `Bearer ${env.CLOUDFLARE_API_TOKEN}`,
+        `/zones/${env.CLOUDFLARE_SAAS_ZONE_ID}/custom_hostnames`,
+        `Bearer ${env.CLOUDFLARE_SAAS_API_TOKEN}`,
         { hostname, ssl: { method: 'txt', type: 'dv' } },
       ).body as { result: CfCustomHostname };
       await insertHostname(

@@ -49,8 +49,8 @@ export interface Env {
    * API token allowed "SSL and Certificates: Edit" on it. Optional: without them POST
    * /api/tenants/{id}/hostnames answers 503 `hostnames_unconfigured`.
    */
-  CLOUDFLARE_ZONE_ID?: string;
-  CLOUDFLARE_API_TOKEN?: string;
+  CLOUDFLARE_SAAS_ZONE_ID?: string;
+  CLOUDFLARE_SAAS_API_TOKEN?: string;
 
   // Vars (see wrangler.toml [vars])
   /** `development` (the default: local values allowed), `staging` or `production`. */

@@ -14,14 +14,24 @@ const GENESYS_REGION_DOMAINS: string[] = Object.values(regions);
 /**
  * The widget's settings from its URL. Genesys compares the implicit grant's redirect_uri with the
  * OAuth client's registered redirect URIs, so the widget registers and comes back to its bare
- * address (https://<dashboard>/widget) and carries its own query through OAuth `state`, which
- * Genesys hands back in the fragment with the token.
+ * address (https://<dashboard>/widget) and carries its own query through OAuth `state`
+ * (`<nonce>.<query>`), which Genesys hands back in the fragment with the token.
  */
+const returned = new URLSearchParams(location.hash.replace(/^#/, ''));
+const returnedState = returned.get('state') ?? '';
+const returnedQuery = returnedState.slice(returnedState.indexOf('.') + 1);
+
 function widgetParams(): URLSearchParams {
-  const state = new URLSearchParams(location.hash.replace(/^#/, '')).get('state');
-  if (!location.search && state?.startsWith('?')) return new URLSearchParams(state);
+  if (!location.search && returnedQuery.startsWith('?')) return new URLSearchParams(returnedQuery);
   return new URLSearchParams(location.search);
 }
+
+/**
+ * The nonce of the sign-in this widget started, kept for the trip to Genesys and back: a token in
+ * the fragment is taken only with it, so a crafted link cannot sign the agent in with someone
+ * else's token (implicit-grant token injection).
+ */
+const NONCE_KEY = 'widget.oauth-nonce';
 
 const params = widgetParams();
 const root = document.getElementById('widget')!;
@@ -54,19 +64,30 @@ async function config(): Promise<{ apiBase: string; genesysLoginBase?: string }>
   return (await fetch('config.json')).json();
 }
 
-/** The agent's Genesys token from the implicit-grant redirect, or a redirect to get one. */
-function agentToken(loginBase: string): string | null {
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const token = hash.get('access_token');
+/**
+ * The agent's Genesys token from the implicit-grant redirect this widget started; otherwise starts
+ * one (answers null while the browser goes to Genesys), or answers `refused` for a token this
+ * widget did not ask for.
+ */
+function agentToken(loginBase: string): string | null | 'refused' {
+  const token = returned.get('access_token');
   if (token) {
-    history.replaceState(null, '', location.pathname + (hash.get('state') ?? location.search));
-    return token;
+    const expected = sessionStorage.getItem(NONCE_KEY);
+    sessionStorage.removeItem(NONCE_KEY);
+    history.replaceState(
+      null,
+      '',
+      location.pathname + (returnedQuery.startsWith('?') ? returnedQuery : location.search),
+    );
+    return expected && returnedState.startsWith(`${expected}.`) ? token : 'refused';
   }
+  const nonce = crypto.randomUUID();
+  sessionStorage.setItem(NONCE_KEY, nonce);
   const authorize = new URL(`${loginBase}/oauth/authorize`);
   authorize.searchParams.set('response_type', 'token');
   authorize.searchParams.set('client_id', params.get('clientId') ?? '');
   authorize.searchParams.set('redirect_uri', location.origin + location.pathname);
-  authorize.searchParams.set('state', location.search);
+  authorize.searchParams.set('state', `${nonce}.${location.search}`);
   location.assign(authorize.toString());
   return null;
 }
@@ -111,6 +132,15 @@ async function main() {
     );
   const token = agentToken(loginBase);
   if (!token) return;
+  if (token === 'refused')
+    return show(
+      h(
+        'p',
+        { class: 'error', role: 'alert', 'data-testid': 'widget-error' },
+        'This sign-in did not start from this widget, so it was not used. ',
+        h('a', { href: location.pathname + location.search, 'data-testid': 'widget-sign-in-again' }, 'Sign in again'),
+      ),
+    );
 
   const sessionRes = await fetch(`${api}/api/widget/session`, {
     method: 'POST',

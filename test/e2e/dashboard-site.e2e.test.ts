@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { environmentSite } from '../../scripts/build-dashboard.mjs';
+import { siteHeaders, siteSettings } from '../../scripts/dashboard-site.mjs';
 import { deploymentFailures } from '../../scripts/health-check.mjs';
 import { startWrangler, waitUntilUp } from '../../scripts/wrangler-process.mjs';
 import regions from '../../workers/domain/genesys-regions.json';
@@ -22,7 +23,7 @@ const site = `http://127.0.0.1:${PORT}`;
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-site-'));
 const out = path.join(dir, 'public');
 let server: ReturnType<typeof startWrangler>;
-let production: { apiBase: string };
+let production: { apiBase: string; frameAncestors: string[] };
 let browser: Browser;
 let stranger: Server;
 
@@ -31,20 +32,14 @@ beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build-dashboard.mjs', '--env', 'production', '--out', out], {
     stdio: 'ignore',
   });
-  writeFileSync(
-    path.join(dir, 'wrangler.json'),
-    JSON.stringify({
-      name: 'dashboard-site-test',
-      compatibility_date: '2026-04-20',
-      assets: { directory: './public', html_handling: 'auto-trailing-slash', not_found_handling: 'none' },
-    }),
-  );
+  // The project's own assets-only config, beside the built site (its `directory` is ./public).
+  copyFileSync('dashboard/wrangler.toml', path.join(dir, 'wrangler.toml'));
   server = startWrangler(
     'dashboard-site',
     [
       'dev',
       '-c',
-      path.join(dir, 'wrangler.json'),
+      path.join(dir, 'wrangler.toml'),
       '--port',
       String(PORT),
       '--inspector-port',
@@ -86,6 +81,7 @@ describe('the dashboard site in production', () => {
   it('tells the dashboard the production bridge, an https origin taken from wrangler.toml', async () => {
     const config = await (await fetch(`${site}/config.json`)).json();
     expect(config).toEqual({ apiBase: production.apiBase });
+    expect(production.frameAncestors).toEqual([]);
     expect(production.apiBase).toMatch(/^https:\/\//);
   });
 
@@ -129,11 +125,16 @@ describe('the dashboard site in production', () => {
   it('is refused by the browser inside a page that is not Genesys Cloud', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const answered: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().startsWith(site) && r.status() === 200) answered.push(new URL(r.url()).pathname);
+    });
     await page.goto('http://127.0.0.1:8838/');
     await page.waitForLoadState('load');
-    // Chromium replaces a frame its ancestors may not hold with an error page, so neither the admin
-    // app nor the widget runs there (both answer 200 to a plain request, checked above; the
-    // sandbox's browser test shows the widget framed by an allowed origin).
+    // Both pages arrived (200), and Chromium replaced each frame with an error page because of
+    // its frame-ancestors: neither the admin app nor the widget runs there (the sandbox's browser
+    // test shows the widget framed by an allowed origin).
+    expect(answered.sort()).toEqual(['/', '/widget']);
     const frames = page.frames().filter((f) => f !== page.mainFrame());
     expect(frames).toHaveLength(2);
     for (const frame of frames) expect(frame.url()).toBe('chrome-error://chromewebdata/');
@@ -156,6 +157,32 @@ describe('building the dashboard for an environment', () => {
     );
     await expect(environmentSite('staging', config)).rejects.toThrow(
       '[env.staging] PUBLIC_BASE_URL must be an https URL for the dashboard, not http://localhost:8787',
+    );
+  });
+
+  it('lets a CRM that embeds Genesys frame the widget too, when the environment names it (https only)', async () => {
+    const config = path.join(dir, 'wrangler.crm.toml');
+    const write = (ancestors: string) =>
+      writeFileSync(
+        config,
+        [
+          'name = "x"',
+          'main = "x.ts"',
+          'compatibility_date = "2026-04-20"',
+          '[env.production.vars]',
+          'PUBLIC_BASE_URL = "https://bridge.example.com"',
+          `WIDGET_FRAME_ANCESTORS = "${ancestors}"`,
+        ].join('\n'),
+      );
+    write('https://acme.lightning.force.com, https://acme.my.salesforce.com');
+    const crm = await environmentSite('production', config);
+    expect(crm.frameAncestors).toEqual(['https://acme.lightning.force.com', 'https://acme.my.salesforce.com']);
+    const widget = siteHeaders(siteSettings(crm)).split('\n/widget\n')[1]!;
+    expect(widget).toContain('https://apps.mypurecloud.com');
+    expect(widget).toContain('https://acme.lightning.force.com https://acme.my.salesforce.com');
+    write('http://crm.example.com');
+    await expect(environmentSite('production', config)).rejects.toThrow(
+      '[env.production] WIDGET_FRAME_ANCESTORS must list https origins, not http://crm.example.com',
     );
   });
 

@@ -243,6 +243,20 @@ describe('the agent widget', () => {
     expect(await widget.getByTestId('customer-name').textContent()).toBe('Demo Customer');
   });
 
+  it("refuses a token it did not ask for (a crafted link carrying someone else's token)", async () => {
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    const fragment = new URLSearchParams({
+      access_token: 'someone-elses-token',
+      token_type: 'bearer',
+      state: `not-our-nonce.?tenant=demo&region=${demo.genesys.region}&gcConversationId=x`,
+    });
+    await page.goto(`${sandbox.urls.dashboard}/widget#${fragment}`);
+    await page.getByTestId('widget-error').waitFor(T);
+    expect(await page.getByTestId('widget-error').textContent()).toContain('did not start from this widget');
+    expect(requested.filter((u) => u.includes('/api/widget/session'))).toEqual([]);
+  });
+
   it('refuses a region that is not a Genesys Cloud domain instead of sending the agent to sign in there', async () => {
     const requested: string[] = [];
     page.on('request', (r) => requested.push(r.url()));

@@ -1,6 +1,6 @@
 /**
  * A fake Cloudflare API (v4) at the HTTP boundary, for Cloudflare for SaaS custom hostnames of the
- * zone the tests configure (CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN in vitest.config.ts). The
+ * zone the tests configure (CLOUDFLARE_SAAS_ZONE_ID, CLOUDFLARE_SAAS_API_TOKEN in vitest.config.ts). The
  * answers come from the contract shared with the sandbox simulator (sandbox/cloudflare.contract.ts),
  * where each rule quotes Cloudflare's docs; scripted answers (5xx, hangs) come first.
  */
@@ -10,7 +10,7 @@ import { Script, answer } from './scripted';
 
 export class FakeCloudflare {
   readonly script = new Script();
-  readonly zone = new CustomHostnamesZone(env.CLOUDFLARE_ZONE_ID!, env.CLOUDFLARE_API_TOKEN!);
+  readonly zone = new CustomHostnamesZone(env.CLOUDFLARE_SAAS_ZONE_ID!, env.CLOUDFLARE_SAAS_API_TOKEN!);
   /** Every request with the status it got, failures included. */
   readonly requests: Array<{ method: string; path: string; status: number }> = [];
 

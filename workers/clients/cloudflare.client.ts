@@ -20,12 +20,12 @@ export interface CloudflareSaas {
 
 /** The zone and token of this deployment, or undefined when Cloudflare for SaaS is not configured. */
 export function cloudflareSaas(env: Env): CloudflareSaas | undefined {
-  if (!env.CLOUDFLARE_ZONE_ID || !env.CLOUDFLARE_API_TOKEN) return undefined;
+  if (!env.CLOUDFLARE_SAAS_ZONE_ID || !env.CLOUDFLARE_SAAS_API_TOKEN) return undefined;
   const cfg = config(env);
   return {
     base: cfg.CLOUDFLARE_API_BASE,
-    zoneId: env.CLOUDFLARE_ZONE_ID,
-    token: env.CLOUDFLARE_API_TOKEN,
+    zoneId: env.CLOUDFLARE_SAAS_ZONE_ID,
+    token: env.CLOUDFLARE_SAAS_API_TOKEN,
     timeoutMs: cfg.UPSTREAM_TIMEOUT_MS,
   };
 }

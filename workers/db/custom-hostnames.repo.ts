@@ -3,9 +3,15 @@
  * while Cloudflare reports it active), what Cloudflare last said about it, and the deletions still
  * owed to Cloudflare. Functions that touch one tenant's hostnames take its id and filter on it.
  */
-import { and, asc, eq, inArray, isNotNull, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { Env } from '../env';
-import { ROUTABLE_STATUS, type HostnameState } from '../domain/custom-hostname';
+import {
+  type HostnameState,
+  isRoutable,
+  ROUTABLE_STATUSES,
+  SETTLED_RECHECK_MS,
+  SETTLED_STATUSES,
+} from '../domain/custom-hostname';
 import { getDb } from './client';
 import { customHostnameDeletions, customHostnames } from './schema';
 
@@ -23,7 +29,7 @@ export async function tenantIdByHostname(env: Env, hostname: string): Promise<st
     .where(eq(customHostnames.hostname, hostname.toLowerCase()))
     .get();
   if (!row) return undefined;
-  return row.status === ROUTABLE_STATUS ? row.id : null;
+  return isRoutable(row.status) ? row.id : null;
 }
 
 export function listHostnames(env: Env, tenantId: string): Promise<CustomHostnameRow[]> {
@@ -87,10 +93,11 @@ export async function recordHostnameError(env: Env, cfId: string, error: string,
 }
 
 /**
- * Hostnames whose state may still change at Cloudflare, least recently checked first: not yet in a
- * settled status, or active with a certificate not yet active.
+ * Hostnames to ask Cloudflare about, least recently checked first: those not yet in a settled
+ * status, those routing with a certificate not yet active, and every other one not checked for
+ * SETTLED_RECHECK_MS (a hostname deleted or moved at Cloudflare must stop routing).
  */
-export function hostnamesToRefresh(env: Env, limit: number): Promise<CustomHostnameRow[]> {
+export function hostnamesToRefresh(env: Env, limit: number, now: number): Promise<CustomHostnameRow[]> {
   const c = customHostnames;
   return getDb(env.DB)
     .select()
@@ -99,8 +106,9 @@ export function hostnamesToRefresh(env: Env, limit: number): Promise<CustomHostn
       and(
         isNotNull(c.cfId),
         or(
-          notInArray(c.status, ['active', 'moved', 'deleted', 'blocked']),
-          and(eq(c.status, ROUTABLE_STATUS), or(sql`${c.sslStatus} IS NULL`, ne(c.sslStatus, 'active'))),
+          notInArray(c.status, SETTLED_STATUSES),
+          and(inArray(c.status, ROUTABLE_STATUSES), or(sql`${c.sslStatus} IS NULL`, ne(c.sslStatus, 'active'))),
+          and(ne(c.status, 'deleted'), or(isNull(c.checkedAt), lt(c.checkedAt, now - SETTLED_RECHECK_MS))),
         ),
       ),
     )
@@ -164,6 +172,14 @@ export function owedDeletions(env: Env, limit: number, hostname?: string): Promi
     .orderBy(asc(d.requestedAt))
     .limit(limit)
     .all();
+}
+
+/** Records a deletion owed to Cloudflare for a hostname no row holds (the cron carries it out). */
+export async function oweDeletion(env: Env, cfId: string, hostname: string, error: string): Promise<void> {
+  await getDb(env.DB)
+    .insert(customHostnameDeletions)
+    .values({ cfId, hostname: hostname.toLowerCase(), lastError: error })
+    .onConflictDoNothing();
 }
 
 export async function deletionDone(env: Env, cfIds: string[]): Promise<void> {

@@ -59,19 +59,29 @@ export interface HostnameState {
   errors: string[];
 }
 
-/** Cloudflare's `status` under which a hostname routes to its tenant: ownership verified, traffic proxied. */
-export const ROUTABLE_STATUS = 'active';
+/**
+ * Cloudflare's `status` values under which a hostname routes to its tenant: ownership verified,
+ * traffic proxied (`active_redeploying` is an active hostname whose settings are being redeployed;
+ * it keeps serving).
+ */
+export const ROUTABLE_STATUSES = ['active', 'active_redeploying'];
+
+export const isRoutable = (status: string): boolean => ROUTABLE_STATUSES.includes(status);
 
 /** Our status for a hostname Cloudflare no longer knows (someone deleted it there). */
 export const GONE_STATUS = 'deleted';
 
-/** Cloudflare statuses after which nothing more will change by itself: the refresh job stops asking. */
-const SETTLED = new Set(['active', 'moved', 'deleted', 'blocked']);
+/**
+ * Cloudflare statuses that change only when someone acts (at Cloudflare or here): the refresh job
+ * asks about them rarely (SETTLED_RECHECK_MS) instead of every run.
+ */
+export const SETTLED_STATUSES = ['active', 'moved', 'deleted', 'blocked'];
 
-/** Whether the refresh job should ask Cloudflare about a hostname again. */
-export function needsRefresh(status: string, sslStatus: string | null): boolean {
-  return !SETTLED.has(status) || (status === ROUTABLE_STATUS && sslStatus !== 'active');
-}
+/**
+ * How often a settled hostname is asked about again: a hostname deleted, moved or blocked at
+ * Cloudflare stops routing within a day.
+ */
+export const SETTLED_RECHECK_MS = 24 * 3600_000;
 
 /** The records Cloudflare asks for, in the order a customer adds them: TXT for ownership, then for the certificate. */
 export function hostnameState(result: CfCustomHostname): HostnameState {

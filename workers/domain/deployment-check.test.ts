@@ -48,11 +48,11 @@ describe('what a deployment outside development must have', () => {
 
   it('Cloudflare for SaaS is optional, but its API host must be the real one and its secrets come as a pair', () => {
     const secrets = { MASTER_KEYS: 'k1:x', ADMIN_API_TOKEN: 'a'.repeat(32) };
-    expect(secretProblems({ ...secrets, CLOUDFLARE_ZONE_ID: 'z', CLOUDFLARE_API_TOKEN: 't' }, 'production')).toEqual(
-      [],
-    );
-    expect(secretProblems({ ...secrets, CLOUDFLARE_ZONE_ID: 'z' }, 'production')).toEqual([
-      'secrets CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN must be set together (or neither)',
+    expect(
+      secretProblems({ ...secrets, CLOUDFLARE_SAAS_ZONE_ID: 'z', CLOUDFLARE_SAAS_API_TOKEN: 't' }, 'production'),
+    ).toEqual([]);
+    expect(secretProblems({ ...secrets, CLOUDFLARE_SAAS_ZONE_ID: 'z' }, 'production')).toEqual([
+      'secrets CLOUDFLARE_SAAS_ZONE_ID and CLOUDFLARE_SAAS_API_TOKEN must be set together (or neither)',
     ]);
     expect(settingsProblems({ ...production, CLOUDFLARE_API_BASE: 'http://127.0.0.1:8790/cloudflare' })).toEqual([
       'CLOUDFLARE_API_BASE must be empty outside development (the real Cloudflare API)',

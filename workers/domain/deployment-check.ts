@@ -53,8 +53,8 @@ export function secretProblems(
     MASTER_KEY?: string;
     MASTER_KEYS?: string;
     ADMIN_API_TOKEN?: string;
-    CLOUDFLARE_ZONE_ID?: string;
-    CLOUDFLARE_API_TOKEN?: string;
+    CLOUDFLARE_SAAS_ZONE_ID?: string;
+    CLOUDFLARE_SAAS_API_TOKEN?: string;
   },
   environment?: string,
 ): string[] {
@@ -63,8 +63,8 @@ export function secretProblems(
   if (!secrets.MASTER_KEY && !secrets.MASTER_KEYS) problems.push('secret MASTER_KEYS (or MASTER_KEY) is not set');
   if (!secrets.ADMIN_API_TOKEN) problems.push('secret ADMIN_API_TOKEN is not set');
   else if (secrets.ADMIN_API_TOKEN.length < 24) problems.push('secret ADMIN_API_TOKEN is shorter than 24 characters');
-  if (!secrets.CLOUDFLARE_ZONE_ID !== !secrets.CLOUDFLARE_API_TOKEN)
-    problems.push('secrets CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN must be set together (or neither)');
+  if (!secrets.CLOUDFLARE_SAAS_ZONE_ID !== !secrets.CLOUDFLARE_SAAS_API_TOKEN)
+    problems.push('secrets CLOUDFLARE_SAAS_ZONE_ID and CLOUDFLARE_SAAS_API_TOKEN must be set together (or neither)');
   return problems;
 }
 

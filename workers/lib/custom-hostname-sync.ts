@@ -12,7 +12,7 @@ import {
   deleteCustomHostname,
   getCustomHostname,
 } from '../clients/cloudflare.client';
-import { GONE_STATUS, hostnameState, ROUTABLE_STATUS } from '../domain/custom-hostname';
+import { GONE_STATUS, hostnameState, isRoutable } from '../domain/custom-hostname';
 import { UpstreamError } from '../domain/errors';
 import {
   deletionDone,
@@ -38,7 +38,7 @@ export async function refreshPendingHostnames(
   cf: CloudflareSaas,
   now: number,
 ): Promise<{ checked: number; activated: number; failed: number }> {
-  const rows = await hostnamesToRefresh(env, REFRESH_BATCH);
+  const rows = await hostnamesToRefresh(env, REFRESH_BATCH, now);
   let activated = 0;
   let failed = 0;
   for (const row of rows) {
@@ -52,7 +52,7 @@ export async function refreshPendingHostnames(
       if (state.status !== row.status) {
         // This isolate routes (or stops routing) at once; others within the tenant cache's staleness bound.
         forgetHost(row.hostname);
-        if (state.status === ROUTABLE_STATUS) activated++;
+        if (isRoutable(state.status)) activated++;
         log.info('custom_hostname.status', { tenantId: row.tenantId, hostname: row.hostname, status: state.status });
       }
     } catch (err) {

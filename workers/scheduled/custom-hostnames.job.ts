@@ -3,7 +3,7 @@
  * (a bounded batch, least recently checked first) so GET shows their verification records and
  * certificate status as they change and a hostname starts routing once Cloudflare reports it
  * active; and retries the deletions Cloudflare has not confirmed yet. Nothing to do without the
- * CLOUDFLARE_ZONE_ID / CLOUDFLARE_API_TOKEN secrets.
+ * CLOUDFLARE_SAAS_ZONE_ID / CLOUDFLARE_SAAS_API_TOKEN secrets.
  */
 import { cloudflareSaas } from '../clients/cloudflare.client';
 import { refreshPendingHostnames, settleOwedDeletions } from '../lib/custom-hostname-sync';

@@ -14,13 +14,14 @@ import {
   createCustomHostname,
   deleteCustomHostname,
 } from '../../clients/cloudflare.client';
-import { hostnameState, parseVerification, ROUTABLE_STATUS } from '../../domain/custom-hostname';
+import { hostnameState, parseVerification, isRoutable } from '../../domain/custom-hostname';
 import {
   type CustomHostnameRow,
   getHostname,
   hostnameTaken,
   insertHostname,
   listHostnames,
+  oweDeletion,
   removeHostname,
 } from '../../db/custom-hostnames.repo';
 import { forgetHost } from '../../db/tenant-host.repo';
@@ -60,7 +61,7 @@ function hostnameView(env: Env, row: CustomHostnameRow): z.infer<typeof Hostname
   return {
     hostname: row.hostname,
     status: row.status,
-    routing: row.status === ROUTABLE_STATUS,
+    routing: isRoutable(row.status),
     sslStatus: row.sslStatus,
     records: row.cfId ? [{ ...cname, purpose: 'traffic' as const }, ...records] : records,
     verificationErrors,
@@ -161,7 +162,7 @@ export function registerHostnamesRoutes(app: AdminApp): void {
         throw new AppError(
           'hostnames_unconfigured',
           503,
-          'custom hostnames need Cloudflare for SaaS: set the secrets CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN',
+          'custom hostnames need Cloudflare for SaaS: set the secrets CLOUDFLARE_SAAS_ZONE_ID and CLOUDFLARE_SAAS_API_TOKEN',
         );
       if (await hostnameTaken(c.env, hostname)) throw new AppError('conflict', 409, 'this hostname is already routed');
       // A deletion of the same hostname still owed to Cloudflare would make it answer "duplicate".
@@ -180,7 +181,13 @@ export function registerHostnamesRoutes(app: AdminApp): void {
         await insertHostname(c.env, tenantId, hostname, created.id, hostnameState(created), Date.now());
       } catch (err) {
         // Lost a race for the hostname (or D1 failed): Cloudflare must not keep what we did not store.
-        await deleteCustomHostname(cf, created.id).catch(() => undefined);
+        // If Cloudflare cannot delete it now, the deletion is owed and the cron retries it.
+        await deleteCustomHostname(cf, created.id).catch(async (deleteErr) => {
+          const error = deleteErr instanceof UpstreamError ? deleteErr.failure.code : 'internal_error';
+          await oweDeletion(c.env, created.id, hostname, error).catch(() =>
+            log.error('custom_hostname.orphaned', { tenantId, hostname, cloudflareId: created.id, error }),
+          );
+        });
         if (isUniqueViolation(err)) throw new AppError('conflict', 409, 'this hostname is already routed');
         throw err;
       }

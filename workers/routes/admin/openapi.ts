@@ -63,7 +63,9 @@ export async function tenantOr404(env: Env, scope: string | null, tenantId: stri
 /** D1 reports a UNIQUE violation in the message (sometimes of the cause). */
 export function isUniqueViolation(err: unknown): boolean {
   const text = `${err instanceof Error ? err.message : ''} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ''}`;
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
+  // Only a unique (or primary) key: SQLITE_CONSTRAINT alone is also a trigger's RAISE or a CHECK,
+  // which is not "already exists".
+  return /UNIQUE constraint failed/i.test(text);
 }
 
 type AdminContext = Context<AdminEnv>;
