@@ -19,13 +19,19 @@ const fail = (message) => {
   process.exit(1);
 };
 
-// `--config <file>` checks another wrangler config (the tests use it); the dry runs only run for the
-// project's own wrangler.toml, whose paths they resolve.
-const { values } = parseArgs({ options: { config: { type: 'string' } } });
+// `--config <file>` checks another wrangler config (the tests use it; its `main` must resolve from
+// where it is), `--env <name>` one environment (`development` for the top level), `--settings-only`
+// skips the dry runs.
+const { values } = parseArgs({
+  options: { config: { type: 'string' }, env: { type: 'string' }, 'settings-only': { type: 'boolean' } },
+});
 const configPath = values.config ? path.resolve(values.config) : path.join(root, 'wrangler.toml');
 const { experimental_readRawConfig } = await import('wrangler');
 const { rawConfig } = experimental_readRawConfig({ config: configPath });
-const environments = ['', ...Object.keys(rawConfig.env ?? {})];
+const environments = ['', ...Object.keys(rawConfig.env ?? {})].filter(
+  (name) => !values.env || (name || 'development') === values.env,
+);
+if (environments.length === 0) fail(`no environment ${values.env} in ${configPath}`);
 
 const esbuild = createRequire(path.join(root, 'node_modules/wrangler/package.json'))('esbuild');
 const bundled = await esbuild.build({
@@ -50,7 +56,7 @@ for (const name of environments) {
   // The dashboard built for this environment talks to its PUBLIC_BASE_URL (scripts/build-dashboard.mjs).
   if (name) await environmentSite(name, configPath).catch((err) => fail(`the dashboard for ${label}: ${err.message}`));
 }
-if (values.config) {
+if (values['settings-only']) {
   console.log(`[deploy:check] ${environments.map((n) => n || 'development').join(', ')}: settings pass`);
   process.exit(0);
 }
@@ -64,6 +70,8 @@ for (const name of environments) {
       path.join(root, 'node_modules/wrangler/bin/wrangler.js'),
       'deploy',
       '--dry-run',
+      '--config',
+      configPath,
       `--env=${name}`,
       '--outdir',
       outdir,

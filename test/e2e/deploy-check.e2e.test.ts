@@ -10,10 +10,20 @@ import path from 'node:path';
 
 const project = readFileSync('wrangler.toml', 'utf8');
 
-function deployCheck(config: string) {
+function deployCheck(config: string, ...args: string[]) {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'deploy-check-')), 'wrangler.toml');
-  writeFileSync(file, config);
-  return spawnSync(process.execPath, ['scripts/deploy-check.mjs', '--config', file], { encoding: 'utf8' });
+  // Paths of the project's config resolve from the project, wherever the copy is.
+  writeFileSync(
+    file,
+    config.replace(/^main = "([^"]+)"/m, (_, main) => `main = "${path.resolve(main)}"`),
+  );
+  return spawnSync(
+    process.execPath,
+    ['scripts/deploy-check.mjs', '--config', file, ...(args.length ? args : ['--settings-only'])],
+    {
+      encoding: 'utf8',
+    },
+  );
 }
 
 describe('npm run deploy:check', () => {
@@ -40,5 +50,23 @@ describe('npm run deploy:check', () => {
     const run = deployCheck(project.replace(/(\[env\.staging\.vars\][^[]*?)ENVIRONMENT = "staging"\n/, '$1'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('[env.staging] must set ENVIRONMENT');
+  });
+
+  it('fails when wrangler warns in the dry run: a binding not repeated in an environment', () => {
+    // wrangler does not inherit bindings into an environment; the dry run exits 0 with a warning.
+    const start = project.indexOf('[[env.staging.kv_namespaces]]');
+    expect(start).toBeGreaterThan(0);
+    const end = project.indexOf('\n[', start + 1);
+    const run = deployCheck(project.slice(0, start) + project.slice(end + 1), '--env', 'staging');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('wrangler deploy --dry-run --env=staging warned:');
+    expect(run.stderr).toContain('kv_namespaces');
+  });
+
+  it('passes the dry run of an environment of the project as it is', () => {
+    const run = deployCheck(project, '--env', 'production');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/production: Total Upload: [\d.]+ KiB/);
   });
 });
