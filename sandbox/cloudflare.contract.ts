@@ -41,6 +41,14 @@ export interface CfCustomHostname {
   /** "These are errors that were encountered while trying to activate a hostname." */
   verification_errors?: string[];
   created_at: string;
+  /** The fake's own: the certificate's validation records, shown once the certificate is ordered. */
+  pendingValidation?: CfCustomHostname['ssl']['validation_records'];
+}
+
+/** A record as Cloudflare answers it, without the fake's own fields. */
+function withoutFakeState(record: CfCustomHostname): CfCustomHostname {
+  const { pendingValidation: _, ...answered } = record;
+  return answered;
 }
 
 export interface CfAnswer {
@@ -135,9 +143,16 @@ export class CustomHostnamesZone {
     // "404 | 1436 | The custom hostname was not found."
     if (!record) return refuse(404, 1436, 'The custom hostname was not found.');
     if (method === 'GET') {
-      // The certificate moves on from `initializing` by itself; later steps wait for the customer's DNS.
-      if (record.ssl.status === 'initializing') record.ssl.status = 'pending_validation';
-      return cfEnvelope(200, record);
+      // The certificate moves on from `initializing` by itself; later steps wait for the customer's
+      // DNS. Its validation token exists only once the certificate is ordered: Cloudflare's TXT
+      // validation guide fetches `ssl.validation_records` with a GET after the creation, and the
+      // creation examples show `"status": "initializing"` without them. The fake takes the stricter
+      // reading: never in the POST answer, always by the first GET.
+      if (record.ssl.status === 'initializing') {
+        record.ssl.status = 'pending_validation';
+        record.ssl.validation_records = record.pendingValidation;
+      }
+      return cfEnvelope(200, withoutFakeState(record));
     }
     if (method === 'DELETE') {
       delete this.records[id];
@@ -182,11 +197,11 @@ export class CustomHostnamesZone {
         wildcard: false,
         certificate_authority: 'google',
         settings: {},
-        validation_records:
-          method === 'txt'
-            ? [{ txt_name: `_acme-challenge.${name}`, txt_value: token }]
-            : [{ http_url: `http://${name}/.well-known/pki-validation/ca3-${token}.txt`, http_body: `ca3-${token}` }],
       },
+      pendingValidation:
+        method === 'txt'
+          ? [{ txt_name: `_acme-challenge.${name}`, txt_value: token }]
+          : [{ http_url: `http://${name}/.well-known/pki-validation/ca3-${token}.txt`, http_body: `ca3-${token}` }],
       ownership_verification: { type: 'txt', name: `_cf-custom-hostname.${name}`, value: crypto.randomUUID() },
       ownership_verification_http: {
         http_url: `http://${name}/.well-known/cf-custom-hostname-challenge/${id}`,
@@ -198,6 +213,6 @@ export class CustomHostnamesZone {
     };
     this.records[id] = record;
     // Success table: "POST | 201 Created".
-    return cfEnvelope(201, record);
+    return cfEnvelope(201, withoutFakeState(record));
   }
 }
