@@ -7,7 +7,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { listDeadLetters, recordDeadLetter } from '../workers/db/records.repo';
+import { genesysRejectionsSince, listDeadLetters, recordDeadLetter } from '../workers/db/records.repo';
 import { budgetShardName } from '../workers/domain/genesys-pool';
 import { tenantBacklog } from '../workers/db/conversations.repo';
 import { HOUR_MS } from '../workers/domain/alert-rules';
@@ -202,6 +202,32 @@ describe('every alert type fires once and resolves once', () => {
       },
     });
     expect((await noticesOf(channel, 'genesys_auth'))[0]!.detail).toContain(`client ${entry}`);
+  });
+
+  it('genesys_integration: Genesys refuses a customer message for good (the integration was deleted); an hour without a refusal resolves it', async () => {
+    const tenant = await seedTenant(net);
+    const channel = await addChannel(tenant);
+    await incident(tenant, channel, 'genesys_integration', {
+      async fire() {
+        // Genesys' error body for a missing resource: {"message", "code", "status"}.
+        net.genesys.script.push(new RegExp(tenant.genesys.integrationId), {
+          status: 404,
+          body: { message: 'Integration not found', code: 'not.found', status: 404 },
+        });
+        await postWebhook(customerText(tenant, newCustomer(), 'hello?'), { secret: tenant.whatsapp.appSecret });
+        await vi.waitFor(
+          async () =>
+            expect(await genesysRejectionsSince(env, tenant.id, Date.now() - HOUR_MS)).toEqual({
+              count: 1,
+              lastCode: 'genesys_404',
+            }),
+          WAIT,
+        );
+      },
+      async clear() {},
+      clearedAt: () => Date.now() + HOUR_MS + MINUTE,
+    });
+    expect((await noticesOf(channel, 'genesys_integration'))[0]!.detail).toContain('genesys_404');
   });
 
   it('dead_letters: clears by itself 24 hours after the last dead letter, replayed or not', async () => {

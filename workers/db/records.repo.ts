@@ -5,7 +5,7 @@
  * Each record names its customer (`wa_id`) when it can, so one customer's records can be erased
  * (workers/erasure/customer-erasure.ts); payloads are trimmed to what an operator reads.
  */
-import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, like } from 'drizzle-orm';
 import type { Env } from '../env';
 import { trimPayload } from '../domain/trim-payload';
 import { getDb } from './client';
@@ -139,6 +139,33 @@ export async function markReplayed(env: Env, tenantId: string, id: string): Prom
 }
 
 /** Dead letters parked after `since` and not replayed (the `dead_letters` alert rule). */
+/**
+ * Customer messages Genesys refused for good since `since`: failed inbound records whose code is a
+ * Genesys 4xx (classifyHttp: `genesys_<status>`; 401 is `genesys_unauthorized`, 408 and 429 are
+ * retried), and the latest one's code.
+ */
+export async function genesysRejectionsSince(
+  env: Env,
+  tenantId: string,
+  since: number,
+): Promise<{ count: number; lastCode: string | null }> {
+  const rows = await getDb(env.DB)
+    .select({ code: failedMessages.code })
+    .from(failedMessages)
+    .where(
+      and(
+        eq(failedMessages.tenantId, tenantId),
+        eq(failedMessages.direction, 'inbound'),
+        gt(failedMessages.createdAt, since),
+        like(failedMessages.code, 'genesys_4__'),
+      ),
+    )
+    .orderBy(desc(failedMessages.createdAt))
+    .limit(1000)
+    .all();
+  return { count: rows.length, lastCode: rows[0]?.code ?? null };
+}
+
 export async function countUnreplayedDeadLetters(env: Env, tenantId: string, since: number): Promise<number> {
   const row = await getDb(env.DB)
     .select({ n: count() })

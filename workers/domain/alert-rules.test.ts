@@ -6,6 +6,7 @@ const thresholds = { backlogAgeMs: 15 * 60_000, signatureFailures: 50, silenceFa
 const quiet: AlertSignals = {
   whatsappCredential: 'ok',
   genesysAuth: [],
+  genesysRejections: { count: 0, lastCode: null },
   deadLetters: 0,
   signatureFailures: 0,
   backlogOldestAt: null,

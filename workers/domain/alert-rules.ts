@@ -8,6 +8,7 @@
 export const ALERT_TYPES = [
   'whatsapp_credential',
   'genesys_auth',
+  'genesys_integration',
   'dead_letters',
   'signature_failures',
   'backlog',
@@ -19,6 +20,7 @@ export type AlertType = (typeof ALERT_TYPES)[number];
 export const ALERT_TITLES: Record<AlertType, string> = {
   whatsapp_credential: 'WhatsApp credential broken',
   genesys_auth: 'Genesys OAuth client refused',
+  genesys_integration: 'Genesys refusing customer messages',
   dead_letters: 'Messages dead-lettered',
   signature_failures: 'Forged webhook signatures',
   backlog: 'Messages waiting too long',
@@ -28,6 +30,11 @@ export const ALERT_TITLES: Record<AlertType, string> = {
 export const HOUR_MS = 3600_000;
 /** Forged signatures are counted over the 15 minutes before a tick (the cron's interval). */
 export const SIGNATURE_WINDOW_MS = 15 * 60_000;
+/**
+ * Genesys' refusals of customer messages count this long: one refusal fires, an hour without one
+ * clears (shorter would resolve between two refusals of a steady trickle).
+ */
+export const GENESYS_REJECTION_WINDOW_MS = HOUR_MS;
 /** Dead letters count while they are this young and not replayed. */
 export const DEAD_LETTER_WINDOW_MS = 24 * HOUR_MS;
 /** The usual gap between webhooks is read from this much history before the last one. */
@@ -40,6 +47,12 @@ export interface AlertSignals {
   whatsappCredential: 'ok' | 'broken';
   /** OAuth clients (the default's entry id or a pool entry's) whose last token request Genesys refused. */
   genesysAuth: Array<{ client: string; since: number; code: string }>;
+  /**
+   * Customer messages Genesys refused for good (a 4xx other than 401, 408, 429: the integration is
+   * gone or disabled, the client may not post to it, the message does not fit it) in the
+   * GENESYS_REJECTION_WINDOW_MS before the tick, and the latest one's code.
+   */
+  genesysRejections: { count: number; lastCode: string | null };
   /** Dead letters created in the DEAD_LETTER_WINDOW_MS before the tick and not replayed. */
   deadLetters: number;
   /** Forged signatures counted in the SIGNATURE_WINDOW_MS before the tick. */
@@ -105,6 +118,10 @@ export function evaluateAlerts(s: AlertSignals, t: AlertThresholds, now: number)
     genesys_auth:
       s.genesysAuth.length > 0
         ? `Genesys refused the token request of ${s.genesysAuth.map((f) => `client ${f.client} (${f.code})`).join(', ')}`
+        : null,
+    genesys_integration:
+      s.genesysRejections.count > 0
+        ? `Genesys refused ${s.genesysRejections.count} customer message(s) in the last hour (latest: ${s.genesysRejections.lastCode}); they were not delivered`
         : null,
     dead_letters:
       s.deadLetters > 0 ? `${s.deadLetters} message(s) dead-lettered in the last 24 h and not replayed` : null,

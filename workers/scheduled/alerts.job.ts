@@ -20,6 +20,7 @@ import {
   type AlertType,
   DEAD_LETTER_WINDOW_MS,
   evaluateAlerts,
+  GENESYS_REJECTION_WINDOW_MS,
 } from '../domain/alert-rules';
 import { budgetShardName, DEFAULT_CLIENT_ENTRY } from '../domain/genesys-pool';
 import {
@@ -33,7 +34,7 @@ import {
   tenantsWithAlertChannels,
 } from '../db/alerts.repo';
 import { tenantBacklog } from '../db/conversations.repo';
-import { countUnreplayedDeadLetters } from '../db/records.repo';
+import { countUnreplayedDeadLetters, genesysRejectionsSince } from '../db/records.repo';
 import { loadTenant, type Tenant } from '../db/tenants.repo';
 import { sendNotice } from '../clients/alert-webhook.client';
 import { log } from '../lib/log';
@@ -76,7 +77,7 @@ export const alertsJob: ScheduledJob = {
 
 /** The tenant's signals at `now`. */
 async function signalsOf(env: Env, tenant: Tenant, now: number): Promise<AlertSignals> {
-  const [gate, pool, deadLetters, backlog] = await Promise.all([
+  const [gate, pool, deadLetters, backlog, genesysRejections] = await Promise.all([
     env.TENANT_GATE.getByName(tenant.id).alertSignals(now),
     Promise.all(
       tenant.genesysClients.map(async (c) => ({
@@ -86,6 +87,7 @@ async function signalsOf(env: Env, tenant: Tenant, now: number): Promise<AlertSi
     ),
     countUnreplayedDeadLetters(env, tenant.id, now - DEAD_LETTER_WINDOW_MS),
     tenantBacklog(env, tenant.id),
+    genesysRejectionsSince(env, tenant.id, now - GENESYS_REJECTION_WINDOW_MS),
   ]);
   const oldest = [backlog.inbound, backlog.outbound]
     .filter((b) => b.count > 0 && b.oldestAt !== null)
@@ -95,6 +97,7 @@ async function signalsOf(env: Env, tenant: Tenant, now: number): Promise<AlertSi
     genesysAuth: [{ client: DEFAULT_CLIENT_ENTRY, failure: gate.genesysAuth }, ...pool].flatMap(
       ({ client, failure }) => (failure ? [{ client, since: failure.since, code: failure.code }] : []),
     ),
+    genesysRejections,
     deadLetters,
     signatureFailures: gate.signatureFailures,
     backlogOldestAt: oldest.length > 0 ? Math.min(...oldest) : null,
