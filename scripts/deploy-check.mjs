@@ -23,8 +23,34 @@ const fail = (message) => {
 // where it is), `--env <name>` one environment (`development` for the top level), `--settings-only`
 // skips the dry runs.
 const { values } = parseArgs({
-  options: { config: { type: 'string' }, env: { type: 'string' }, 'settings-only': { type: 'boolean' } },
+  options: {
+    config: { type: 'string' },
+    env: { type: 'string' },
+    'settings-only': { type: 'boolean' },
+    strict: { type: 'boolean' },
+  },
 });
+
+/**
+ * `--strict` (the deploy workflow): the repository's placeholders left in a deployed environment —
+ * an all-zero D1 or KV id, an example.com host in a route or a var — fail the check, which the
+ * repository's own config (kept with placeholders) passes without it.
+ */
+function placeholdersOf(environment) {
+  const found = [];
+  for (const db of environment.d1_databases ?? [])
+    if (/^[0-]+$/.test(db.database_id ?? ''))
+      found.push(`d1_databases ${db.binding}: placeholder id ${db.database_id}`);
+  for (const kv of environment.kv_namespaces ?? [])
+    if (/^0+$/.test(kv.id ?? '')) found.push(`kv_namespaces ${kv.binding}: placeholder id ${kv.id}`);
+  for (const route of environment.routes ?? []) {
+    const pattern = typeof route === 'string' ? route : route.pattern;
+    if (/(^|[.*])example\.com\b/.test(pattern) && !pattern.startsWith('#')) found.push(`routes: ${pattern}`);
+  }
+  for (const [key, value] of Object.entries(environment.vars ?? {}))
+    if (typeof value === 'string' && /(^|[/.,\s])example\.com\b/.test(value)) found.push(`vars.${key}: ${value}`);
+  return found;
+}
 const configPath = values.config ? path.resolve(values.config) : path.join(root, 'wrangler.toml');
 const { experimental_readRawConfig } = await import('wrangler');
 const { rawConfig } = experimental_readRawConfig({ config: configPath });
@@ -55,6 +81,11 @@ for (const name of environments) {
   if (problems.length > 0) fail(`${label} would not serve:\n  ${problems.join('\n  ')}`);
   // The dashboard built for this environment talks to its PUBLIC_BASE_URL (scripts/build-dashboard.mjs).
   if (name) await environmentSite(name, configPath).catch((err) => fail(`the dashboard for ${label}: ${err.message}`));
+  if (name && values.strict) {
+    const placeholders = placeholdersOf(rawConfig.env[name]);
+    if (placeholders.length > 0)
+      fail(`${label} still has the repository's placeholders:\n  ${placeholders.join('\n  ')}`);
+  }
 }
 if (values['settings-only']) {
   console.log(`[deploy:check] ${environments.map((n) => n || 'development').join(', ')}: settings pass`);

@@ -69,4 +69,20 @@ describe('npm run deploy:check', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/production: Total Upload: [\d.]+ KiB/);
   });
+
+  it("--strict (the deploy workflow) refuses the repository's placeholders, and passes real values", () => {
+    const placeholders = deployCheck(project, '--settings-only', '--strict', '--env', 'production');
+    expect(placeholders.status).toBe(1);
+    expect(placeholders.stderr).toContain("production still has the repository's placeholders:");
+    expect(placeholders.stderr).toContain('d1_databases DB: placeholder id 00000000-0000-0000-0000-000000000000');
+    expect(placeholders.stderr).toContain('routes: bridge.example.com/*');
+
+    const real = project
+      .replaceAll('00000000-0000-0000-0000-000000000000', '6f1c9a52-3b0e-4d7a-9c1e-2f4b8a7d5e31')
+      .replaceAll('00000000000000000000000000000000', '4e8d2c1b9a7f6e5d4c3b2a1908f7e6d5')
+      .replaceAll('example.com', 'acme-bridge.net');
+    const run = deployCheck(real, '--settings-only', '--strict', '--env', 'production');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
 });
