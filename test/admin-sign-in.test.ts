@@ -144,3 +144,29 @@ describe('signing out', () => {
     expect((await adminApi('GET', '/api/tenants', OPERATOR)).status).toBe(200);
   });
 });
+
+describe('refreshing a session', () => {
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('gives a new 15-minute session with the same role and ends the old one', async () => {
+    const email = await newUser();
+    const first = (await signIn(email, PASSWORD, newAddress())).json as { token: string; expiresAt: number };
+    const res = await adminApi('POST', '/api/auth/refresh', as(first.token));
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ role: 'platform-admin', tenantId: null });
+    const next = res.json as { token: string; expiresAt: number };
+    expect(next.token).not.toBe(first.token);
+    expect(next.expiresAt).toBeGreaterThanOrEqual(first.expiresAt);
+    expect((await adminApi('GET', '/api/tenants', as(next.token))).status).toBe(200);
+    expect((await adminApi('GET', '/api/tenants', as(first.token))).status).toBe(401);
+    expect((await adminApi('POST', '/api/auth/refresh', as(first.token))).status).toBe(401);
+  });
+
+  it('refuses a signed-out session and is only for dashboard sessions', async () => {
+    const email = await newUser();
+    const { token } = (await signIn(email, PASSWORD, newAddress())).json as { token: string };
+    expect((await adminApi('POST', '/api/auth/logout', as(token))).status).toBe(204);
+    expect((await adminApi('POST', '/api/auth/refresh', as(token))).status).toBe(401);
+    expect((await adminApi('POST', '/api/auth/refresh', OPERATOR)).status).toBe(403);
+  });
+});

@@ -2,7 +2,9 @@
  * Sign-in and sign-out. Sign-in (email and password for a 15-minute session token) is the only
  * admin route without a credential: every attempt is admitted per email and client address, per
  * address and per email before the password is checked (auth/sign-in-guard.ts), and it answers
- * the same way whether or not the account exists. Sign-out revokes the session at once.
+ * the same way whether or not the account exists. Sign-out revokes the session at once; refresh
+ * trades a valid, unexpired, unrevoked session for a new 15-minute one and revokes the old, so a
+ * dashboard left open stays signed in while it is used, and no more sessions live than before.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
@@ -47,8 +49,41 @@ export const authRoutes = newAdminApp().openapi(
   },
 );
 
-/** Registers sign-out on the authenticated admin app: it needs the session it ends. */
+const Session = z.object({
+  token: z.string(),
+  expiresAt: z.number(),
+  role: z.string(),
+  tenantId: z.string().nullable(),
+});
+
+/** Registers sign-out and refresh on the authenticated admin app: they need the session they end. */
 export function registerSignOutRoute(app: AdminApp): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/refresh',
+      tags: ['auth'],
+      summary: 'Trade this dashboard session for a new 15-minute one; this one is refused from then on',
+      description:
+        'Only a session that is still valid (not expired, not signed out, its user not deleted or changed) is ' +
+        'refreshed; the new session carries the user’s current role and tenant.',
+      responses: {
+        200: json(Session, 'The new session'),
+        401: errors[401],
+        403: json(ErrorBody, 'Not a dashboard session'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      if (principal.kind !== 'user') throw new AppError('forbidden', 403, 'only dashboard sessions are refreshed');
+      // adminAuth accepted this bearer as the user's live session (signature, expiry, revocation, user).
+      const token = c.req.header('authorization')!.slice('Bearer '.length).trim();
+      const session = await issueSession(c.env, { sub: principal.id, role: principal.role, tid: principal.tenantId });
+      await revokeSession(c.env, principal.id, token);
+      return c.json({ ...session, role: principal.role, tenantId: principal.tenantId }, 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: 'post',
