@@ -1,14 +1,20 @@
 /**
- * The admin dashboard and the agent widget in Chromium, against the local sandbox: sign-in,
- * tenants and the onboarding wizard, a conversation timeline, dead letters and replay, charts,
- * API keys, users, audit — and the widget signing the agent in with (simulated) Genesys, showing
- * the customer and history, and sending an approved template. One screenshot per page.
+ * The admin dashboard and the agent widget in Chromium, against the local sandbox.
+ *
+ * The dashboard is driven as each role would use it — a platform admin (operator token), a tenant
+ * admin and a viewer (users created through the API) — at 1360 px and 420 px (the viewport is
+ * switched, one sandbox for the file): onboarding with the wizard, monitoring (conversations with
+ * search and timeline, failures linked to their conversation with payloads and replay), configuration,
+ * access (keys, users) and metrics. Every page of every role passes axe-core with no serious or
+ * critical violation, and a viewer is never shown a control it cannot use. Then the agent widget
+ * signs the agent in with (simulated) Genesys. Screenshots in test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSandbox, OPERATOR_TOKEN } from '../../sandbox/sandbox.mjs';
 import { launchChromium, SHOTS } from './browser';
 import demo from '../../sandbox/simulator/demo-tenant.json';
@@ -18,6 +24,11 @@ let browser: Browser;
 let page: Page;
 const T = { timeout: 30_000 };
 const cspViolations: string[] = [];
+const contexts: BrowserContext[] = [];
+const PASSWORD = 'correct horse battery staple';
+const WIDE = { width: 1360, height: 900 };
+const NARROW = { width: 420, height: 860 };
+const TABS = ['overview', 'conversations', 'failures', 'alerts', 'metrics', 'settings', 'keys', 'audit'] as const;
 
 async function sim(path: string, body: unknown) {
   const res = await fetch(`${sandbox.urls.sim}${path}`, {
@@ -26,6 +37,28 @@ async function sim(path: string, body: unknown) {
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
+}
+
+async function api(method: string, path: string, body?: unknown, token = OPERATOR_TOKEN) {
+  const res = await fetch(`${sandbox.urls.bridge}/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json().catch(() => null)) as any };
+}
+
+/** A fresh browser context (what @axe-core/playwright needs), watched for CSP violations. */
+async function newPage(viewport = WIDE): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const p = await context.newPage();
+  // The site is served with its generated _headers (an assets-only Worker, as Pages would): any
+  // script, style, call or image its CSP blocks shows up here.
+  p.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return p;
 }
 
 beforeAll(async () => {
@@ -39,12 +72,7 @@ beforeAll(async () => {
     vars: { MAX_DELIVERY_ATTEMPTS: '2', RETRY_BASE_MS: '200' },
   });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  // The site is served with its generated _headers (an assets-only Worker, as Pages would): any
-  // script, style, call or image its CSP blocks shows up here.
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
+  page = await newPage({ width: 1280, height: 860 });
   // Traffic to look at: the customer writes and sends a photo, the agent answers.
   await sim('/sim/customer', { kind: 'text', text: 'Hello, I need help with my order' });
   await sim('/sim/customer', { kind: 'image', text: 'the damaged box' });
@@ -52,90 +80,210 @@ beforeAll(async () => {
   // and one the agent sends during a WhatsApp outage: it ends in the dead-letter store
   await sim('/sim/outage', { sends: 2 });
   await sim('/sim/agent', { kind: 'text', text: 'This one hits an outage' });
+  // The demo tenant's people, created through the API.
+  for (const role of ['tenant-admin', 'viewer'])
+    expect(
+      (
+        await api('POST', '/users', {
+          email: `${role}@demo.example`,
+          password: PASSWORD,
+          role,
+          tenantId: sandbox.tenantId,
+        })
+      ).status,
+    ).toBe(201);
 });
 
 afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   sandbox?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+/** A full-page screenshot of `p` (or, given a name alone, of the widget block's page). */
+const shot = (p: Page | string, name?: string) => {
+  const [target, file] = typeof p === 'string' ? [page, p] : [p, name!];
+  return target.screenshot({ path: path.join(SHOTS, `dashboard-${file}.png`), fullPage: true });
+};
 
-describe('the admin dashboard', () => {
-  it('signs in, lists tenants, onboards a new one and checks its connection', async () => {
-    await page.goto(sandbox.urls.dashboard);
-    await page.getByTestId('token-form').waitFor(T);
-    await shot('01-login');
-    await page.getByTestId('token-form').getByTestId('field-token').fill(OPERATOR_TOKEN);
-    await page.getByTestId('token-form').getByRole('button').click();
-    await page.getByTestId('tenants').getByText('Demo Company').waitFor(T);
-    await shot('02-tenants');
+/** axe-core on the page as it is now: no serious or critical violation. */
+async function accessible(p: Page, where: string) {
+  const { violations } = await new AxeBuilder({ page: p }).analyze();
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad).toEqual([]);
+}
 
-    await page.getByTestId('new-tenant').click();
-    const form = page.getByTestId('tenant-form');
+/** Waits until nothing on the page is loading. */
+async function settled(p: Page) {
+  await expect.poll(() => p.getByTestId('loading').count(), T).toBe(0);
+}
+
+/** Nothing sticks out sideways (the page does not scroll horizontally). */
+async function noSidewaysScroll(p: Page, where: string) {
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${where} scrolls sideways`).toBeLessThanOrEqual(0);
+}
+
+async function signInAs(p: Page, role: 'tenant-admin' | 'viewer') {
+  await p.goto(sandbox.urls.dashboard);
+  const form = p.getByTestId('password-form');
+  await form.getByTestId('field-email').fill(`${role}@demo.example`);
+  await form.getByTestId('field-password').fill(PASSWORD);
+  await form.getByRole('button').click();
+  await p.getByTestId('who').getByText(role).waitFor(T);
+}
+
+async function signInWithToken(p: Page) {
+  await p.goto(sandbox.urls.dashboard);
+  await p.getByTestId('token-form').getByTestId('field-token').fill(OPERATOR_TOKEN);
+  await p.getByTestId('token-form').getByRole('button').click();
+  await p.getByTestId('tenants').getByText('Demo Company').waitFor(T);
+}
+
+/** Every tab of the demo tenant at both widths: loaded, accessible, no sideways scroll, a screenshot. */
+async function sweep(p: Page, who: string, check?: (tab: string) => Promise<void>) {
+  for (const [width, viewport] of [
+    ['1360', WIDE],
+    ['420', NARROW],
+  ] as const) {
+    await p.setViewportSize(viewport);
+    for (const tab of TABS) {
+      await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/${tab}`);
+      await p.getByTestId(`panel-${tab}`).waitFor(T);
+      await settled(p);
+      expect(await p.getByTestId(`tab-${tab}`).getAttribute('aria-selected')).toBe('true');
+      await accessible(p, `${who} ${tab} @${width}`);
+      await noSidewaysScroll(p, `${who} ${tab} @${width}`);
+      await check?.(tab);
+      await shot(p, `${who}-${tab}-${width}`);
+    }
+  }
+  await p.setViewportSize(WIDE);
+}
+
+describe('the admin dashboard: platform admin', () => {
+  let p: Page;
+  beforeAll(async () => {
+    p = await newPage();
+  });
+
+  it('refuses a wrong token in plain words, with role=alert', async () => {
+    await p.goto(sandbox.urls.dashboard);
+    await p.getByTestId('token-form').waitFor(T);
+    await accessible(p, 'sign-in');
+    await shot(p, '01-login');
+    await p.getByTestId('token-form').getByTestId('field-token').fill('not-the-token');
+    await p.getByTestId('token-form').getByRole('button').click();
+    const error = p.getByTestId('token-form').getByRole('alert');
+    await error.waitFor(T);
+    expect(await error.textContent()).toContain('That token was not accepted');
+    expect(await error.textContent()).not.toMatch(/Authorization|X-API-Key|unauthorized/);
+  });
+
+  it('onboards a tenant with the wizard: steps, region list, callback URLs with why, connection checks', async () => {
+    await signInWithToken(p);
+    await accessible(p, 'tenants');
+    await shot(p, '02-tenants');
+    await p.getByTestId('new-tenant').click();
+    const form = p.getByTestId('tenant-form');
+    // The slug rule is one the browser compiles (the `v` flag): validation is on.
+    const slug = form.getByTestId('field-slug');
+    await slug.fill('Not A Slug');
+    expect(await slug.evaluate((i: HTMLInputElement) => i.validity.patternMismatch)).toBe(true);
+    await slug.fill('acme-shoes');
+    expect(await slug.evaluate((i: HTMLInputElement) => i.validity.valid)).toBe(true);
+    await form.getByTestId('field-name').fill('Acme Shoes');
+    await accessible(p, 'wizard step 1');
+    await p.getByTestId('wizard-next').click();
     for (const [name, value] of Object.entries({
-      name: 'Acme Shoes',
-      slug: 'acme-shoes',
       // The simulator's demo business account holds a spare number: Meta lists it for the account's token.
       phoneNumberId: demo.spareNumber.phoneNumberId,
       wabaId: demo.whatsapp.wabaId,
       accessToken: demo.whatsapp.accessToken,
       appSecret: 'acme-app-secret-value',
       verifyToken: 'acme-verify-token',
-      region: 'mypurecloud.ie',
-      clientId: 'acme-client-id',
-      clientSecret: 'acme-client-secret-value',
-    })) {
+    }))
       await form.getByTestId(`field-${name}`).fill(value);
-    }
-    await shot('03-onboarding-form');
-    await page.getByTestId('create-tenant').click();
-    await page.getByTestId('setup').waitFor(T);
-    expect(await page.getByTestId('setup-verify-token').textContent()).toBe('acme-verify-token');
-    expect(await page.getByTestId('setup-callback-url').textContent()).toBe(`${sandbox.urls.bridge}/webhooks/whatsapp`);
-    await page.getByTestId('test-connection').click();
+    await shot(p, '03-onboarding-whatsapp');
+    await p.getByTestId('wizard-next').click();
+    const regions = await form.getByTestId('field-region').locator('option').allTextContents();
+    expect(regions.length).toBeGreaterThan(10);
+    await form.getByTestId('field-region').selectOption('mypurecloud.ie');
+    await form.getByTestId('field-clientId').fill('acme-client-id');
+    await form.getByTestId('field-clientSecret').fill('acme-client-secret-value');
+    await accessible(p, 'wizard step 3');
+    await p.getByTestId('wizard-next').click();
+    expect(await p.getByTestId('review').textContent()).toContain('acme-shoes');
+    expect(await p.getByTestId('review').textContent()).not.toContain('acme-app-secret-value');
+    await p.getByTestId('create-tenant').click();
+    await p.getByTestId('setup').waitFor(T);
+    expect(await p.getByTestId('setup-verify-token').textContent()).toBe('acme-verify-token');
+    expect(await p.getByTestId('setup-callback-url').textContent()).toBe(`${sandbox.urls.bridge}/webhooks/whatsapp`);
+    expect(await p.getByTestId('setup').textContent()).toContain('several tenants');
+    await p.getByTestId('test-connection').click();
     // the number is the demo account's; the simulator knows only the demo tenant's Genesys client
     await expect
-      .poll(() => page.getByTestId('connection-result').textContent(), T)
+      .poll(() => p.getByTestId('connection-result').textContent(), T)
       .toMatch(/WhatsApp: OK.*Genesys: FAILED/s);
-    expect(await page.textContent('body')).not.toContain('acme-app-secret-value');
-    await shot('04-onboarding-setup');
+    expect(await p.getByTestId('connection-result').textContent()).not.toMatch(/[{}]/);
+    expect(await p.textContent('body')).not.toContain('acme-app-secret-value');
+    await accessible(p, 'wizard done');
+    await shot(p, '04-onboarding-setup');
   });
 
-  it("shows a tenant's credentials masked and both connections working", async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/overview`);
-    await page.getByTestId('credentials').waitFor(T);
-    expect(await page.getByTestId('credentials').textContent()).not.toContain('sandbox-demo-app-secret');
-    await page.getByTestId('test-connection').click();
-    await expect
-      .poll(() => page.getByTestId('connection-result').textContent(), T)
-      .toMatch(/WhatsApp: OK.*Genesys: OK/s);
-    await shot('05-tenant-overview');
+  it("shows a tenant's credentials masked, both connections working, and no Create integration once one exists", async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/overview`);
+    await p.getByTestId('credentials').waitFor(T);
+    expect(await p.getByTestId('credentials').textContent()).not.toContain('sandbox-demo-app-secret');
+    expect(await p.getByTestId('create-integration').count()).toBe(0);
+    await p.getByTestId('test-connection').click();
+    await expect.poll(() => p.getByTestId('connection-result').textContent(), T).toMatch(/WhatsApp: OK.*Genesys: OK/s);
+    await shot(p, '05-tenant-overview');
   });
 
-  it('shows conversations and a timeline with per-message status', async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/conversations`);
-    await page.getByTestId('open-conversation').first().click();
-    await expect.poll(() => page.getByTestId('timeline-entry').count(), T).toBeGreaterThanOrEqual(3);
-    expect(await page.getByTestId('timeline').textContent()).toContain('Sorry about that! Let me look.');
-    await shot('06-timeline');
+  it('finds a conversation by phone number and shows its timeline beside the list, both at the top', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/conversations`);
+    await p.getByTestId('open-conversation').first().waitFor(T);
+    const searched = p.waitForRequest((r) => r.url().includes('/conversations?') && r.url().includes('q=447700900123'));
+    await p.getByTestId('search').getByTestId('field-q').fill('447700900123');
+    await p.getByTestId('search-submit').click();
+    await searched;
+    await p.getByTestId('open-conversation').first().click();
+    await expect.poll(() => p.getByTestId('timeline-entry').count(), T).toBeGreaterThanOrEqual(3);
+    expect(await p.getByTestId('timeline').textContent()).toContain('Sorry about that! Let me look.');
+    // The list keeps its own height: its first row is at the top, not stretched to the timeline's.
+    const list = await p.getByTestId('conversations').boundingBox();
+    const timeline = await p.getByTestId('timeline').boundingBox();
+    expect(Math.abs(list!.y - timeline!.y)).toBeLessThan(80);
+    expect(list!.height).toBeLessThan(timeline!.height);
+    await shot(p, '06-timeline');
   });
 
-  it('lists dead letters and replays one', async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
+  it('lists dead letters with their payload and conversation link, and replays the selected ones', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
     await expect
       .poll(
         async () => {
-          await page.reload();
-          await page.getByTestId('dead-letters').waitFor(T);
-          return page.getByTestId('replay').count();
+          await p.reload();
+          await p.getByTestId('dead-letters-list').waitFor(T);
+          await settled(p);
+          return p.getByTestId('replay').count();
         },
         { timeout: 60_000, interval: 1000 },
       )
       .toBe(1);
-    await shot('07-dead-letters');
-    await page.getByTestId('replay').click();
-    await page.getByTestId('dead-letters').getByText('replayed').waitFor(T);
+    const row = p.getByTestId('dead-letters').locator('tbody tr').first();
+    await row.getByTestId('payload').locator('summary').click();
+    expect(await row.getByTestId('payload').locator('pre').textContent()).toContain('"queue": "outbound"');
+    expect(await row.getByTestId('failure-conversation').getAttribute('href')).toContain('/conversations/');
+    await accessible(p, 'failures with payload open');
+    await shot(p, '07-dead-letters');
+    await row.getByTestId('pick').check();
+    await p.getByTestId('replay-selected').click();
+    await expect.poll(() => p.getByTestId('replay-result').textContent(), T).toMatch(/1 replayed/);
+    await p.getByTestId('dead-letters').getByText('replayed').waitFor(T);
     // the replayed message reaches the customer's phone
     const texts = async () =>
       ((await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone as Array<{ text?: string }>).map(
@@ -149,46 +297,231 @@ describe('the admin dashboard', () => {
         T,
       )
       .toBe(2);
+    // From the failure to its conversation.
+    await row.getByTestId('failure-conversation').click();
+    await p.getByTestId('timeline-entry').first().waitFor(T);
   });
 
-  it('charts messages, failures and latency per hour', async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/metrics`);
-    await page.getByTestId('chart').waitFor(T);
-    expect(await page.getByTestId('chart').locator('rect[height]:not([height="0"])').count()).toBeGreaterThan(0);
-    expect(await page.getByTestId('latency-line').getAttribute('points')).toMatch(/\d/);
+  it('charts messages and p50/p95 latency per hour with labelled axes in the viewer’s time zone, and the backlog', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/metrics`);
+    await p.getByTestId('chart').locator('canvas').waitFor(T);
+    await p.getByTestId('latency-chart').locator('canvas').waitFor(T);
+    const zone = await p.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(await p.getByTestId('time-zone').textContent()).toContain(zone);
+    expect(await p.getByTestId('chart').getAttribute('aria-label')).toContain(`hour (${zone})`);
+    expect(await p.getByTestId('chart').getAttribute('aria-label')).toContain('messages per hour');
+    expect(await p.getByTestId('latency-chart').textContent()).toContain('p95 latency');
+    expect(await p.getByTestId('backlog').textContent()).toMatch(/Customer → agent waiting/);
     // the dead-lettered send of the outage counts as a failure in its hour
-    const cells = await page.getByTestId('metrics').locator('tr').nth(1).locator('td').allTextContents();
+    const cells = await p.getByTestId('metrics').locator('tbody tr').first().locator('td').allTextContents();
     expect(Number(cells[3])).toBeGreaterThanOrEqual(1);
-    await shot('08-metrics');
+    expect(cells[4]).toMatch(/\d/);
+    // Pointing at the chart reads that hour's values (uPlot's live legend).
+    const box = (await p.getByTestId('chart').locator('.u-over').boundingBox())!;
+    await p.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+    expect(await p.getByTestId('chart').locator('.u-legend').textContent()).toMatch(/In \(customer → agent\)\s*\d/);
+    await shot(p, '08-metrics');
   });
 
-  it('shows the alerts tab: incident history and channels', async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/alerts`);
-    await page.getByTestId('alerts').waitFor(T);
-    await page.getByTestId('alert-channels').waitFor(T);
-    expect(await page.getByTestId('alerts').textContent()).toContain('Resolved');
+  it('configures the tenant: behaviour, alert channels, Genesys clients, hostnames, suspend and resume', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/settings`);
+    const behaviour = p.getByTestId('behaviour-form');
+    await behaviour.waitFor(T);
+    const wasOn = await behaviour.getByTestId('field-markRead').isChecked();
+    await behaviour.getByTestId('field-markRead').setChecked(!wasOn);
+    await p.getByTestId('behaviour-form-submit').click();
+    await p.getByTestId('behaviour-form-done').waitFor(T);
+    expect((await api('GET', `/tenants/${sandbox.tenantId}`)).json.markRead).toBe(!wasOn);
+    await p.getByTestId('hostname-form').waitFor(T);
+    await p.getByTestId('client-form').waitFor(T);
+    await p.getByTestId('whatsapp-form').waitFor(T);
+    await p.getByTestId('genesys-form').waitFor(T);
+    await p.getByTestId('delete-tenant').waitFor(T);
+    await p.getByTestId('suspend').click();
+    await p.getByTestId('suspended-badge').waitFor(T);
+    await p.getByTestId('resume').click();
+    await expect.poll(() => p.getByTestId('suspended-badge').count(), T).toBe(0);
+    await shot(p, '09-settings');
+
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/alerts`);
+    const channel = p.getByTestId('channel-form');
+    await channel.getByTestId('field-url').fill(`${sandbox.urls.sim}/sim/alerts`);
+    await channel.getByTestId('field-label').fill('ops');
+    await p.getByTestId('channel-form-submit').click();
+    await expect.poll(() => p.getByTestId('channel-secret').textContent(), T).toMatch(/\w{16,}/);
+    await p.getByTestId('alert-channels').getByText('ops').waitFor(T);
+    await accessible(p, 'alerts with a channel');
   });
 
-  it('creates an API key (shown once) and a user; the audit log shows both', async () => {
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/keys`);
-    await page.getByTestId('field-name').fill('crm-sync');
-    await page.getByTestId('create-key').click();
-    await expect.poll(() => page.getByTestId('new-key').textContent(), T).toMatch(/wgb_/);
-    await shot('09-api-keys');
+  it('creates an API key that appears in the list at once, and a user; the audit log shows both', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/keys`);
+    await p.getByTestId('key-form').getByTestId('field-name').fill('crm-sync');
+    await p.getByTestId('key-form-submit').click();
+    await expect.poll(() => p.getByTestId('new-key').textContent(), T).toMatch(/wgb_/);
+    await p.getByTestId('keys').getByText('crm-sync').waitFor(T);
+    await shot(p, '10-api-keys');
 
-    await page.goto(`${sandbox.urls.dashboard}/#/users`);
-    const form = page.getByTestId('user-form');
-    await form.getByTestId('field-email').fill('viewer@demo.example');
-    await form.getByTestId('field-password').fill('correct horse battery staple');
-    await form.locator('select[name="tenantId"]').selectOption({ label: 'Demo Company' });
-    await page.getByTestId('create-user').click();
-    await page.getByTestId('users').getByText('viewer@demo.example').waitFor(T);
-    await shot('10-users');
+    await p.goto(`${sandbox.urls.dashboard}/#/users`);
+    const form = p.getByTestId('user-form');
+    await form.getByTestId('field-email').fill('second-viewer@demo.example');
+    await form.getByTestId('field-password').fill(PASSWORD);
+    await form.getByTestId('field-tenantId').selectOption({ label: 'Demo Company' });
+    await p.getByTestId('user-form-submit').click();
+    await p.getByTestId('users').getByText('second-viewer@demo.example').waitFor(T);
+    await accessible(p, 'users');
+    await shot(p, '11-users');
 
-    await page.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/audit`);
-    await page.getByTestId('audit').getByText('apikey.create').waitFor(T);
-    await page.getByTestId('audit').getByText('user.create').waitFor(T);
-    await shot('11-audit');
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/audit`);
+    await p.getByTestId('audit').getByText('apikey.create').first().waitFor(T);
+    await p.getByTestId('audit').getByText('user.create').first().waitFor(T);
+    await shot(p, '12-audit');
+  });
+
+  it('pages a list through the API: Load more while the API gives a next cursor', async () => {
+    const seen: string[] = [];
+    // The API answers pages of `{ items, nextCursor }`; here its audit is cut into pages of 2.
+    const audit = (url: URL) => url.pathname.endsWith('/audit');
+    await p.route(audit, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const url = new URL(route.request().url());
+      seen.push(url.search);
+      const res = await route.fetch();
+      const { items } = (await res.json()) as { items: unknown[] };
+      const from = Number(url.searchParams.get('cursor') ?? 0);
+      const next = from + 2 < items.length ? String(from + 2) : null;
+      await route.fulfill({ response: res, json: { items: items.slice(from, from + 2), nextCursor: next } });
+    });
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/audit`);
+    await expect.poll(() => p.getByTestId('audit').locator('tbody tr').count(), T).toBe(2);
+    await p.getByTestId('load-more').click();
+    await expect.poll(() => p.getByTestId('audit').locator('tbody tr').count(), T).toBe(4);
+    expect(seen[0]).toContain('limit=50');
+    expect(seen[1]).toContain('cursor=2');
+    await p.unroute(audit);
+  });
+
+  it('every tab at 1360 px and 420 px: loaded, accessible, nothing sideways', async () => {
+    await sweep(p, 'platform');
+  });
+});
+
+/** Controls a viewer must never see. */
+const ADMIN_ONLY = [
+  'new-tenant',
+  'revoke',
+  'key-form',
+  'replay',
+  'replay-selected',
+  'pick',
+  'test-connection',
+  'create-integration',
+  'whatsapp-form',
+  'genesys-form',
+  'behaviour-form',
+  'client-form',
+  'hostname-form',
+  'channel-form',
+  'test-channel',
+  'suspend',
+  'delete-tenant',
+  'nav-users',
+];
+
+describe('the admin dashboard: tenant admin', () => {
+  let p: Page;
+  beforeAll(async () => {
+    p = await newPage();
+  });
+
+  it('starts at its tenant and gets its tenant’s controls, not the platform’s', async () => {
+    await signInAs(p, 'tenant-admin');
+    await p.getByTestId('panel-overview').waitFor(T);
+    expect(await p.getByTestId('nav-users').count()).toBe(1);
+    await p.getByTestId('tab-settings').click();
+    await p.getByTestId('behaviour-form').waitFor(T);
+    await settled(p);
+    expect(await p.getByTestId('whatsapp-form').count()).toBe(1);
+    expect(await p.getByTestId('suspend').count()).toBe(1);
+    // platform admin only
+    expect(await p.getByTestId('hostname-form').count()).toBe(0);
+    expect(await p.getByTestId('delete-tenant').count()).toBe(0);
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants`);
+    await p.getByTestId('panel-overview').waitFor(T);
+    expect(await p.getByTestId('new-tenant').count()).toBe(0);
+  });
+
+  it('creates a viewer of its own tenant; platform-admin is not offered', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/users`);
+    const form = p.getByTestId('user-form');
+    await form.waitFor(T);
+    expect(await form.getByTestId('field-role').locator('option').allTextContents()).toEqual([
+      'viewer',
+      'tenant-admin',
+    ]);
+    await form.getByTestId('field-email').fill('third-viewer@demo.example');
+    await form.getByTestId('field-password').fill(PASSWORD);
+    await p.getByTestId('user-form-submit').click();
+    await p.getByTestId('users').getByText('third-viewer@demo.example').waitFor(T);
+    await accessible(p, 'tenant-admin users');
+    await shot(p, 'tenant-admin-users');
+  });
+
+  it('every tab at 1360 px and 420 px: loaded, accessible, nothing sideways', async () => {
+    await sweep(p, 'tenant-admin', async (tab) => {
+      if (tab === 'keys') expect(await p.getByTestId('key-form').count()).toBe(1);
+    });
+  });
+});
+
+describe('the admin dashboard: viewer', () => {
+  let p: Page;
+  beforeAll(async () => {
+    p = await newPage();
+  });
+
+  it('sees every tab but never a control it cannot use, at both widths', async () => {
+    await signInAs(p, 'viewer');
+    await sweep(p, 'viewer', async (tab) => {
+      for (const id of ADMIN_ONLY) expect(await p.getByTestId(id).count(), `${tab}: ${id}`).toBe(0);
+      const buttons = await p.getByRole('button').allTextContents();
+      expect(buttons.filter((b) => /Revoke|Replay|Remove|Create|Add |Save|Suspend|Delete|Test/.test(b))).toEqual([]);
+      expect(await p.textContent('body')).not.toMatch(/forbidden|needs the .* role/);
+    });
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/settings`);
+    await p.getByTestId('read-only').waitFor(T);
+  });
+
+  it('keeps its session alive: it is refreshed before its 15 minutes run out', async () => {
+    const before = await p.evaluate(() => JSON.parse(sessionStorage.getItem('bridge-session')!).token as string);
+    // As if 14 minutes had passed: the session is due for its refresh.
+    await p.evaluate(() => {
+      const s = JSON.parse(sessionStorage.getItem('bridge-session')!);
+      sessionStorage.setItem('bridge-session', JSON.stringify({ ...s, expiresAt: Date.now() + 60_000 }));
+    });
+    await p.reload();
+    await expect
+      .poll(() => p.evaluate(() => JSON.parse(sessionStorage.getItem('bridge-session') ?? '{}').token as string), T)
+      .not.toBe(before);
+    const after = await p.evaluate(
+      () => JSON.parse(sessionStorage.getItem('bridge-session')!) as { token: string; expiresAt: number },
+    );
+    expect(after.expiresAt).toBeGreaterThan(Date.now() + 10 * 60_000);
+    // the old session is over, the new one works
+    expect((await api('GET', '/tenants', undefined, before)).status).toBe(401);
+    expect((await api('GET', '/tenants', undefined, after.token)).status).toBe(200);
+  });
+
+  it('says so in plain words when the session ends while the conversations list is live', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/conversations`);
+    await p.getByTestId('open-conversation').first().waitFor(T);
+    const { token } = await p.evaluate(
+      () => JSON.parse(sessionStorage.getItem('bridge-session')!) as { token: string },
+    );
+    expect((await api('POST', '/auth/logout', undefined, token)).status).toBe(204);
+    await p.getByTestId('session-ended').waitFor({ timeout: 15_000 });
+    expect(await p.getByTestId('session-ended').textContent()).toContain('Sign in again');
+    await accessible(p, 'session ended');
+    await shot(p, 'viewer-session-ended');
   });
 });
 

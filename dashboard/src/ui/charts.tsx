@@ -99,7 +99,7 @@ function MetricsView({ m }: { m: Metrics }) {
           testid="chart"
           opts={countOpts}
           data={counts}
-          label="Messages in, out and failed per hour; the table below has the same numbers"
+          label={`Bar chart of messages in, out and failed: x axis hour (${TIME_ZONE}), y axis messages per hour; the table below has the same numbers`}
         />
       </section>
       <section class="card" aria-labelledby="h-lat">
@@ -108,7 +108,7 @@ function MetricsView({ m }: { m: Metrics }) {
           testid="latency-chart"
           opts={latencyOpts}
           data={latency}
-          label="Median and 95th percentile latency per hour; the table below has the same numbers"
+          label={`Line chart of p50 and p95 latency: x axis hour (${TIME_ZONE}), y axis latency in ms; the table below has the same numbers`}
         />
       </section>
       {active.length === 0 ? (
