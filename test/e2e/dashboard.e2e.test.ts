@@ -123,7 +123,14 @@ async function settled(p: Page) {
 /** Nothing sticks out sideways (the page does not scroll horizontally). */
 async function noSidewaysScroll(p: Page, where: string) {
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${where} scrolls sideways`).toBeLessThanOrEqual(0);
+  // What sticks out, for the failure message.
+  const culprits = await p.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+  );
+  expect(overflow, `${where} scrolls sideways: ${culprits.join(' ')}`).toBeLessThanOrEqual(0);
 }
 
 async function signInAs(p: Page, role: 'tenant-admin' | 'viewer') {
@@ -392,6 +399,7 @@ describe('the admin dashboard: platform admin', () => {
       await route.fulfill({ response: res, json: { items: items.slice(from, from + 2), nextCursor: next } });
     });
     await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/audit`);
+    await p.reload();
     await expect.poll(() => p.getByTestId('audit').locator('tbody tr').count(), T).toBe(2);
     await p.getByTestId('load-more').click();
     await expect.poll(() => p.getByTestId('audit').locator('tbody tr').count(), T).toBe(4);

@@ -156,7 +156,8 @@ function Overview({ t, reload }: { t: Tenant; reload: () => void }) {
           Secrets are shown masked;{' '}
           {can('tenant-admin') ? 'replace them under Settings.' : 'a tenant admin can replace them.'}
         </p>
-        <div class="table-wrap">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container must take focus (WCAG 2.1.1) */}
+        <div class="table-wrap" role="region" aria-label="Credentials" tabIndex={0}>
           <table data-testid="credentials">
             <caption class="sr-only">Credentials and settings</caption>
             <tbody>
@@ -204,7 +205,7 @@ function Conversations({ t, open }: { t: Tenant; open?: string }) {
   // Live: the first page refreshes every 5 s while it is all that is shown; a failure says so.
   useEffect(() => {
     const timer = setInterval(() => {
-      if (list.items.length > 50 || document.hidden) return;
+      if (list.items.length > 50) return;
       list.reload(true).then(
         () => setLive({ at: Date.now() }),
         (error: unknown) => setLive({ error }),
@@ -345,7 +346,7 @@ function Payload({ payload }: { payload: string }) {
   return (
     <details data-testid="payload">
       <summary>Payload</summary>
-      <pre>{pretty}</pre>
+      <pre tabIndex={0}>{pretty}</pre>
     </details>
   );
 }
