@@ -204,7 +204,7 @@ export function Table({
   return (
     // A scrolling region at narrow widths: focusable, so it scrolls from the keyboard too.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container must take focus (WCAG 2.1.1)
-    <div class="table-wrap" role="region" aria-label={caption} tabIndex={0}>
+    <section class="table-wrap" aria-label={caption} tabIndex={0}>
       <table data-testid={testid}>
         <caption class="sr-only">{caption}</caption>
         <thead>
@@ -218,7 +218,7 @@ export function Table({
         </thead>
         <tbody>{children}</tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
