@@ -125,7 +125,7 @@ async function noSidewaysScroll(p: Page, where: string) {
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   // What sticks out, for the failure message.
   const culprits = await p.evaluate(() =>
-    [...document.querySelectorAll('body *')]
+    Array.from(document.querySelectorAll('body *'))
       .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
       .slice(0, 5)
       .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
