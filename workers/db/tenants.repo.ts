@@ -4,7 +4,7 @@
  * the decrypted {@link Tenant} never leaves the Worker (no API returns it). Every secret is bound to
  * its tenant id as AES-GCM associated data ({@link secretAad}).
  */
-import { and, eq, } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
 import { seal, unseal } from '../lib/keyring';
 import { config, type Env } from '../env';
