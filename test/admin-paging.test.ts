@@ -142,11 +142,12 @@ describe('paging', () => {
   it('pages dead letters, audit, conversations and alerts the same way', async () => {
     const tenant = await seedTenant(net);
     const at = Date.now() - 60_000;
-    const dead = await seedDeadLetters(tenant.id, 5, at);
+    const dead = [...(await seedDeadLetters(tenant.id, 4, at)), ...(await seedDeadLetters(tenant.id, 1, at + 1))];
     const walkedDead = await walk(`/api/tenants/${tenant.id}/dead-letters`, 2);
     expect(walkedDead.pages).toBe(3);
     expect(new Set(ids(walkedDead.items))).toEqual(new Set(ids(dead)));
     expect(walkedDead.items).toHaveLength(5);
+    expect(walkedDead.items[0].id).toBe(dead[4]!.id);
     expect(walkedDead.items[0]).not.toHaveProperty('payload');
 
     const audits = Array.from({ length: 5 }, (_, i) => ({
@@ -176,13 +177,14 @@ describe('paging', () => {
       type: `test_${i}`,
       state: 'resolved' as const,
       detail: 'seeded',
-      openedAt: at,
+      openedAt: i === 2 ? at + 1 : at,
       resolvedAt: at + 1,
     }));
     await db().insert(alerts).values(incidents);
     const walkedAlerts = await walk(`/api/tenants/${tenant.id}/alerts`, 2);
     expect(walkedAlerts.items).toHaveLength(3);
     expect(new Set(ids(walkedAlerts.items))).toEqual(new Set(ids(incidents)));
+    expect(walkedAlerts.items[0].id).toBe(incidents[2]!.id);
   });
 
   it('pages tenants, users and API keys, oldest first', async () => {
@@ -620,6 +622,7 @@ describe('bulk replay', () => {
       { ids: [] },
       { ids: Array.from({ length: 101 }, (_, i) => `d${i}`) },
       { filter: { code: 1 } },
+      { filter: {}, limit: 101 },
       { ids: ['a'], filter: {} },
     ])
       expect((await adminApi('POST', path, OPERATOR, body)).status).toBe(400);
@@ -647,6 +650,8 @@ describe('platform backlog', () => {
     await seedConversation(b.id, { backlogOut: 4, backlogOutOldestAt: now - 20_000 });
     const { items } = await walk('/api/metrics/backlog', 3);
     expect(new Set(items.map((t) => t.tenantId)).size).toBe(items.length);
+    const order = items.map((t) => t.tenantId);
+    expect(order.indexOf(a.id)).toBeLessThan(order.indexOf(b.id));
     const ofA = items.find((t) => t.tenantId === a.id);
     expect(ofA).toMatchObject({
       name: a.name,
