@@ -7,7 +7,7 @@ import { and, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'd
 import type { Env } from '../env';
 import { SERVICE_WINDOW_MS } from '../domain/conversation';
 import { getDb } from './client';
-import { after, type Cursor, likeEscaped, type PageRequest, pageOrder, paged } from './paging';
+import { after, type Cursor, likeEscaped, type PageRequest, pageOrder, paged, startsWithDigits } from './paging';
 import { foldActivity } from '../domain/activity-fold';
 import type { ActivityMessage } from '../schemas/queue.schema';
 import { sha256Hex } from '../lib/crypto';
@@ -155,7 +155,7 @@ function conversationFilter(filter: ConversationFilter, now: number): SQL | unde
   const opensAfter = now - SERVICE_WINDOW_MS;
   return and(
     number && /^\d+$/.test(number)
-      ? sql`${t.waId} LIKE ${`${number}%`}`
+      ? startsWithDigits(t.waId, number)
       : filter.q
         ? sql`${t.contactName} LIKE ${`%${likeEscaped(filter.q.trim())}%`} ESCAPE '\\'`
         : undefined,

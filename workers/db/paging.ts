@@ -125,3 +125,11 @@ export async function paged<T>(
 export function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
+
+/**
+ * `column` (digits only, like a WhatsApp id) starts with `digits`, as a range the column's index
+ * serves (a LIKE with a bound pattern would scan): ':' is the character after '9'.
+ */
+export function startsWithDigits(column: SQLWrapper, digits: string): SQL {
+  return sql`(${column} >= ${digits} AND ${column} < ${`${digits}:`})`;
+}

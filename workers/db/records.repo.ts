@@ -22,7 +22,7 @@ import {
 import type { Env } from '../env';
 import { trimPayload } from '../domain/trim-payload';
 import { getDb } from './client';
-import { after, type PageRequest, pageOrder, paged } from './paging';
+import { after, type PageRequest, pageOrder, paged, startsWithDigits } from './paging';
 import { deadLetters, failedMessages } from './schema';
 
 /**
@@ -110,8 +110,7 @@ export interface RecordFilter {
 function matchesQ(waId: SQLWrapper, externalId: SQLWrapper, q: string): SQL {
   const number = q.replace(/^\+/, '');
   const byId = sql`${externalId} = ${q}`;
-  // Digits are a prefix of the number; LIKE needs no escaping then.
-  return /^\d+$/.test(number) ? sql`(${waId} LIKE ${`${number}%`} OR ${byId})` : byId;
+  return /^\d+$/.test(number) ? sql`(${startsWithDigits(waId, number)} OR ${byId})` : byId;
 }
 
 // Lists carry no payload (a dead letter's can be 200 KB): the detail routes read it.
