@@ -2,12 +2,13 @@
  * Admin-side records: dashboard users, API keys and the audit log (custom hostnames: custom-hostnames.repo.ts).
  * Every function that touches tenant data takes the tenant id and filters on it.
  */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Env } from '../env';
 import { sha256Hex, toBase64 } from '../lib/crypto';
 import { getDb } from './client';
 import { adminUsers, apiKeys, auditLog } from './schema';
 import type { Role } from '../auth/admin-session';
+import { after, likeEscaped, type PageRequest, pageOrder, paged } from './paging';
 
 // ===== Users
 
@@ -30,19 +31,24 @@ export async function createUser(
   return id;
 }
 
-/** Users visible to a scope: all of them for the platform (null), else one tenant's. */
-export function listUsers(env: Env, tenantId: string | null) {
-  const db = getDb(env.DB);
-  const columns = {
-    id: adminUsers.id,
-    email: adminUsers.email,
-    role: adminUsers.role,
-    tenantId: adminUsers.tenantId,
-    createdAt: adminUsers.createdAt,
-  };
-  return tenantId === null
-    ? db.select(columns).from(adminUsers).all()
-    : db.select(columns).from(adminUsers).where(eq(adminUsers.tenantId, tenantId)).all();
+/** One page of the users visible to a scope (all for the platform, null), oldest first. */
+export function pageUsers(env: Env, tenantId: string | null, request: PageRequest) {
+  const t = adminUsers;
+  return paged(
+    `users:${tenantId ?? 'platform'}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select({ id: t.id, email: t.email, role: t.role, tenantId: t.tenantId, createdAt: t.createdAt })
+        .from(t)
+        .where(
+          and(tenantId === null ? undefined : eq(t.tenantId, tenantId), after('oldest', t.createdAt, t.id, cursor)),
+        )
+        .orderBy(...pageOrder('oldest', t.createdAt, t.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
 }
 
 export async function deleteUser(env: Env, id: string): Promise<void> {
@@ -76,19 +82,29 @@ export async function findApiKey(env: Env, key: string) {
     .get();
 }
 
-export function listApiKeys(env: Env, tenantId: string) {
-  return getDb(env.DB)
-    .select({
-      id: apiKeys.id,
-      name: apiKeys.name,
-      role: apiKeys.role,
-      prefix: apiKeys.prefix,
-      createdAt: apiKeys.createdAt,
-      revokedAt: apiKeys.revokedAt,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.tenantId, tenantId))
-    .all();
+/** One page of a tenant's API keys (revoked ones too), oldest first. */
+export function pageApiKeys(env: Env, tenantId: string, request: PageRequest) {
+  const t = apiKeys;
+  return paged(
+    `api-keys:${tenantId}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select({
+          id: t.id,
+          name: t.name,
+          role: t.role,
+          prefix: t.prefix,
+          createdAt: t.createdAt,
+          revokedAt: t.revokedAt,
+        })
+        .from(t)
+        .where(and(eq(t.tenantId, tenantId), after('oldest', t.createdAt, t.id, cursor)))
+        .orderBy(...pageOrder('oldest', t.createdAt, t.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
 }
 
 export async function revokeApiKey(env: Env, tenantId: string, id: string): Promise<boolean> {
@@ -124,12 +140,38 @@ export async function recordAudit(env: Env, entry: AuditEntry): Promise<void> {
     });
 }
 
-export function listAudit(env: Env, tenantId: string, limit = 200) {
-  return getDb(env.DB)
-    .select()
-    .from(auditLog)
-    .where(eq(auditLog.tenantId, tenantId))
-    .orderBy(desc(auditLog.createdAt))
-    .limit(limit)
-    .all();
+/** What the audit list can be narrowed to. */
+export interface AuditFilter {
+  /** An action (`tenant.update`) or a dotted prefix of one (`deadletter` finds `deadletter.replay` and `deadletter.replay.bulk`). */
+  action?: string | undefined;
+  /** The actor, whole (`operator`, `user:<id>`, `apikey:<id>`, `agent:<id>`). */
+  actor?: string | undefined;
+}
+
+/** One page of a tenant's audit log, newest first, narrowed by `filter`. */
+export function pageAudit(env: Env, tenantId: string, request: PageRequest, filter: AuditFilter = {}) {
+  const t = auditLog;
+  const action: SQL | undefined = filter.action
+    ? sql`(${t.action} = ${filter.action} OR ${t.action} LIKE ${`${likeEscaped(filter.action)}.%`} ESCAPE '\\')`
+    : undefined;
+  return paged(
+    `audit:${tenantId}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select()
+        .from(t)
+        .where(
+          and(
+            eq(t.tenantId, tenantId),
+            action,
+            filter.actor ? eq(t.actor, filter.actor) : undefined,
+            after('newest', t.createdAt, t.id, cursor),
+          ),
+        )
+        .orderBy(...pageOrder('newest', t.createdAt, t.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
 }

@@ -3,11 +3,12 @@
  * channel's id), its incidents, and each notice's delivery to each channel. Every function takes
  * the tenant id and every query is scoped by it.
  */
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type { Env } from '../env';
 import type { AlertType } from '../domain/alert-rules';
 import { seal, unseal } from '../lib/keyring';
 import { getDb } from './client';
+import { after, type PageRequest, pageOrder, paged } from './paging';
 import { alertChannels, alertDeliveries, alerts } from './schema';
 
 /** The associated data a channel's sealed field is bound to: its tenant and its own id. */
@@ -155,20 +156,33 @@ export async function resolveAlert(
   return true;
 }
 
-/** The newest incidents, newest first, each with its deliveries. */
-export async function listAlerts(
+/** One page of a tenant's incidents, newest first, each with its deliveries. */
+export function pageAlerts(env: Env, tenantId: string, request: PageRequest) {
+  return paged(
+    `alerts:${tenantId}`,
+    request,
+    async (cursor, limit) =>
+      withDeliveries(
+        env,
+        tenantId,
+        await getDb(env.DB)
+          .select()
+          .from(alerts)
+          .where(and(eq(alerts.tenantId, tenantId), after('newest', alerts.openedAt, alerts.id, cursor)))
+          .orderBy(...pageOrder('newest', alerts.openedAt, alerts.id))
+          .limit(limit)
+          .all(),
+      ),
+    (r) => ({ at: r.openedAt, id: r.id }),
+  );
+}
+
+async function withDeliveries(
   env: Env,
   tenantId: string,
-  limit = 100,
+  rows: AlertRow[],
 ): Promise<Array<AlertRow & { deliveries: DeliveryRow[] }>> {
   const db = getDb(env.DB);
-  const rows = await db
-    .select()
-    .from(alerts)
-    .where(eq(alerts.tenantId, tenantId))
-    .orderBy(desc(alerts.openedAt), desc(alerts.id))
-    .limit(limit)
-    .all();
   if (rows.length === 0) return [];
   const deliveries = await db
     .select()

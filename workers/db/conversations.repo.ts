@@ -3,13 +3,15 @@
  * conversation objects' reports, a batch at a time (queues/activity.handler.ts; never on the
  * webhook path); every read is scoped by tenant.
  */
-import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Env } from '../env';
+import { SERVICE_WINDOW_MS } from '../domain/conversation';
 import { getDb } from './client';
+import { after, type Cursor, likeEscaped, type PageRequest, pageOrder, paged, startsWithDigits } from './paging';
 import { foldActivity } from '../domain/activity-fold';
 import type { ActivityMessage } from '../schemas/queue.schema';
 import { sha256Hex } from '../lib/crypto';
-import { conversations, erasedCustomers, genesysConfigs, metricsHourly, metricsLatency } from './schema';
+import { conversations, erasedCustomers, genesysConfigs, metricsHourly, metricsLatency, tenants } from './schema';
 import { forgetTenant } from './tenants.repo';
 
 /**
@@ -137,14 +139,63 @@ export async function deleteConversationIndex(env: Env, tenantId: string, waId: 
     );
 }
 
-export function listConversations(env: Env, tenantId: string, limit = 100) {
-  return getDb(env.DB)
-    .select()
-    .from(conversations)
-    .where(eq(conversations.tenantId, tenantId))
-    .orderBy(desc(conversations.lastMessageAt))
-    .limit(limit)
-    .all();
+/** What the conversation list can be narrowed to; every field optional, all ANDed. */
+export interface ConversationFilter {
+  /** Digits (`+` ignored): a prefix of the customer's number; anything else: part of the contact name. */
+  q?: string | undefined;
+  /** `open`: the customer wrote in the last 24 hours (WhatsApp's service window); `closed`: not. */
+  window?: 'open' | 'closed' | undefined;
+  /** Only conversations holding messages back now (either direction). */
+  backlog?: boolean | undefined;
+}
+
+function conversationFilter(filter: ConversationFilter, now: number): SQL | undefined {
+  const t = conversations;
+  const number = filter.q?.trim().replace(/^\+/, '');
+  const opensAfter = now - SERVICE_WINDOW_MS;
+  return and(
+    number && /^\d+$/.test(number)
+      ? startsWithDigits(t.waId, number)
+      : filter.q
+        ? sql`${t.contactName} LIKE ${`%${likeEscaped(filter.q.trim())}%`} ESCAPE '\\'`
+        : undefined,
+    filter.window === 'open' ? gt(t.lastCustomerMessageAt, opensAfter) : undefined,
+    filter.window === 'closed'
+      ? or(isNull(t.lastCustomerMessageAt), lte(t.lastCustomerMessageAt, opensAfter))
+      : undefined,
+    filter.backlog === true ? sql`(${t.backlogIn} + ${t.backlogOut}) > 0` : undefined,
+    filter.backlog === false ? sql`(${t.backlogIn} + ${t.backlogOut}) = 0` : undefined,
+  );
+}
+
+/** One page of a tenant's conversations, most recent message first (ties by number), narrowed by `filter`. */
+export function pageConversations(
+  env: Env,
+  tenantId: string,
+  request: PageRequest,
+  filter: ConversationFilter = {},
+  now = Date.now(),
+) {
+  const t = conversations;
+  return paged(
+    `conversations:${tenantId}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select()
+        .from(t)
+        .where(
+          and(
+            eq(t.tenantId, tenantId),
+            conversationFilter(filter, now),
+            after('newest', t.lastMessageAt, t.waId, cursor),
+          ),
+        )
+        .orderBy(...pageOrder('newest', t.lastMessageAt, t.waId))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.lastMessageAt, id: r.waId }),
+  );
 }
 
 export function getConversation(env: Env, tenantId: string, waId: string) {
@@ -180,22 +231,69 @@ export function latencySince(env: Env, tenantId: string, since: number) {
     .all();
 }
 
-/** What the tenant's conversations hold back, per direction: how many messages, since when the oldest. */
-export async function tenantBacklog(env: Env, tenantId: string) {
-  const row = await getDb(env.DB)
-    .select({
-      inbound: sql<number>`COALESCE(SUM(${conversations.backlogIn}), 0)`,
-      inboundOldestAt: sql<number | null>`MIN(${conversations.backlogInOldestAt})`,
-      outbound: sql<number>`COALESCE(SUM(${conversations.backlogOut}), 0)`,
-      outboundOldestAt: sql<number | null>`MIN(${conversations.backlogOutOldestAt})`,
-    })
-    .from(conversations)
-    .where(eq(conversations.tenantId, tenantId))
-    .get();
+/** The backlog aggregates over a set of conversation rows: one definition for a tenant, each tenant and all. */
+const backlogColumns = {
+  inbound: sql<number>`COALESCE(SUM(${conversations.backlogIn}), 0)`,
+  inboundOldestAt: sql<number | null>`MIN(${conversations.backlogInOldestAt})`,
+  outbound: sql<number>`COALESCE(SUM(${conversations.backlogOut}), 0)`,
+  outboundOldestAt: sql<number | null>`MIN(${conversations.backlogOutOldestAt})`,
+};
+
+export interface Backlog {
+  inbound: { count: number; oldestAt: number | null };
+  outbound: { count: number; oldestAt: number | null };
+}
+
+function backlogOf(
+  row:
+    | { inbound: number; inboundOldestAt: number | null; outbound: number; outboundOldestAt: number | null }
+    | undefined,
+): Backlog {
   return {
     inbound: { count: row?.inbound ?? 0, oldestAt: row?.inboundOldestAt ?? null },
     outbound: { count: row?.outbound ?? 0, oldestAt: row?.outboundOldestAt ?? null },
   };
+}
+
+/** What the tenant's conversations hold back, per direction: how many messages, since when the oldest. */
+export async function tenantBacklog(env: Env, tenantId: string): Promise<Backlog> {
+  const row = await getDb(env.DB)
+    .select(backlogColumns)
+    .from(conversations)
+    .where(eq(conversations.tenantId, tenantId))
+    .get();
+  return backlogOf(row);
+}
+
+/** One page of every tenant's backlog (tenants oldest first, each with its name), platform-wide. */
+export function pageTenantBacklogs(env: Env, request: PageRequest) {
+  return paged(
+    'backlog:platform',
+    request,
+    async (cursor: Cursor | undefined, rows: number) =>
+      (
+        await getDb(env.DB)
+          .select({ tenantId: tenants.id, name: tenants.name, createdAt: tenants.createdAt, ...backlogColumns })
+          .from(tenants)
+          .leftJoin(conversations, eq(conversations.tenantId, tenants.id))
+          .where(after('oldest', tenants.createdAt, tenants.id, cursor))
+          .groupBy(tenants.id)
+          .orderBy(...pageOrder('oldest', tenants.createdAt, tenants.id))
+          .limit(rows)
+          .all()
+      ).map((r) => ({ tenantId: r.tenantId, name: r.name, createdAt: r.createdAt, ...backlogOf(r) })),
+    (r) => ({ at: r.createdAt, id: r.tenantId }),
+  );
+}
+
+/** The backlog of every tenant's conversations together (tenants that still exist). */
+export async function platformBacklog(env: Env): Promise<Backlog> {
+  const row = await getDb(env.DB)
+    .select(backlogColumns)
+    .from(conversations)
+    .innerJoin(tenants, eq(tenants.id, conversations.tenantId))
+    .get();
+  return backlogOf(row);
 }
 
 export async function setGenesysOrgId(env: Env, tenantId: string, orgId: string): Promise<void> {

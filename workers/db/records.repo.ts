@@ -5,10 +5,24 @@
  * Each record names its customer (`wa_id`) when it can, so one customer's records can be erased
  * (workers/erasure/customer-erasure.ts); payloads are trimmed to what an operator reads.
  */
-import { and, count, desc, eq, gt, isNull, like } from 'drizzle-orm';
+import {
+  and,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNull,
+  like,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm';
 import type { Env } from '../env';
 import { trimPayload } from '../domain/trim-payload';
 import { getDb } from './client';
+import { after, type PageRequest, pageOrder, paged, startsWithDigits } from './paging';
 import { deadLetters, failedMessages } from './schema';
 
 /**
@@ -83,6 +97,59 @@ export function listFailures(env: Env, tenantId: string, limit = 100) {
     .all();
 }
 
+/** What the failure and dead-letter lists can be narrowed to; every field optional, all ANDed. */
+export interface RecordFilter {
+  /** A customer number (digits, `+` ignored; matches as a prefix) or a message id (external_id, whole). */
+  q?: string | undefined;
+  direction?: 'inbound' | 'outbound' | undefined;
+  /** The error code, whole (e.g. `genesys_404`). */
+  code?: string | undefined;
+}
+
+/** `wa_id` starting with the digits of `q`, or `external_id` equal to `q`. */
+function matchesQ(waId: SQLWrapper, externalId: SQLWrapper, q: string): SQL {
+  const number = q.replace(/^\+/, '');
+  const byId = sql`${externalId} = ${q}`;
+  return /^\d+$/.test(number) ? sql`(${startsWithDigits(waId, number)} OR ${byId})` : byId;
+}
+
+// Lists carry no payload (a dead letter's can be 200 KB): the detail routes read it.
+const { payload: _failurePayload, ...failureSummary } = getTableColumns(failedMessages);
+
+/** One page of a tenant's failures, newest first, narrowed by `filter`, without payloads. */
+export function pageFailures(env: Env, tenantId: string, request: PageRequest, filter: RecordFilter = {}) {
+  const t = failedMessages;
+  return paged(
+    `failures:${tenantId}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select(failureSummary)
+        .from(t)
+        .where(
+          and(
+            eq(t.tenantId, tenantId),
+            filter.q ? matchesQ(t.waId, t.externalId, filter.q) : undefined,
+            filter.direction ? eq(t.direction, filter.direction) : undefined,
+            filter.code ? eq(t.code, filter.code) : undefined,
+            after('newest', t.createdAt, t.id, cursor),
+          ),
+        )
+        .orderBy(...pageOrder('newest', t.createdAt, t.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
+}
+
+export function getFailure(env: Env, tenantId: string, id: string) {
+  return getDb(env.DB)
+    .select()
+    .from(failedMessages)
+    .where(and(eq(failedMessages.tenantId, tenantId), eq(failedMessages.id, id)))
+    .get();
+}
+
 export interface DeadLetterRecord {
   tenantId: string;
   queue: string;
@@ -119,6 +186,57 @@ export function listDeadLetters(env: Env, tenantId: string, limit = 100) {
     .from(deadLetters)
     .where(eq(deadLetters.tenantId, tenantId))
     .orderBy(desc(deadLetters.createdAt))
+    .limit(limit)
+    .all();
+}
+
+const { payload: _deadLetterPayload, ...deadLetterSummary } = getTableColumns(deadLetters);
+
+function deadLetterFilter(tenantId: string, filter: RecordFilter): SQL | undefined {
+  const t = deadLetters;
+  return and(
+    eq(t.tenantId, tenantId),
+    filter.q ? matchesQ(t.waId, t.externalId, filter.q) : undefined,
+    // A dead letter's direction is the queue it came from.
+    filter.direction ? eq(t.queue, filter.direction) : undefined,
+    filter.code ? eq(t.errorCode, filter.code) : undefined,
+  );
+}
+
+/** One page of a tenant's dead letters, newest first, narrowed by `filter`, without payloads. */
+export function pageDeadLetters(env: Env, tenantId: string, request: PageRequest, filter: RecordFilter = {}) {
+  const t = deadLetters;
+  return paged(
+    `dead-letters:${tenantId}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select(deadLetterSummary)
+        .from(t)
+        .where(and(deadLetterFilter(tenantId, filter), after('newest', t.createdAt, t.id, cursor)))
+        .orderBy(...pageOrder('newest', t.createdAt, t.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
+}
+
+/** The tenant's dead letters among `ids` (others' and unknown ids are simply absent). */
+export function deadLettersByIds(env: Env, tenantId: string, ids: string[]) {
+  return getDb(env.DB)
+    .select()
+    .from(deadLetters)
+    .where(and(eq(deadLetters.tenantId, tenantId), inArray(deadLetters.id, ids)))
+    .all();
+}
+
+/** Up to `limit` of the tenant's dead letters matching `filter` and not replayed yet, newest first. */
+export function unreplayedDeadLetters(env: Env, tenantId: string, filter: RecordFilter, limit: number) {
+  return getDb(env.DB)
+    .select()
+    .from(deadLetters)
+    .where(and(deadLetterFilter(tenantId, filter), isNull(deadLetters.replayedAt)))
+    .orderBy(...pageOrder('newest', deadLetters.createdAt, deadLetters.id))
     .limit(limit)
     .all();
 }

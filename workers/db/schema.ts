@@ -119,7 +119,7 @@ export const failedMessages = sqliteTable(
     createdAt: epochMs('created_at'),
   },
   (t) => [
-    index('failed_messages_tenant_idx').on(t.tenantId, t.createdAt),
+    index('failed_messages_tenant_idx').on(t.tenantId, t.createdAt, t.id),
     index('failed_messages_customer_idx').on(t.tenantId, t.waId),
     index('failed_messages_created_idx').on(t.createdAt),
   ],
@@ -143,7 +143,7 @@ export const deadLetters = sqliteTable(
     createdAt: epochMs('created_at'),
   },
   (t) => [
-    index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt),
+    index('dead_letters_tenant_idx').on(t.tenantId, t.createdAt, t.id),
     index('dead_letters_customer_idx').on(t.tenantId, t.waId),
     index('dead_letters_created_idx').on(t.createdAt),
   ],
@@ -242,7 +242,10 @@ export const auditLog = sqliteTable(
     detail: text('detail').notNull().default('{}'),
     createdAt: epochMs('created_at'),
   },
-  (t) => [index('audit_log_tenant_idx').on(t.tenantId, t.createdAt), index('audit_log_created_idx').on(t.createdAt)],
+  (t) => [
+    index('audit_log_tenant_idx').on(t.tenantId, t.createdAt, t.id),
+    index('audit_log_created_idx').on(t.createdAt),
+  ],
 );
 
 /** One row per customer conversation: the index the dashboard lists and the widget looks up. */
@@ -269,7 +272,7 @@ export const conversations = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.waId] }),
-    index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt),
+    index('conversations_recent_idx').on(t.tenantId, t.lastMessageAt, t.waId),
     index('conversations_genesys_idx').on(t.tenantId, t.genesysConversationId),
     index('conversations_last_message_idx').on(t.lastMessageAt),
   ],
@@ -390,7 +393,7 @@ export const alerts = sqliteTable(
     resolvedAt: integer('resolved_at'),
   },
   (t) => [
-    index('alerts_tenant_idx').on(t.tenantId, t.openedAt),
+    index('alerts_tenant_idx').on(t.tenantId, t.openedAt, t.id),
     index('alerts_resolved_idx').on(t.resolvedAt),
     uniqueIndex('alerts_open_uq').on(t.tenantId, t.type).where(sql`state = 'open'`),
   ],

@@ -4,11 +4,12 @@
  * the decrypted {@link Tenant} never leaves the Worker (no API returns it). Every secret is bound to
  * its tenant id as AES-GCM associated data ({@link secretAad}).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
 import { seal, unseal } from '../lib/keyring';
 import { config, type Env } from '../env';
 import { getDb } from './client';
+import { after, type PageRequest, pageOrder, paged } from './paging';
 import { owedDeletionsOfTenant } from './custom-hostnames.repo';
 import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
@@ -189,18 +190,26 @@ export async function deleteTenant(
   forgetTenant(tenantId);
 }
 
-/** Tenant ids visible to a scope: every tenant for the platform (null), else just its own. */
-export async function listTenantIds(env: Env, scope: string | null): Promise<string[]> {
-  const db = getDb(env.DB);
-  const rows =
-    scope === null
-      ? await db.select({ id: tenants.id }).from(tenants).all()
-      : await db
-          .select({ id: tenants.id })
-          .from(tenants)
-          .where(inArray(tenants.id, [scope]))
-          .all();
-  return rows.map((r) => r.id);
+/** One page of the tenant ids visible to a scope, oldest tenant first. */
+export function pageTenantIds(env: Env, scope: string | null, request: PageRequest) {
+  return paged(
+    `tenants:${scope ?? 'platform'}`,
+    request,
+    (cursor, rows) =>
+      getDb(env.DB)
+        .select({ id: tenants.id, createdAt: tenants.createdAt })
+        .from(tenants)
+        .where(
+          and(
+            scope === null ? undefined : eq(tenants.id, scope),
+            after('oldest', tenants.createdAt, tenants.id, cursor),
+          ),
+        )
+        .orderBy(...pageOrder('oldest', tenants.createdAt, tenants.id))
+        .limit(rows)
+        .all(),
+    (r) => ({ at: r.createdAt, id: r.id }),
+  );
 }
 
 // ===== Lookups on the hot path

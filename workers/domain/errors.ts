@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'malformed_json'
   | 'invalid_body'
+  | 'invalid_cursor'
   | 'unknown_tenant'
   | 'tenant_mismatch'
   | 'verification_failed'

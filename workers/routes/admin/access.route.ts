@@ -11,12 +11,12 @@ import {
   createUser,
   deleteUser,
   findUser,
-  listApiKeys,
-  listUsers,
+  pageApiKeys,
+  pageUsers,
   recordAudit,
   revokeApiKey,
 } from '../../db/admin.repo';
-import { ApiKeyCreate, ApiKeyView, ErrorBody, UserCreate, UserView } from './admin.schema';
+import { ApiKeyCreate, ApiKeyView, ErrorBody, Page, PageQuery, UserCreate, UserView } from './admin.schema';
 import {
   audit,
   errors,
@@ -27,6 +27,7 @@ import {
   type AdminApp,
   tenantFor,
   bodyErrors,
+  listErrors,
   tenantErrors,
 } from './openapi';
 
@@ -37,14 +38,14 @@ export function registerAccessRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants/{tenantId}/api-keys',
       tags: ['api keys'],
-      summary: 'API keys (never the key itself)',
-      request: { params: TenantParam },
-      responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys'), 401: errors[401], 404: errors[404] },
+      summary: 'API keys, revoked ones too, oldest first (never the key itself)',
+      request: { params: TenantParam, query: PageQuery },
+      responses: { 200: json(Page(ApiKeyView), 'Keys'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId);
-      return c.json({ items: await listApiKeys(c.env, tenantId) }, 200);
+      return c.json(await pageApiKeys(c.env, tenantId, c.req.valid('query')), 200);
     },
   );
 
@@ -99,12 +100,13 @@ export function registerAccessRoutes(app: AdminApp): void {
       method: 'get',
       path: '/users',
       tags: ['users'],
-      summary: 'Dashboard users visible to the caller',
-      responses: { 200: json(z.object({ items: z.array(UserView) }), 'Users'), 401: errors[401], 403: errors[403] },
+      summary: 'Dashboard users visible to the caller, oldest first',
+      request: { query: PageQuery },
+      responses: { 200: json(Page(UserView), 'Users'), 400: errors[400], 401: errors[401], 403: errors[403] },
     }),
     async (c) => {
       assertRole(c.get('principal'), 'tenant-admin');
-      return c.json({ items: await listUsers(c.env, c.get('scope')) }, 200);
+      return c.json(await pageUsers(c.env, c.get('scope'), c.req.valid('query')), 200);
     },
   );
 

@@ -316,6 +316,111 @@ export const AuditEntryView = z
   })
   .openapi('AuditEntry');
 
+// ===== Paging and search
+
+/**
+ * `limit` and `cursor` of every list (README "Paging and search"). A list answers `nextCursor`;
+ * passing it back as `cursor` reads the next page, and `null` means there is none.
+ */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' }, description: 'Rows per page, 1–200 (default 50)', example: 50 }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({
+      param: { name: 'cursor', in: 'query' },
+      description:
+        "The previous page's `nextCursor`, unchanged. A cursor is bound to its list and tenant; any other is `400 invalid_cursor`.",
+    }),
+});
+
+/** A page of `item`: the rows, and the cursor of the next page (`null` on the last one). */
+export const Page = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null: no more' }),
+  });
+
+const Direction = z.enum(['inbound', 'outbound']);
+
+/** A free-text search term, trimmed; empty means none. */
+const searchTerm = (description: string) =>
+  z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .openapi({ param: { name: 'q', in: 'query' }, description });
+
+export const ConversationQuery = PageQuery.extend({
+  q: searchTerm(
+    'Digits (a leading `+` is ignored): conversations whose customer number starts with them; anything else: contact names containing it (case-insensitive for ASCII)',
+  ),
+  window: z
+    .enum(['open', 'closed'])
+    .optional()
+    .openapi({
+      param: { name: 'window', in: 'query' },
+      description: "`open`: the customer wrote in the last 24 hours (WhatsApp's service window); `closed`: not",
+    }),
+  backlog: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .openapi({
+      param: { name: 'backlog', in: 'query' },
+      description: '`true`: only conversations holding messages back now; `false`: only those holding none',
+    }),
+});
+
+export const RecordQuery = PageQuery.extend({
+  q: searchTerm(
+    'A customer number (digits, leading `+` ignored; matches as a prefix) or a message id (the wamid or Genesys message id, whole)',
+  ),
+  direction: Direction.optional().openapi({
+    param: { name: 'direction', in: 'query' },
+    description: 'inbound: customer to Genesys; outbound: agent to WhatsApp',
+  }),
+  code: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: 'code', in: 'query' }, description: 'The error code, whole', example: 'genesys_404' }),
+});
+
+export const AuditQuery = PageQuery.extend({
+  action: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({
+      param: { name: 'action', in: 'query' },
+      description:
+        'An action or a dotted prefix of one: `deadletter` finds `deadletter.replay` and `deadletter.replay.bulk`',
+      example: 'tenant.update',
+    }),
+  actor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      param: { name: 'actor', in: 'query' },
+      description: 'The actor, whole: `operator`, `user:<id>`, `apikey:<id>` or `agent:<id>`',
+    }),
+});
+
 /** A message that failed for good; `payload` is the stored JSON (customer content: tenant-scoped). */
 export const FailureView = z
   .object({
@@ -331,6 +436,9 @@ export const FailureView = z
     createdAt: z.number(),
   })
   .openapi('Failure');
+
+/** A failure as lists show it: everything but the payload (GET …/failures/{failureId} has it). */
+export const FailureSummary = FailureView.omit({ payload: true }).openapi('FailureSummary');
 
 /** A message parked after its last retry, replayable until `replayedAt`. */
 export const DeadLetterView = z
@@ -348,6 +456,57 @@ export const DeadLetterView = z
     createdAt: z.number(),
   })
   .openapi('DeadLetter');
+
+/** A dead letter as lists show it: everything but the payload (GET …/dead-letters/{id} has it). */
+export const DeadLetterSummary = DeadLetterView.omit({ payload: true }).openapi('DeadLetterSummary');
+
+const DeadLetterFilter = z
+  .object({
+    q: z.string().trim().min(1).max(200).optional(),
+    direction: Direction.optional(),
+    code: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi({ description: 'As the list query parameters of the same names' });
+
+/** Which dead letters to replay: named ones, or up to `limit` not yet replayed matching `filter` (newest first). */
+export const BulkReplay = z
+  .union([
+    z.object({ ids: z.array(z.string().min(1).max(100)).min(1).max(100) }).strict(),
+    z.object({ filter: DeadLetterFilter, limit: z.number().int().min(1).max(100).default(100) }).strict(),
+  ])
+  .openapi('BulkReplay');
+
+export const BulkReplayResult = z
+  .object({
+    replayed: z.number().openapi({ description: 'How many were put back on their queue' }),
+    skipped: z.array(
+      z.object({
+        id: z.string(),
+        reason: z.enum(['not_found', 'already_replayed', 'not_replayable']).openapi({
+          description:
+            '`not_found`: no such dead letter of this tenant; `already_replayed`: replayed before (see `replayedAt`); `not_replayable`: it holds no item the bridge can send again',
+        }),
+      }),
+    ),
+  })
+  .openapi('BulkReplayResult');
+
+const BacklogDirection = z.object({
+  count: z.number(),
+  oldestAt: z.number().nullable().openapi({ description: 'When the oldest waiting message arrived (epoch ms)' }),
+  oldestAgeMs: z.number().nullable(),
+});
+
+const BacklogPair = z.object({ inbound: BacklogDirection, outbound: BacklogDirection });
+
+/** One tenant's backlog in the platform-wide view. */
+export const TenantBacklogView = BacklogPair.extend({ tenantId: z.string(), name: z.string() }).openapi(
+  'TenantBacklog',
+);
+
+/** GET /metrics/backlog: a page of tenants, and the totals over every tenant (not just this page). */
+export const PlatformBacklogView = Page(TenantBacklogView).extend({ totals: BacklogPair }).openapi('PlatformBacklog');
 
 /** The erasure of a deleted tenant's data (DELETE /tenants/{id}), with what it has erased so far. */
 export const OffboardingView = z

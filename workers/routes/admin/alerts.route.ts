@@ -7,7 +7,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { config } from '../../env';
 import { AppError } from '../../domain/errors';
-import { addAlertChannel, listAlertChannels, listAlerts, removeAlertChannel } from '../../db/alerts.repo';
+import { addAlertChannel, listAlertChannels, pageAlerts, removeAlertChannel } from '../../db/alerts.repo';
 import { channelUrlAllowed, sendNotice } from '../../clients/alert-webhook.client';
 import {
   AlertChannelCreate,
@@ -16,8 +16,10 @@ import {
   AlertTestResult,
   AlertView,
   ErrorBody,
+  Page,
+  PageQuery,
 } from './admin.schema';
-import { audit, bodyErrors, json, TenantParam, type AdminApp, tenantErrors, tenantFor } from './openapi';
+import { audit, bodyErrors, json, listErrors, TenantParam, type AdminApp, tenantErrors, tenantFor } from './openapi';
 import { mask, randomSecret } from './tenant-view';
 
 /** Channels per tenant: each notice is one request per channel per tick. */
@@ -151,14 +153,15 @@ export function registerAlertsRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants/{tenantId}/alerts',
       tags: ['alerts'],
-      summary: "Alert history, newest first (at most 100), with each notice's delivery",
-      request: { params: TenantParam },
-      responses: { 200: json(z.object({ items: z.array(AlertView) }), 'Incidents'), ...tenantErrors },
+      summary: "Alert history, newest first, with each notice's delivery",
+      request: { params: TenantParam, query: PageQuery },
+      responses: { 200: json(Page(AlertView), 'Incidents'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId);
-      const items = (await listAlerts(c.env, tenantId)).map((a) => ({
+      const page = await pageAlerts(c.env, tenantId, c.req.valid('query'));
+      const items = page.items.map((a) => ({
         id: a.id,
         type: a.type,
         state: a.state,
@@ -174,7 +177,7 @@ export function registerAlertsRoutes(app: AdminApp): void {
           sentAt: d.sentAt,
         })),
       }));
-      return c.json({ items }, 200);
+      return c.json({ items, nextCursor: page.nextCursor }, 200);
     },
   );
 }

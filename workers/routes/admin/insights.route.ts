@@ -4,18 +4,39 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
+import { assertRole, assertTenant, type AdminEnv } from '../../middleware/admin-auth.middleware';
 import {
+  type Backlog,
   getConversation,
   latencySince,
-  listConversations,
   metricsSince,
+  pageConversations,
+  pageTenantBacklogs,
+  platformBacklog,
   tenantBacklog,
 } from '../../db/conversations.repo';
 import { mergeHistograms, quantileBound } from '../../domain/latency-histogram';
 import { conversationName, SERVICE_WINDOW_MS } from '../../domain/conversation';
-import { ConversationView, ErrorBody, MetricsView, TimelineView } from './admin.schema';
-import { json, TenantParam } from './openapi';
+import {
+  ConversationQuery,
+  ConversationView,
+  ErrorBody,
+  MetricsView,
+  Page,
+  PageQuery,
+  PlatformBacklogView,
+  TimelineView,
+} from './admin.schema';
+import { errors, json, listErrors, TenantParam } from './openapi';
+
+/** A backlog with each direction's oldest message's age at `now` too. */
+function backlogView(backlog: Backlog, now: number) {
+  const age = (at: number | null) => (at === null ? null : Math.max(0, now - at));
+  return {
+    inbound: { ...backlog.inbound, oldestAgeMs: age(backlog.inbound.oldestAt) },
+    outbound: { ...backlog.outbound, oldestAgeMs: age(backlog.outbound.oldestAt) },
+  };
+}
 
 function conversationView(
   row: NonNullable<Awaited<ReturnType<typeof getConversation>>>,
@@ -38,18 +59,16 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
       method: 'get',
       path: '/tenants/{tenantId}/conversations',
       tags: ['conversations'],
-      summary: 'Conversations, most recent first',
-      request: { params: TenantParam },
-      responses: {
-        200: json(z.object({ items: z.array(ConversationView) }), 'Conversations'),
-        401: json(ErrorBody, 'Unauthorized'),
-        404: json(ErrorBody, 'Not found'),
-      },
+      summary: 'Conversations, most recent first, by number or name, service window and backlog',
+      request: { params: TenantParam, query: ConversationQuery },
+      responses: { 200: json(Page(ConversationView), 'Conversations'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       assertTenant(c.get('scope'), tenantId);
-      return c.json({ items: (await listConversations(c.env, tenantId)).map(conversationView) }, 200);
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      const page = await pageConversations(c.env, tenantId, { limit, cursor }, filter);
+      return c.json({ items: page.items.map(conversationView), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -134,15 +153,43 @@ export function registerInsightRoutes(api: OpenAPIHono<AdminEnv>): void {
           p95LatencyMs: quantileBound(histogram, 0.95),
         };
       });
-      const now = Date.now();
-      const age = (at: number | null) => (at === null ? null : Math.max(0, now - at));
+      const view = backlogView(backlog, Date.now());
       return c.json(
         {
           hours: series,
           backlog: {
-            inbound: { count: backlog.inbound.count, oldestAgeMs: age(backlog.inbound.oldestAt) },
-            outbound: { count: backlog.outbound.count, oldestAgeMs: age(backlog.outbound.oldestAt) },
+            inbound: { count: view.inbound.count, oldestAgeMs: view.inbound.oldestAgeMs },
+            outbound: { count: view.outbound.count, oldestAgeMs: view.outbound.oldestAgeMs },
           },
+        },
+        200,
+      );
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/metrics/backlog',
+      tags: ['conversations'],
+      summary: 'Messages waiting per direction and the oldest one, per tenant and platform-wide (platform admin)',
+      description:
+        "The same aggregates as each tenant's `GET /tenants/{tenantId}/metrics` backlog. Tenants page oldest first; `totals` covers every tenant.",
+      request: { query: PageQuery },
+      responses: { 200: json(PlatformBacklogView, 'Backlog'), 400: errors[400], 401: errors[401], 403: errors[403] },
+    }),
+    async (c) => {
+      assertRole(c.get('principal'), 'platform-admin');
+      if (c.get('scope') !== null)
+        throw new AppError('forbidden', 403, 'the platform backlog is read on the platform host');
+      const { limit, cursor } = c.req.valid('query');
+      const [page, totals] = await Promise.all([pageTenantBacklogs(c.env, { limit, cursor }), platformBacklog(c.env)]);
+      const now = Date.now();
+      return c.json(
+        {
+          items: page.items.map((t) => ({ tenantId: t.tenantId, name: t.name, ...backlogView(t, now) })),
+          nextCursor: page.nextCursor,
+          totals: backlogView(totals, now),
         },
         200,
       );

@@ -1,14 +1,33 @@
 /**
  * What went wrong and what changed: the audit log, messages that failed for good, dead letters and
- * their replay (back through the bridge's queues).
+ * their replay (back through the bridge's queues), one at a time or in bulk. Lists page by cursor
+ * (db/paging.ts) and never carry payloads; the detail routes do.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
-import { listAudit } from '../../db/admin.repo';
-import { getDeadLetter, listDeadLetters, listFailures, markReplayed } from '../../db/records.repo';
-import { DeadLetterMessage, ReplayableItem } from '../../schemas/queue.schema';
-import { AuditEntryView, DeadLetterView, FailureView } from './admin.schema';
-import { audit, errors, json, TenantParam, type AdminApp, tenantFor, bodyErrors } from './openapi';
+import { pageAudit } from '../../db/admin.repo';
+import {
+  deadLettersByIds,
+  getDeadLetter,
+  getFailure,
+  pageDeadLetters,
+  pageFailures,
+  unreplayedDeadLetters,
+} from '../../db/records.repo';
+import { replayDeadLetter } from '../../lib/dead-letter-replay';
+import {
+  AuditEntryView,
+  AuditQuery,
+  BulkReplay,
+  BulkReplayResult,
+  DeadLetterSummary,
+  DeadLetterView,
+  FailureSummary,
+  FailureView,
+  Page,
+  RecordQuery,
+} from './admin.schema';
+import { audit, errors, json, TenantParam, type AdminApp, tenantFor, bodyErrors, listErrors } from './openapi';
 
 /** Registers the messages routes on the authenticated admin app. */
 export function registerMessagesRoutes(app: AdminApp): void {
@@ -17,24 +36,16 @@ export function registerMessagesRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants/{tenantId}/audit',
       tags: ['audit'],
-      summary: 'Admin changes to this tenant, newest first',
-      request: { params: TenantParam },
-      responses: {
-        200: json(
-          z.object({
-            items: z.array(AuditEntryView),
-          }),
-          'Audit log',
-        ),
-        401: errors[401],
-        404: errors[404],
-      },
+      summary: 'Admin changes to this tenant, newest first, by action and actor',
+      request: { params: TenantParam, query: AuditQuery },
+      responses: { 200: json(Page(AuditEntryView), 'Audit log'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId);
-      const rows = await listAudit(c.env, tenantId);
-      return c.json({ items: rows.map(({ tenantId: _t, ...r }) => r) }, 200);
+      const { limit, cursor, action, actor } = c.req.valid('query');
+      const page = await pageAudit(c.env, tenantId, { limit, cursor }, { action, actor });
+      return c.json({ items: page.items.map(({ tenantId: _t, ...r }) => r), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -43,18 +54,34 @@ export function registerMessagesRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants/{tenantId}/failures',
       tags: ['messages'],
-      summary: 'Messages that failed for good (newest first)',
-      request: { params: TenantParam },
-      responses: {
-        200: json(z.object({ items: z.array(FailureView) }), 'Failures'),
-        401: errors[401],
-        404: errors[404],
-      },
+      summary: 'Messages that failed for good, newest first, by customer or message id, direction and code',
+      description: '`waId` links each to its conversation; the payload is left out (GET …/failures/{failureId}).',
+      request: { params: TenantParam, query: RecordQuery },
+      responses: { 200: json(Page(FailureSummary), 'Failures'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId);
-      return c.json({ items: await listFailures(c.env, tenantId) }, 200);
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      return c.json(await pageFailures(c.env, tenantId, { limit, cursor }, filter), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/failures/{failureId}',
+      tags: ['messages'],
+      summary: 'One failure with its payload (trimmed when large)',
+      request: { params: TenantParam.extend({ failureId: z.string().max(100) }) },
+      responses: { 200: json(FailureView, 'Failure'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const { tenantId, failureId } = c.req.valid('param');
+      await tenantFor(c, tenantId);
+      const row = await getFailure(c.env, tenantId, failureId);
+      if (!row) throw new AppError('not_found', 404, 'not found');
+      return c.json(row, 200);
     },
   );
 
@@ -63,18 +90,82 @@ export function registerMessagesRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants/{tenantId}/dead-letters',
       tags: ['messages'],
-      summary: 'Messages parked after their last retry',
-      request: { params: TenantParam },
-      responses: {
-        200: json(z.object({ items: z.array(DeadLetterView) }), 'Dead letters'),
-        401: errors[401],
-        404: errors[404],
-      },
+      summary: 'Messages parked after their last retry, newest first, by customer or message id, direction and code',
+      description:
+        '`direction` is the queue a dead letter came from; `waId` links it to its conversation; the payload is left out (GET …/dead-letters/{id}).',
+      request: { params: TenantParam, query: RecordQuery },
+      responses: { 200: json(Page(DeadLetterSummary), 'Dead letters'), ...listErrors },
     }),
     async (c) => {
       const { tenantId } = c.req.valid('param');
       await tenantFor(c, tenantId);
-      return c.json({ items: await listDeadLetters(c.env, tenantId) }, 200);
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      return c.json(await pageDeadLetters(c.env, tenantId, { limit, cursor }, filter), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants/{tenantId}/dead-letters/{id}',
+      tags: ['messages'],
+      summary: 'One dead letter with its payload (the item it replays)',
+      request: { params: TenantParam.extend({ id: z.string().max(100) }) },
+      responses: { 200: json(DeadLetterView, 'Dead letter'), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const { tenantId, id } = c.req.valid('param');
+      await tenantFor(c, tenantId);
+      const row = await getDeadLetter(c.env, tenantId, id);
+      if (!row) throw new AppError('not_found', 404, 'not found');
+      return c.json(row, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tenants/{tenantId}/dead-letters/replay',
+      tags: ['messages'],
+      summary: 'Replay dead letters in bulk: up to 100 named ones, or up to `limit` not yet replayed matching a filter',
+      description:
+        'Each is replayed as POST …/dead-letters/{id}/replay does; one already replayed is skipped (`already_replayed`), so repeating the call replays nothing twice. Audited once (`deadletter.replay.bulk`) with the counts.',
+      request: {
+        params: TenantParam,
+        body: { content: { 'application/json': { schema: BulkReplay } }, required: true },
+      },
+      responses: { 202: json(BulkReplayResult, 'Re-queued'), ...bodyErrors },
+    }),
+    async (c) => {
+      const { tenantId } = c.req.valid('param');
+      await tenantFor(c, tenantId, 'tenant-admin');
+      const body = c.req.valid('json');
+      const skipped: Array<{ id: string; reason: 'not_found' | 'already_replayed' | 'not_replayable' }> = [];
+      let rows: Awaited<ReturnType<typeof deadLettersByIds>>;
+      if ('ids' in body) {
+        const ids = [...new Set(body.ids)];
+        const found = new Map((await deadLettersByIds(c.env, tenantId, ids)).map((r) => [r.id, r]));
+        rows = [];
+        for (const id of ids) {
+          const row = found.get(id);
+          if (!row) skipped.push({ id, reason: 'not_found' });
+          else if (row.replayedAt !== null) skipped.push({ id, reason: 'already_replayed' });
+          else rows.push(row);
+        }
+      } else {
+        rows = await unreplayedDeadLetters(c.env, tenantId, body.filter, body.limit);
+      }
+      let replayed = 0;
+      for (const row of rows) {
+        if ((await replayDeadLetter(c.env, tenantId, row)) === 'replayed') replayed++;
+        else skipped.push({ id: row.id, reason: 'not_replayable' });
+      }
+      await audit(c, tenantId, 'deadletter.replay.bulk', tenantId, {
+        replayed,
+        skipped: skipped.length,
+        ...('ids' in body ? { ids: body.ids.length } : { filter: body.filter, limit: body.limit }),
+      });
+      return c.json({ replayed, skipped }, 202);
     },
   );
 
@@ -95,20 +186,8 @@ export function registerMessagesRoutes(app: AdminApp): void {
       await tenantFor(c, tenantId, 'tenant-admin');
       const row = await getDeadLetter(c.env, tenantId, id);
       if (!row) throw new AppError('not_found', 404, 'not found');
-      const stored: unknown = JSON.parse(row.payload);
-      // A dead letter holds either the original queue item, or the item wrapped with its error.
-      const wrapped = DeadLetterMessage.safeParse(stored);
-      const item = ReplayableItem.safeParse(wrapped.success ? wrapped.data.item : stored);
-      if (!item.success || item.data.tenantId !== tenantId)
+      if ((await replayDeadLetter(c.env, tenantId, row)) === 'not_replayable')
         throw new AppError('invalid_body', 400, 'this dead letter holds no replayable item');
-      const data = item.data;
-      if (data.kind === 'gc_message')
-        await c.env.OUTBOUND_QUEUE.send({ ...data, replay: true }, { contentType: 'json' });
-      else
-        await c.env.INBOUND_QUEUE.send(data.kind === 'wa_message' ? { ...data, replay: true } : data, {
-          contentType: 'json',
-        });
-      await markReplayed(c.env, tenantId, row.id);
       await audit(c, tenantId, 'deadletter.replay', row.id);
       return c.json({ replayed: row.id }, 202);
     },

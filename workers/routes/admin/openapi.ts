@@ -47,6 +47,16 @@ export const errors = {
 
 /** What any tenant route may answer besides success: no or bad credentials, too low a role, no such tenant. */
 export const tenantErrors = { 401: errors[401], 403: errors[403], 404: errors[404] };
+/** What a list may answer besides its page: a bad query or cursor, no or bad credentials, no such tenant. */
+export const listErrors = {
+  400: json(
+    ErrorBody,
+    'A query parameter out of range (`invalid_body`) or a cursor this list did not hand out (`invalid_cursor`)',
+  ),
+  401: errors[401],
+  403: errors[403],
+  404: errors[404],
+};
 /** The same, for routes that take a body. */
 export const bodyErrors = { 400: errors[400], ...tenantErrors };
 

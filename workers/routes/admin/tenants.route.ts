@@ -9,8 +9,17 @@ import { actorOf, assertRole } from '../../middleware/admin-auth.middleware';
 import { latestOffboarding } from '../../db/erasure.repo';
 import { runOffboarding, startOffboarding } from '../../erasure/offboarding';
 import { settleOwedDeletions } from '../../lib/custom-hostname-sync';
-import { createTenant, listTenantIds, loadTenant, updateTenant, type Tenant } from '../../db/tenants.repo';
-import { ErrorBody, OffboardingView, TenantCreate, TenantPatch, TenantView, WebhookSetup } from './admin.schema';
+import { createTenant, loadTenant, pageTenantIds, updateTenant, type Tenant } from '../../db/tenants.repo';
+import {
+  ErrorBody,
+  OffboardingView,
+  Page,
+  PageQuery,
+  TenantCreate,
+  TenantPatch,
+  TenantView,
+  WebhookSetup,
+} from './admin.schema';
 import { offboardingView } from './erasure.route';
 import {
   audit,
@@ -33,15 +42,16 @@ export function registerTenantsRoutes(app: AdminApp): void {
       method: 'get',
       path: '/tenants',
       tags: ['tenants'],
-      summary: 'Tenants visible to the caller',
-      responses: { 200: json(z.object({ items: z.array(TenantView) }), 'Tenants'), 401: errors[401] },
+      summary: 'Tenants visible to the caller, oldest first',
+      request: { query: PageQuery },
+      responses: { 200: json(Page(TenantView), 'Tenants'), 400: errors[400], 401: errors[401] },
     }),
     async (c) => {
-      const ids = await listTenantIds(c.env, c.get('scope'));
-      const tenants = (await Promise.all(ids.map((id) => loadTenant(c.env, id)))).filter(
+      const page = await pageTenantIds(c.env, c.get('scope'), c.req.valid('query'));
+      const tenants = (await Promise.all(page.items.map((r) => loadTenant(c.env, r.id)))).filter(
         (t): t is Tenant => t !== null,
       );
-      return c.json({ items: tenants.map(view) }, 200);
+      return c.json({ items: tenants.map(view), nextCursor: page.nextCursor }, 200);
     },
   );
 
