@@ -13,13 +13,17 @@ import type {
   AlertView,
   ApiKeyView,
   AuditEntryView,
+  BulkReplayResult,
+  DeadLetterSummary,
   DeadLetterView,
+  FailureSummary,
   FailureView,
   ConnectionCheck,
   ConversationView,
   GenesysClientView,
   HostnameView,
   MetricsView,
+  PlatformBacklogView,
   TenantView,
   TimelineView,
   UserView,
@@ -35,8 +39,13 @@ export type Conversation = z.infer<typeof ConversationView>;
 export type Timeline = z.infer<typeof TimelineView>;
 export type Metrics = z.infer<typeof MetricsView>;
 export type AuditEntry = z.infer<typeof AuditEntryView>;
-export type FailureRow = z.infer<typeof FailureView>;
-export type DeadLetterRow = z.infer<typeof DeadLetterView>;
+/** List rows carry no payload (pages stay small); the detail routes have it. */
+export type FailureRow = z.infer<typeof FailureSummary>;
+export type DeadLetterRow = z.infer<typeof DeadLetterSummary>;
+export type FailureDetail = z.infer<typeof FailureView>;
+export type DeadLetterDetail = z.infer<typeof DeadLetterView>;
+export type BulkReplay = z.infer<typeof BulkReplayResult>;
+export type PlatformBacklog = z.infer<typeof PlatformBacklogView>;
 export type AlertRow = z.infer<typeof AlertView>;
 export type AlertChannel = z.infer<typeof AlertChannelView>;
 export type Hostname = z.infer<typeof HostnameView>;

@@ -7,6 +7,7 @@ import {
   call,
   can,
   type AlertRow,
+  type BulkReplay,
   type ApiKey,
   type AuditEntry,
   type Conversation,
@@ -336,18 +337,34 @@ function TimelineView({ t, waId }: { t: Tenant; waId: string }) {
 
 // ===== Failures
 
-function Payload({ payload }: { payload: string }) {
-  let pretty = payload;
-  try {
-    pretty = JSON.stringify(JSON.parse(payload), null, 2);
-  } catch {
-    // shown as stored
-  }
+/** The record's payload, fetched from its detail route when opened (lists carry none). */
+function Payload({ path }: { path: string }) {
+  const [state, setState] = useState<{ text?: string; error?: unknown } | null>(null);
+  const load = async (open: boolean) => {
+    if (!open || state) return;
+    try {
+      const { payload } = await call<{ payload: string }>('GET', path);
+      let pretty = payload;
+      try {
+        pretty = JSON.stringify(JSON.parse(payload), null, 2);
+      } catch {
+        // shown as stored
+      }
+      setState({ text: pretty });
+    } catch (err) {
+      setState({ error: err });
+    }
+  };
   return (
-    <details data-testid="payload">
+    <details data-testid="payload" onToggle={(e) => void load((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Payload</summary>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container must take focus (WCAG 2.1.1) */}
-      <pre tabIndex={0}>{pretty}</pre>
+      {state?.error ? <ErrorNote error={state.error} /> : null}
+      {state?.text !== undefined ? (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container must take focus (WCAG 2.1.1)
+        <pre tabIndex={0}>{state.text}</pre>
+      ) : state ? null : (
+        <Loading />
+      )}
     </details>
   );
 }
@@ -371,23 +388,10 @@ function Failures({ t }: { t: Tenant }) {
   const admin = can('tenant-admin');
   const replayable = dead.items.filter((d) => !d.replayedAt);
   const replay = async (ids: string[]) => {
-    let replayed = 0;
-    let skipped = 0;
-    try {
-      const r = await call<{ replayed: number; skipped: number }>('POST', `/tenants/${t.id}/dead-letters/replay`, {
-        ids,
-      });
-      ({ replayed, skipped } = r);
-    } catch (err) {
-      // Before the bulk endpoint: one by one.
-      if (!(err && typeof err === 'object' && 'status' in err && (err as { status: number }).status === 404)) throw err;
-      for (const id of ids) {
-        await call('POST', `/tenants/${t.id}/dead-letters/${id}/replay`);
-        replayed++;
-      }
-    }
+    const r = await call<BulkReplay>('POST', `/tenants/${t.id}/dead-letters/replay`, { ids });
     setPicked(new Set());
-    setResult(`${replayed} replayed${skipped ? `, ${skipped} skipped (already replayed)` : ''}.`);
+    const skipped = r.skipped.length;
+    setResult(`${r.replayed} replayed${skipped ? `, ${skipped} skipped (already replayed or gone)` : ''}.`);
     await dead.reload(true).catch(() => undefined);
   };
   return (
@@ -441,7 +445,7 @@ function Failures({ t }: { t: Tenant }) {
                   <td>{d.queue}</td>
                   <td>
                     {d.externalId ?? ''}
-                    <Payload payload={d.payload} />
+                    <Payload path={`/tenants/${t.id}/dead-letters/${d.id}`} />
                   </td>
                   <td>
                     {d.errorCode}: {plain(d.errorDetail)}
@@ -482,7 +486,7 @@ function Failures({ t }: { t: Tenant }) {
                   <td>{f.direction}</td>
                   <td>
                     {f.externalId ?? ''}
-                    <Payload payload={f.payload} />
+                    <Payload path={`/tenants/${t.id}/failures/${f.id}`} />
                   </td>
                   <td>{f.code}</td>
                   <td>{plain(f.detail)}</td>

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import regions from '../../../workers/domain/genesys-regions.json';
-import { ApiError, call, can, type Check, type Setup, type Tenant } from '../api';
+import { call, can, type Check, type PlatformBacklog as PlatformBacklogData, type Setup, type Tenant } from '../api';
 import {
   ActionButton,
   age,
@@ -34,24 +34,45 @@ type Backlog = {
   outbound: { count: number; oldestAgeMs: number | null };
 };
 
-/** The platform-wide backlog (GET /api/metrics/backlog); hidden while the API does not offer it. */
+/** The platform-wide backlog (GET /api/metrics/backlog): totals over every tenant, then the tenants holding messages. */
 function PlatformBacklog() {
-  const state = useAsync(
-    () =>
-      call<Backlog>('GET', '/metrics/backlog').catch((err) => {
-        if (err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }),
-    [],
-  );
-  if (state.data === null) return null;
+  const state = useAsync(() => call<PlatformBacklogData>('GET', '/metrics/backlog?limit=200'), []);
   return (
     <section class="card" aria-labelledby="h-backlog" data-testid="platform-backlog">
       <h2 id="h-backlog">Backlog, all tenants</h2>
-      <Async state={state}>{(b) => (b ? <BacklogFigures backlog={b} /> : null)}</Async>
+      <Async state={state}>
+        {(b) => {
+          const waiting = b.items.filter((t) => t.inbound.count + t.outbound.count > 0);
+          return (
+            <>
+              <BacklogFigures backlog={b.totals} />
+              {waiting.length > 0 ? (
+                <Table
+                  testid="backlog-tenants"
+                  caption="Tenants with messages waiting"
+                  head={['Tenant', 'Customer → agent', 'Agent → customer']}
+                >
+                  {waiting.map((t) => (
+                    <tr key={t.tenantId} data-testid="backlog-tenant">
+                      <td>
+                        <a href={`#/tenants/${t.tenantId}`}>{t.name}</a>
+                      </td>
+                      <td>{waitingText(t.inbound)}</td>
+                      <td>{waitingText(t.outbound)}</td>
+                    </tr>
+                  ))}
+                </Table>
+              ) : null}
+            </>
+          );
+        }}
+      </Async>
     </section>
   );
 }
+
+const waitingText = (d: { count: number; oldestAgeMs: number | null }) =>
+  d.count > 0 ? `${d.count}, oldest ${age(d.oldestAgeMs)}` : '—';
 
 export function BacklogFigures({ backlog }: { backlog: Backlog }) {
   return (
