@@ -337,11 +337,12 @@ function TimelineView({ t, waId }: { t: Tenant; waId: string }) {
 
 // ===== Failures
 
-/** The record's payload, fetched from its detail route when opened (lists carry none). */
+/** The record's payload, fetched from its detail route when first opened (lists carry none). */
 function Payload({ path }: { path: string }) {
-  const [state, setState] = useState<{ text?: string; error?: unknown } | null>(null);
+  const [state, setState] = useState<{ loading: true } | { text: string } | { error: unknown } | null>(null);
   const load = async (open: boolean) => {
     if (!open || state) return;
+    setState({ loading: true });
     try {
       const { payload } = await call<{ payload: string }>('GET', path);
       let pretty = payload;
@@ -351,20 +352,19 @@ function Payload({ path }: { path: string }) {
         // shown as stored
       }
       setState({ text: pretty });
-    } catch (err) {
-      setState({ error: err });
+    } catch (error) {
+      setState({ error });
     }
   };
   return (
     <details data-testid="payload" onToggle={(e) => void load((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Payload</summary>
-      {state?.error ? <ErrorNote error={state.error} /> : null}
-      {state?.text !== undefined ? (
+      {state && 'loading' in state ? <Loading /> : null}
+      {state && 'error' in state ? <ErrorNote error={state.error} /> : null}
+      {state && 'text' in state ? (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container must take focus (WCAG 2.1.1)
         <pre tabIndex={0}>{state.text}</pre>
-      ) : state ? null : (
-        <Loading />
-      )}
+      ) : null}
     </details>
   );
 }
