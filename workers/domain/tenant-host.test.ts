@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slugFromHost } from './tenant-host';
+import { slugFromHost, tenantUrl } from './tenant-host';
 
 describe('tenant from the Host header', () => {
   it('the first label under the base domain, port ignored, case folded', () => {
@@ -14,5 +14,16 @@ describe('tenant from the Host header', () => {
     expect(slugFromHost('-acme.bridge.example.com', 'bridge.example.com')).toBeNull();
     expect(slugFromHost(undefined, 'bridge.example.com')).toBeNull();
     expect(slugFromHost('acme.bridge.example.com', undefined)).toBeNull();
+  });
+});
+
+describe("a tenant's own URL", () => {
+  it('keeps the public URL’s scheme and port (the sandbox’s callback URL works as given)', () => {
+    expect(tenantUrl('http://localhost:8787', 'localhost', 'demo', '/webhooks/whatsapp')).toBe(
+      'http://demo.localhost:8787/webhooks/whatsapp',
+    );
+    expect(tenantUrl('https://bridge.example.com', 'bridge.example.com', 'acme', '/webhooks/whatsapp')).toBe(
+      'https://acme.bridge.example.com/webhooks/whatsapp',
+    );
   });
 });

@@ -9,3 +9,12 @@ export function slugFromHost(host: string | undefined, baseDomain: string | unde
   const label = hostname.slice(0, -(baseDomain.length + 1));
   return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : null;
 }
+
+/**
+ * The tenant's own webhook URL: its subdomain of BASE_DOMAIN, with the scheme and port of the
+ * public URL (the sandbox serves `http://<slug>.localhost:8787`; a deployment has neither port nor http).
+ */
+export function tenantUrl(publicBaseUrl: string, baseDomain: string, slug: string, path: string): string {
+  const base = new URL(publicBaseUrl);
+  return `${base.protocol}//${slug}.${baseDomain}${base.port ? `:${base.port}` : ''}${path}`;
+}

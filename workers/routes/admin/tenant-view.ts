@@ -5,6 +5,7 @@
 import type { z } from '@hono/zod-openapi';
 import { config, type Env } from '../../env';
 import { toBase64 } from '../../lib/crypto';
+import { tenantUrl } from '../../domain/tenant-host';
 import type { Tenant } from '../../db/tenants.repo';
 import type { TenantView, WebhookSetup } from './admin.schema';
 
@@ -44,11 +45,10 @@ export function view(t: Tenant): z.infer<typeof TenantView> {
 export function setup(env: Env, t: Tenant): z.infer<typeof WebhookSetup> {
   const cfg = config(env);
   const base = cfg.PUBLIC_BASE_URL;
-  const scheme = new URL(base).protocol;
   return {
     whatsapp: {
       callbackUrl: `${base}/webhooks/whatsapp`,
-      tenantCallbackUrl: cfg.BASE_DOMAIN ? `${scheme}//${t.slug}.${cfg.BASE_DOMAIN}/webhooks/whatsapp` : null,
+      tenantCallbackUrl: cfg.BASE_DOMAIN ? tenantUrl(base, cfg.BASE_DOMAIN, t.slug, '/webhooks/whatsapp') : null,
       verifyToken: t.whatsapp.verifyToken,
     },
     genesys: { outboundWebhookUrl: `${base}/webhooks/genesys/${t.id}`, integrationId: t.genesys.integrationId },
