@@ -47,7 +47,11 @@ const Interactive = z.looseObject({
 });
 
 /** One line: the readable bodies are several lines for Genesys; a timeline row reads them joined. */
-const oneLine = (text: string | undefined): string => (text ?? '').replace(/\s*\n+\s*/g, ' · ').trim();
+const oneLine = (text: string | undefined): string =>
+  (text ?? '')
+    .replace(/:\s*\n+\s*/g, ': ')
+    .replace(/\s*\n+\s*/g, ' · ')
+    .trim();
 
 function mediaLabel(type: string, content: unknown, fallbackCaption?: string): string {
   const m = Media.safeParse(content);

@@ -281,12 +281,10 @@ export const TimelineView = z
           description:
             'Only `message` entries are messages (what messagesIn/messagesOut count once delivered); typing and receipts are signals',
         }),
-        type: z
-          .string()
-          .openapi({
-            description:
-              'text, image, video, audio, document, buttons, template, button_reply, list_reply, location, contacts, reaction…',
-          }),
+        type: z.string().openapi({
+          description:
+            'text, image, video, audio, document, buttons, template, button_reply, list_reply, location, contacts, reaction…',
+        }),
         label: z.string().openapi({
           description:
             'The entry as a person would describe it: "Tapped: Yes", a template with its parameters filled in, "📷 Photo: caption"',
