@@ -1,7 +1,7 @@
 // The admin API reference: Swagger UI (self-hosted from swagger-ui-dist, no CDN) over the bridge's
 // own OpenAPI document, ${apiBase}/api/openapi.json, apiBase from this site's config.json. "Try it
 // out" calls the bridge with the token given to Authorize (a session token or the operator token as
-// Bearer, or a tenant API key); the dashboard's own session, when this tab has one, is filled in.
+// Bearer, or a tenant API key).
 // A file of its own, not an inline script: the site's CSP allows scripts from 'self' only.
 /* global SwaggerUIBundle */
 (async () => {
@@ -14,7 +14,7 @@
     const spec = await res.json();
     // The document names its server relative to the bridge ("/api"); here that is another origin.
     spec.servers = [{ url: `${apiBase}/api` }];
-    const ui = SwaggerUIBundle({
+    SwaggerUIBundle({
       spec,
       dom_id: '#swagger-ui',
       deepLinking: true,
@@ -22,8 +22,6 @@
       validatorUrl: null,
       defaultModelsExpandDepth: 1,
     });
-    const session = sessionStorage.getItem('bridge-session');
-    if (session) ui.preauthorizeApiKey('bearer', session);
   } catch (err) {
     const p = document.createElement('p');
     p.setAttribute('role', 'alert');
