@@ -3,6 +3,7 @@
  * dashboard timeline and the agent widget's history show. Pure mapping of the lanes' rows.
  */
 import { mediaOf } from '../workers/domain/inbound.media';
+import { inboundLabel, outboundLabel } from '../workers/domain/timeline-label';
 import type { OutboundQueueMessage } from '../workers/schemas/queue.schema';
 import { snippetOf } from './conversation.inbound.store';
 import type { OutboundTimelineRow } from './conversation.outbound.store';
@@ -17,11 +18,16 @@ export function inboundEntry(row: {
 }): TimelineEntry {
   const message = row.item ? (JSON.parse(row.item) as WaMessageItem).message : undefined;
   const media = message ? mediaOf(message) : undefined;
+  const { kind, type, label } = message
+    ? inboundLabel(message)
+    : { kind: 'message' as const, type: 'unknown', label: 'A message (erased or not kept)' };
   return {
     id: row.wamid,
     direction: 'inbound',
     at: row.ts * 1000,
-    type: message?.type ?? 'unknown',
+    kind,
+    type,
+    label,
     text: message ? (snippetOf(message, 4096) ?? undefined) : undefined,
     ...(media ? { media: { id: media.id, mime: media.mime } } : {}),
     state: row.state,
@@ -37,11 +43,16 @@ export function outboundEntry(row: OutboundTimelineRow, allowMediaUrl: (url: str
   const message = row.item ? (JSON.parse(row.item) as OutboundQueueMessage).message : undefined;
   const attachment = message?.content?.find((c) => c.attachment)?.attachment;
   const template = message?.content?.find((c) => c.template)?.template;
+  const { kind, type, label } = message
+    ? outboundLabel(message)
+    : { kind: 'message' as const, type: 'unknown', label: 'A message (erased or not kept)' };
   return {
     id: row.genesys_id,
     direction: 'outbound',
     at: row.created_at,
-    type: template ? 'template' : (message?.type.toLowerCase() ?? 'text'),
+    kind,
+    type,
+    label,
     text: message?.text ?? (template ? `Template ${template.name ?? template.id}` : undefined),
     ...(attachment?.url && allowMediaUrl(attachment.url)
       ? { media: { url: attachment.url, mime: attachment.mime ?? 'application/octet-stream' } }

@@ -5,6 +5,7 @@
  */
 import type { Env } from '../workers/env';
 import type { ReferencedMessage } from '../workers/domain/inbound.translate';
+import type { EntryKind } from '../workers/domain/timeline-label';
 import type { InboundQueueMessage } from '../workers/schemas/queue.schema';
 import type { GenesysPermits } from './genesys-permit';
 
@@ -23,7 +24,13 @@ export interface TimelineEntry {
   id: string;
   direction: 'inbound' | 'outbound';
   at: number;
+  /** message, or a signal that is not one: the agent's typing, a read receipt, another event (timeline-label.ts). */
+  kind: EntryKind;
+  /** text, image, buttons, template, button_reply, location… */
   type: string;
+  /** The entry as a person would describe it: "Tapped: Yes", a template's filled-in text, "📷 Photo: caption". */
+  label: string;
+  /** The message's own text or caption, when it has one. */
   text?: string;
   media?: { id: string; mime: string } | { url: string; mime: string };
   state: string;

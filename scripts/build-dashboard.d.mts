@@ -9,3 +9,4 @@ export function environmentSite(
   name: string,
   configPath?: string,
 ): Promise<{ apiBase: string; frameAncestors: string[] }>;
+export const SWAGGER_UI_FILES: string[];

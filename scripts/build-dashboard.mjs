@@ -1,6 +1,8 @@
 // Bundles the dashboard and the agent widget (TypeScript, typed against the admin API's schemas)
 // into a site directory (dashboard/public, the directory Cloudflare Pages serves), with the
-// environment's generated config.json and _headers (scripts/dashboard-site.mjs).
+// environment's generated config.json and _headers (scripts/dashboard-site.mjs), and the admin API
+// reference at /api-docs/: Swagger UI's static files copied from swagger-ui-dist beside our
+// api-docs/index.html and init.js (self-hosted, no CDN; never part of the Worker bundle).
 //
 //   node scripts/build-dashboard.mjs --env staging|production [--out dir]
 //
@@ -8,7 +10,8 @@
 // deployed by the same `--env`, and refuses one that is not https. The sandbox calls
 // buildDashboard() with its local URLs.
 import { build } from 'esbuild';
-import { cpSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +19,15 @@ import { siteConfig, siteHeaders, siteSettings } from './dashboard-site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PUBLIC = path.join(root, 'dashboard/public');
+
+/** What /api-docs/ takes from swagger-ui-dist (gitignored there): the viewer, its styles, its licence. */
+export const SWAGGER_UI_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE'];
+
+function copySwaggerUi(outDir) {
+  const dist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  mkdirSync(path.join(outDir, 'api-docs'), { recursive: true });
+  for (const file of SWAGGER_UI_FILES) copyFileSync(path.join(dist, file), path.join(outDir, 'api-docs', file));
+}
 
 /**
  * Builds the site into `outDir` (default dashboard/public); `site` are the settings of
@@ -33,6 +45,7 @@ export async function buildDashboard({ site, outDir = PUBLIC } = {}) {
     sourcemap: true,
     logLevel: 'warning',
   });
+  copySwaggerUi(outDir);
   if (site) {
     const settings = siteSettings(site);
     writeFileSync(path.join(outDir, 'config.json'), siteConfig(settings));

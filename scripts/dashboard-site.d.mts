@@ -10,5 +10,6 @@ export interface ResolvedSiteSettings {
 export function siteSettings(site: SiteSettings): ResolvedSiteSettings;
 export function siteConfig(settings: ResolvedSiteSettings): string;
 export function adminPolicy(settings: ResolvedSiteSettings): string;
+export function apiDocsPolicy(settings: ResolvedSiteSettings): string;
 export function widgetPolicy(settings: ResolvedSiteSettings): string;
 export function siteHeaders(settings: ResolvedSiteSettings): string;

@@ -80,6 +80,26 @@ export function adminPolicy(settings) {
 }
 
 /**
+ * The API reference's CSP (/api-docs/, Swagger UI): the admin pages' policy, plus the inline style
+ * attributes Swagger UI's components set (`style-src-attr`; no inline scripts, no eval). It loads
+ * the OpenAPI document from, and sends "try it out" calls to, the bridge only.
+ */
+export function apiDocsPolicy(settings) {
+  const bridge = origin(settings.apiBase);
+  return policy({
+    'default-src': ["'none'"],
+    'script-src': ["'self'"],
+    'style-src': ["'self'"],
+    'style-src-attr': ["'unsafe-inline'"],
+    'img-src': ["'self'", 'data:'],
+    'connect-src': ["'self'", bridge],
+    'base-uri': ["'none'"],
+    'form-action': ["'none'"],
+    'frame-ancestors': ["'none'"],
+  });
+}
+
+/**
  * The widget's CSP: framed by Genesys Cloud only; shows media from the bridge's signed links and
  * agent attachments from Genesys' hosts. Signing in is a navigation to `login.<region>`, which CSP
  * does not restrict.
@@ -98,7 +118,7 @@ export function widgetPolicy(settings) {
   });
 }
 
-/** `_headers`: security headers everywhere, the admin CSP by default, the widget's on the widget. */
+/** `_headers`: security headers everywhere, the admin CSP by default, the widget's on the widget, the API reference's on /api-docs/. */
 export function siteHeaders(settings) {
   // Pages serves widget.html at /widget (and redirects /widget.html there); both are listed so the
   // rule also holds where .html is served as is.
@@ -122,6 +142,12 @@ export function siteHeaders(settings) {
       '  ! Cross-Origin-Opener-Policy',
       '  ! Content-Security-Policy',
       `  Content-Security-Policy: ${widgetPolicy(settings)}`,
+    ]),
+    // The API reference replaces the admin CSP with its own (a second CSP would be a second policy).
+    ...['/api-docs', '/api-docs/*'].flatMap((p) => [
+      p,
+      '  ! Content-Security-Policy',
+      `  Content-Security-Policy: ${apiDocsPolicy(settings)}`,
     ]),
     '',
   ].join('\n');

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import { loadTenant } from '../workers/db/tenants.repo';
+import { adminRoutes } from '../workers/routes/admin/admin.route';
 import textFixture from './fixtures/meta/text.json';
 import { useFakeNetwork } from './fakes/network';
 import {
@@ -489,8 +490,28 @@ describe('OpenAPI', () => {
         '/auth/login',
       ]),
     );
-    const docs = await adminApi('GET', '/api/docs', {});
-    expect(docs.status).toBe(200);
-    expect(docs.text).toContain('openapi.json');
+    // Try-it-out in the dashboard's viewer sends the Authorize token: every operation asks for one.
+    expect(doc.json.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    expect(doc.json.components.schemas.Timeline).toBeDefined();
+  });
+
+  it("is readable from the dashboard's origin, whose API reference /api/docs opens", async () => {
+    const dashboard = env.DASHBOARD_ORIGINS!.split(',')[0]!.trim();
+    const doc = await exports.default.fetch(
+      new Request('https://bridge.test/api/openapi.json', { headers: { origin: dashboard } }),
+    );
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get('access-control-allow-origin')).toBe(dashboard);
+    const stranger = await exports.default.fetch(
+      new Request('https://bridge.test/api/openapi.json', { headers: { origin: 'https://evil.test' } }),
+    );
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    const docs = await exports.default.fetch(new Request('https://bridge.test/api/docs', { redirect: 'manual' }));
+    expect(docs.status).toBe(302);
+    expect(docs.headers.get('location')).toBe(`${dashboard}/api-docs/`);
+    // Without a dashboard, the bridge's own plain list of operations.
+    const fallback = await adminRoutes.request('/docs', {}, { ...env, DASHBOARD_ORIGINS: '' });
+    expect(fallback.status).toBe(200);
+    expect(await fallback.text()).toContain('openapi.json');
   });
 });

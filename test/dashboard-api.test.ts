@@ -7,6 +7,7 @@ import { env, exports } from 'cloudflare:workers';
 import { getConversation } from '../workers/db/conversations.repo';
 import textFixture from './fixtures/meta/text.json';
 import imageFixture from './fixtures/meta/image.json';
+import buttonReplyFixture from './fixtures/meta/interactive_button_reply.json';
 import { useFakeNetwork } from './fakes/network';
 import {
   adminApi,
@@ -92,6 +93,82 @@ describe('conversations, timeline and metrics', () => {
     expect((await adminApi('GET', `/api/tenants/${tenant.id}/conversations`, { 'x-api-key': key })).status).toBe(404);
   });
 
+  it("tells each entry's kind, type and label, and counts what it shows as messages (typing is not one)", async () => {
+    const tenant = await seedTenant(net);
+    const waId = '447700800006';
+    const reply = await conversationWithTraffic(tenant, waId);
+    const conversationId = reply.conversationId;
+    await postGenesys(
+      tenant,
+      agentMessage(tenant, waId, {
+        type: 'Event',
+        events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }],
+        conversationId,
+      }),
+    );
+    await postGenesys(
+      tenant,
+      agentMessage(tenant, waId, {
+        text: 'Your shipping label',
+        content: [
+          {
+            contentType: 'Attachment',
+            attachment: {
+              mediaType: 'Image',
+              url: 'https://api-downloads.mypurecloud.ie/api/v2/downloads/label',
+              mime: 'image/png',
+              filename: 'label.png',
+            },
+          },
+        ],
+        conversationId,
+      }),
+    );
+    await postGenesys(
+      tenant,
+      agentMessage(tenant, waId, {
+        type: 'Structured',
+        text: 'What would you like to do?',
+        content: ['Track order', 'Cancel'].map((text) => ({ contentType: 'QuickReply', quickReply: { text } })),
+        conversationId,
+      }),
+    );
+    await vi.waitFor(() => expect(net.meta.sentTo(tenant.whatsapp.phoneNumberId)).toHaveLength(3), WAIT);
+    const buttons = net.meta.sentTo(tenant.whatsapp.phoneNumberId)[2]!;
+    const option = (buttons.body.interactive as any).action.buttons[0].reply;
+    const tap = webhookFor(buttonReplyFixture, tenant, {
+      id: uniqueWamid(),
+      from: waId,
+      timestamp: String(Math.floor(Date.now() / 1000) + 1),
+      context: { from: tenant.whatsapp.phoneNumberId, id: buttons.wamid },
+      interactive: { type: 'button_reply', button_reply: option },
+    }) as any;
+    tap.entry[0].changes[0].value.contacts[0].wa_id = waId;
+    await postWebhook(tap, { secret: tenant.whatsapp.appSecret });
+    await vi.waitFor(
+      async () => expect(await getConversation(env, tenant.id, waId)).toMatchObject({ messagesIn: 3, messagesOut: 3 }),
+      WAIT,
+    );
+
+    const { json } = await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
+    expect(json.entries.map((e: any) => [e.direction, e.kind, e.type, e.label, e.hasMedia])).toEqual([
+      ['inbound', 'message', 'text', 'Does it come in another color?', false],
+      ['inbound', 'message', 'image', '📷 Photo: Taj Mahal', true],
+      ['outbound', 'message', 'text', 'It comes in blue too', false],
+      ['outbound', 'typing', 'typing', 'Typing…', false],
+      ['outbound', 'message', 'image', '📷 Photo: Your shipping label', true],
+      ['outbound', 'message', 'buttons', 'What would you like to do? [Track order | Cancel]', false],
+      ['inbound', 'message', 'button_reply', 'Tapped: Track order', false],
+    ]);
+    // The fields the dashboard read before are all still there.
+    expect(json.entries[2]).toMatchObject({ text: 'It comes in blue too', state: 'sent', receipt: 'Delivered' });
+    // The index counts exactly the timeline's messages, both ways.
+    const list = (await adminApi('GET', `/api/tenants/${tenant.id}/conversations`)).json.items[0];
+    const messages = (direction: string) =>
+      json.entries.filter((e: any) => e.direction === direction && e.kind === 'message').length;
+    expect([list.messagesIn, list.messagesOut]).toEqual([messages('inbound'), messages('outbound')]);
+  });
+
   it('counts messages in and out, failures and latency per hour', async () => {
     const tenant = await seedTenant(net);
     await conversationWithTraffic(tenant, '447700800002');
@@ -159,6 +236,22 @@ describe('the agent widget', () => {
       'Taj Mahal',
       'It comes in blue too',
     ]);
+    expect(view.json.history.map((h: any) => [h.kind, h.type, h.label])).toEqual([
+      ['message', 'text', 'Does it come in another color?'],
+      ['message', 'image', '📷 Photo: Taj Mahal'],
+      ['message', 'text', 'It comes in blue too'],
+    ]);
+    // The agent's typing is not a message: the widget's history leaves it out.
+    await postGenesys(
+      tenant,
+      agentMessage(tenant, waId, { type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On' } }] }),
+    );
+    await vi.waitFor(async () => {
+      const { json } = await adminApi('GET', `/api/tenants/${tenant.id}/conversations/${waId}`);
+      expect(json.entries.at(-1)).toMatchObject({ kind: 'typing' });
+    }, WAIT);
+    const after = await adminApi('GET', '/api/widget/conversation', { authorization: `Bearer ${session.json.token}` });
+    expect(after.json.history.map((h: any) => h.kind)).toEqual(['message', 'message', 'message']);
     const photo = view.json.history[1].media;
     expect(photo.url).toMatch(/^https:\/\/bridge\.test\/media\//);
     const bytes = await exports.default.fetch(photo.url);
@@ -198,6 +291,16 @@ describe('the agent widget', () => {
         },
       ],
     });
+    // The widget's history reads it as the customer did: the approved body with the values filled in.
+    await vi.waitFor(async () => {
+      const view = await adminApi('GET', '/api/widget/conversation', { authorization: `Bearer ${token}` });
+      expect(view.json.history.at(-1)).toMatchObject({
+        kind: 'message',
+        type: 'template',
+        label: 'Hi Sheena, your order A-7 is on its way',
+        state: 'sent',
+      });
+    }, WAIT);
     const audit = await adminApi('GET', `/api/tenants/${tenant.id}/audit`);
     expect(audit.json.items[0]).toMatchObject({ actor: 'agent:agent-1', action: 'widget.template.send' });
   });

@@ -41,7 +41,10 @@ interface HistoryEntry {
   id: string;
   direction: 'inbound' | 'outbound';
   at: number;
+  kind: 'message' | 'typing' | 'receipt' | 'event';
   type: string;
+  /** How a person would describe it (workers/domain/timeline-label.ts). */
+  label: string;
   text?: string;
   media?: { url: string; mime: string };
   state: string;
@@ -166,7 +169,7 @@ async function main() {
     const params = h('div', { 'data-testid': 'template-params' });
     const select = h(
       'select',
-      { 'data-testid': 'template-select' },
+      { id: 'template-select', 'data-testid': 'template-select' },
       templates.map((t, i) => h('option', { value: String(i) }, `${t.name} (${t.language})`)),
     ) as HTMLSelectElement;
     const preview = h('p', { class: 'preview', 'data-testid': 'template-preview' });
@@ -175,7 +178,12 @@ async function main() {
       preview.textContent = t?.body ?? '';
       params.replaceChildren(
         ...Array.from({ length: t?.parameters ?? 0 }, (_, i) =>
-          h('input', { placeholder: `{{${i + 1}}}`, 'data-testid': `template-param-${i + 1}` }),
+          h(
+            'label',
+            { class: 'field' },
+            `Value for {{${i + 1}}} `,
+            h('input', { placeholder: `{{${i + 1}}}`, 'data-testid': `template-param-${i + 1}` }),
+          ),
         ),
       );
     };
@@ -208,25 +216,28 @@ async function main() {
       h(
         'ol',
         { class: 'history', 'data-testid': 'history' },
-        view.history.map((e) =>
-          h(
-            'li',
-            { class: e.direction, 'data-testid': 'history-entry' },
-            h('small', {}, `${time(e.at)} · ${e.direction === 'inbound' ? 'customer' : 'agent'}`),
-            e.media?.mime.startsWith('image/')
-              ? h('img', { src: e.media.url, alt: 'media', 'data-testid': 'history-image' })
-              : e.media
-                ? h('a', { href: e.media.url, target: '_blank' }, 'attachment')
-                : null,
-            h('div', {}, e.text ?? `[${e.type}]`),
-            h('small', {}, [e.state, e.receipt].filter(Boolean).join(' · ')),
+        view.history
+          .filter((e) => e.kind === 'message')
+          .map((e) =>
+            h(
+              'li',
+              { class: e.direction, 'data-testid': 'history-entry', 'data-type': e.type },
+              h('small', {}, `${time(e.at)} · ${e.direction === 'inbound' ? 'customer' : 'agent'}`),
+              e.media?.mime.startsWith('image/')
+                ? h('img', { src: e.media.url, alt: e.text ?? 'photo', 'data-testid': 'history-image' })
+                : e.media
+                  ? h('a', { href: e.media.url, target: '_blank' }, 'attachment')
+                  : null,
+              h('div', { 'data-testid': 'history-label' }, e.label),
+              h('small', {}, [e.state, e.receipt].filter(Boolean).join(' · ')),
+            ),
           ),
-        ),
       ),
       h(
         'section',
         { class: view.window.open ? 'card' : 'card attention' },
         h('h2', {}, view.window.open ? 'Send an approved template' : 'Window closed: send an approved template'),
+        h('label', { for: 'template-select' }, 'Template '),
         select,
         preview,
         params,

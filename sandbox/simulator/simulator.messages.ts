@@ -3,7 +3,7 @@
  * message (a webhook `messages[]` entry) and the agent's Genesys Open Messaging outbound message.
  */
 import demo from './demo-tenant.json';
-import { now, unix, type AgentItem, type PhoneItem } from './simulator.state';
+import { TEMPLATES, now, unix, type AgentItem, type PhoneItem } from './simulator.state';
 
 export type CustomerKind = 'text' | 'image' | 'tap';
 export type AgentKind = 'text' | 'image' | 'buttons' | 'template' | 'typing';
@@ -98,7 +98,10 @@ export function agentMessage(
         template: {
           id: 'sandbox_namespace@order_update',
           language: 'en_US',
+          // ConversationNotificationTemplateBody: "text: Body text. For WhatsApp, ignored." The
+          // bridge sends the template by name and shows this text (filled in) in the timeline.
           body: {
+            text: TEMPLATES.find((t) => t.name === 'order_update')?.components[0]?.text,
             parameters: [
               { id: '1', text: demo.customer.name },
               { id: '2', text: 'A-1042' },

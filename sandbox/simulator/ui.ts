@@ -24,11 +24,12 @@ export const SIMULATOR_PAGE = `<!doctype html>
   .wa-buttons button { display: block; width: 100%; margin-top: 4px; border: 0; border-top: 1px solid #e5e5e5; background: #fff; color: #027eb5; padding: 6px; cursor: pointer; }
   .composer { display: flex; gap: 6px; padding: 8px; background: #f0f2f5; }
   .composer input { flex: 1; padding: 8px; border-radius: 18px; border: 1px solid #ccc; }
-  .agent { background: #fff; border-radius: 8px; display: flex; flex-direction: column; height: 668px; box-shadow: 0 1px 3px rgba(0,0,0,.15); }
-  .agent h2 { margin: 0; padding: 12px 16px; font-size: 15px; border-bottom: 1px solid #e4e7eb; background: #f7f8fa; }
-  .agent .chat { background: #fff; }
-  .agent .bubble.customer { align-self: flex-start; background: #f1f3f5; }
-  .agent .bubble.agent { align-self: flex-end; background: #dbeafe; }
+  /* The desktop panel is .desk, not .agent: .agent is the agent's bubble, which must not take the panel's height. */
+  .desk { background: #fff; border-radius: 8px; display: flex; flex-direction: column; height: 668px; box-shadow: 0 1px 3px rgba(0,0,0,.15); }
+  .desk h2 { margin: 0; padding: 12px 16px; font-size: 15px; border-bottom: 1px solid #e4e7eb; background: #f7f8fa; }
+  .desk .chat { background: #fff; }
+  .desk .bubble.customer { align-self: flex-start; background: #f1f3f5; }
+  .desk .bubble.agent { align-self: flex-end; background: #dbeafe; }
   .receipt { font-size: 11px; color: #52606d; display: block; text-align: right; }
   .receipt.Failed { color: #c81e1e; }
   .tools { display: flex; flex-wrap: wrap; gap: 6px; padding: 8px; border-top: 1px solid #e4e7eb; }
@@ -44,17 +45,17 @@ export const SIMULATOR_PAGE = `<!doctype html>
       <div class="wa-top"><span id="business">Business</span><small id="typing" data-testid="phone-typing"></small></div>
       <div class="chat" id="phone-chat" data-testid="phone-chat"></div>
       <div class="composer">
-        <input id="phone-input" data-testid="phone-input" placeholder="Message" autocomplete="off">
+        <input id="phone-input" data-testid="phone-input" placeholder="Message" aria-label="Customer's message" autocomplete="off">
         <button class="act" data-testid="phone-send-image" id="phone-image" title="Send a photo">📷</button>
         <button class="act" data-testid="phone-send" id="phone-send">Send</button>
       </div>
     </div>
   </section>
-  <section class="agent" aria-label="Agent desktop">
+  <section class="desk" aria-label="Agent desktop">
     <h2>Genesys agent desktop — <span id="customer"></span> <a id="widget-link" data-testid="widget-link" target="_blank" hidden>Open WhatsApp widget</a></h2>
     <div class="chat" id="agent-chat" data-testid="agent-chat"></div>
     <div class="tools">
-      <input id="agent-input" data-testid="agent-input" placeholder="Reply to the customer" autocomplete="off">
+      <input id="agent-input" data-testid="agent-input" placeholder="Reply to the customer" aria-label="Agent's reply" autocomplete="off">
       <button class="act" data-testid="agent-send" id="agent-send">Send</button>
       <button class="act" data-testid="agent-send-image" id="agent-image">Send image</button>
       <button class="act" data-testid="agent-send-buttons" id="agent-buttons">Send buttons</button>
@@ -131,8 +132,10 @@ $('phone-input').onkeydown = (e) => { if (e.key === 'Enter') $('phone-send').cli
 $('phone-image').onclick = () => { const text = $('phone-input').value.trim(); $('phone-input').value = ''; post('/sim/customer', { kind: 'image', text }).then(refresh); };
 $('agent-send').onclick = () => { const text = $('agent-input').value.trim(); if (!text) return; $('agent-input').value = ''; post('/sim/agent', { kind: 'text', text }).then(refresh); };
 $('agent-input').onkeydown = (e) => { if (e.key === 'Enter') $('agent-send').click(); };
-$('agent-image').onclick = () => post('/sim/agent', { kind: 'image', text: $('agent-input').value.trim() }).then(refresh);
-$('agent-buttons').onclick = () => post('/sim/agent', { kind: 'buttons', text: $('agent-input').value.trim() }).then(refresh);
+// Like Send: what the agent typed goes with the image (its caption) or the buttons (their text), so the input is emptied.
+const agentSendsWithText = (kind) => () => { const text = $('agent-input').value.trim(); $('agent-input').value = ''; post('/sim/agent', { kind, text }).then(refresh); };
+$('agent-image').onclick = agentSendsWithText('image');
+$('agent-buttons').onclick = agentSendsWithText('buttons');
 $('agent-template').onclick = () => post('/sim/agent', { kind: 'template' }).then(refresh);
 $('agent-typing').onclick = () => post('/sim/agent', { kind: 'typing' });
 refresh();

@@ -112,6 +112,20 @@ describe('the dashboard site in production', () => {
     expect(res.headers.get('x-frame-options')).toBeNull();
   });
 
+  it('serves the API reference (Swagger UI, self-hosted) under one CSP of its own, calling only the bridge', async () => {
+    const res = await fetch(`${site}/api-docs/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('swagger-ui-bundle.js');
+    expect((await fetch(`${site}/api-docs/swagger-ui-bundle.js`)).status).toBe(200);
+    expect(res.headers.get('content-security-policy')).not.toContain(',');
+    const csp = policyOf(res);
+    expect(csp['script-src']).toEqual(["'self'"]);
+    expect(csp['style-src-attr']).toEqual(["'unsafe-inline'"]);
+    expect(csp['connect-src']).toEqual(["'self'", new URL(production.apiBase).origin]);
+    expect(csp['frame-ancestors']).toEqual(["'none'"]);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+  });
+
   it('serves widget.html at /widget, the address to register as the OAuth redirect URI', async () => {
     const res = await fetch(`${site}/widget.html?tenant=demo&region=mypurecloud.ie`, { redirect: 'manual' });
     expect(res.status).toBe(307);

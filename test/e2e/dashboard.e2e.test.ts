@@ -260,6 +260,10 @@ describe('the admin dashboard: platform admin', () => {
     await p.getByTestId('open-conversation').first().click();
     await expect.poll(() => p.getByTestId('timeline-entry').count(), T).toBeGreaterThanOrEqual(3);
     expect(await p.getByTestId('timeline').textContent()).toContain('Sorry about that! Let me look.');
+    // Each entry says what happened in words: the customer's photo with its caption, not "image" and an empty body.
+    const labels = await p.getByTestId('timeline-label').allTextContents();
+    expect(labels).toContain('📷 Photo: the damaged box');
+    expect(labels.filter((l) => l.trim() === '')).toEqual([]);
     // The list keeps its own height: its first row is at the top, not stretched to the timeline's.
     const list = await p.getByTestId('conversations').boundingBox();
     const timeline = await p.getByTestId('timeline').boundingBox();

@@ -121,18 +121,21 @@ export const widgetRoutes = new Hono<AppEnv>()
       stub.timeline(),
       getConversationRow(c.env, tenant.id, claims.wa),
     ]);
+    // The agent's history is messages; the agent's own typing and read receipts are not.
     const history = await Promise.all(
-      entries.map(async (e) => {
-        const media = e.media
-          ? 'url' in e.media
-            ? { url: e.media.url, mime: e.media.mime }
-            : {
-                url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`,
-                mime: e.media.mime,
-              }
-          : undefined;
-        return { ...e, ...(media ? { media } : {}) };
-      }),
+      entries
+        .filter((e) => e.kind === 'message')
+        .map(async (e) => {
+          const media = e.media
+            ? 'url' in e.media
+              ? { url: e.media.url, mime: e.media.mime }
+              : {
+                  url: `${cfg.PUBLIC_BASE_URL}/media/${await signMediaToken(c.env, { tid: tenant.id, mid: e.media.id, mime: e.media.mime }, cfg.MEDIA_URL_TTL_SECONDS)}`,
+                  mime: e.media.mime,
+                }
+            : undefined;
+          return { ...e, ...(media ? { media } : {}) };
+        }),
     );
     return c.json({
       customer: { name: row?.contactName ?? null, waId: claims.wa },
@@ -159,6 +162,14 @@ export const widgetRoutes = new Hono<AppEnv>()
     const { claims, tenant } = await session(c.env, c.req.header('authorization'));
     const input = await body(c, TemplateRequest);
     const id = `widget-${crypto.randomUUID()}`;
+    // The approved body rides along (WhatsApp ignores it; the template goes by name), so the
+    // timeline and the widget show the text the customer read, parameters filled in.
+    const approved = await listApprovedTemplates(config(c.env), tenant.whatsapp.wabaId, tenant.whatsapp.accessToken)
+      .then((items) => items.find((t) => t.name === input.name && t.language === input.language))
+      .catch((err: unknown) => {
+        log.warn('widget.template.body_unknown', { tenantId: tenant.id, error: String(err) });
+        return undefined;
+      });
     // The same path as a Genesys notification, so pair rate, throughput and ids all apply.
     await c.env.CONVERSATION.getByName(conversationName(tenant.id, claims.wa)).acceptOutbound([
       {
@@ -178,7 +189,10 @@ export const widgetRoutes = new Hono<AppEnv>()
               template: {
                 name: input.name,
                 language: input.language,
-                body: { parameters: input.parameters.map((text) => ({ text })) },
+                body: {
+                  ...(approved?.body ? { text: approved.body } : {}),
+                  parameters: input.parameters.map((text) => ({ text })),
+                },
               },
             },
           ],

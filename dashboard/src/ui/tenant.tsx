@@ -293,6 +293,13 @@ const STATE_WORDS: Record<string, string> = {
   forwarded: 'handed to Genesys',
 };
 
+const KIND_WORDS: Record<'message' | 'typing' | 'receipt' | 'event', string> = {
+  message: 'message',
+  typing: 'typing',
+  receipt: 'receipt',
+  event: 'event',
+};
+
 function TimelineView({ t, waId }: { t: Tenant; waId: string }) {
   const state = useAsync(
     () => call<Timeline>('GET', `/tenants/${t.id}/conversations/${encodeURIComponent(waId)}`),
@@ -313,18 +320,22 @@ function TimelineView({ t, waId }: { t: Tenant; waId: string }) {
           {tl.entries.length === 0 ? <p class="empty">No messages kept for this conversation.</p> : null}
           <ol class="timeline">
             {tl.entries.map((e) => (
-              <li key={e.id} class={e.direction} data-testid="timeline-entry">
+              // What happened, in words (the bridge's label): a message with its content, or the
+              // agent typing, a receipt, an event — shown as such, never as a message.
+              <li key={e.id} class={`${e.direction} ${e.kind}`} data-testid="timeline-entry" data-kind={e.kind}>
                 <span class="when">{time(e.at)}</span>
                 <span class="what">
-                  {e.direction === 'inbound' ? 'Customer → agent' : 'Agent → customer'} · {e.type}
-                  {e.hasMedia ? ' · with media' : ''}
+                  {e.direction === 'inbound' ? 'Customer' : 'Agent'}
+                  {e.kind === 'message' ? '' : ` · ${KIND_WORDS[e.kind]}`}
                 </span>
-                <div>{e.text ?? ''}</div>
-                <span class={`state ${e.state}`}>
-                  {[STATE_WORDS[e.state] ?? e.state, e.receipt ? `receipt: ${e.receipt}` : '']
-                    .filter(Boolean)
-                    .join(' · ')}
-                </span>
+                <div data-testid="timeline-label">{e.label}</div>
+                {e.kind === 'message' ? (
+                  <span class={`state ${e.state}`}>
+                    {[STATE_WORDS[e.state] ?? e.state, e.receipt ? `receipt: ${e.receipt}` : '']
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </span>
+                ) : null}
                 {e.error ? <div class="bad">{plain(e.error)}</div> : null}
               </li>
             ))}

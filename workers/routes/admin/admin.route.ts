@@ -1,12 +1,15 @@
 /**
  * The admin API (/api): one OpenAPI app assembled from a route file per resource. Described at
- * /api/openapi.json and browsable at /api/docs.
+ * /api/openapi.json; browsable with schemas and "try it out" at the dashboard's /api-docs/ (Swagger UI,
+ * built beside the dashboard: never in this Worker), where /api/docs redirects. Without a dashboard
+ * origin configured, /api/docs is a plain list of the operations (docs.html).
  *
  * Trust rules, enforced by every route file and tested in test/admin-*.test.ts:
  * - every handler checks the tenant against the caller's scope (tenantFor) before any read;
  * - credentials are write-only: responses carry masked values (tenant-view.ts);
  * - every change writes an audit entry naming the actor, never a secret value.
  */
+import { config } from '../../env';
 import { actorOf, adminAuth } from '../../middleware/admin-auth.middleware';
 import { enforceTenantBudget } from '../../lib/tenant-budget';
 import { registerAccessRoutes } from './access.route';
@@ -61,6 +64,8 @@ adminRoutes.doc31('/openapi.json', {
       'Authenticate with `Authorization: Bearer <operator token or session JWT>` or `X-API-Key: <tenant key>`.',
   },
   servers: [{ url: '/api' }],
+  // Every operation but sign-in needs one of them; Swagger UI's Authorize sends what is given.
+  security: [{ bearer: [] }, { apiKey: [] }],
 });
 adminRoutes.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 adminRoutes.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -68,7 +73,11 @@ adminRoutes.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
   in: 'header',
   name: 'X-API-Key',
 });
-adminRoutes.get('/docs', (c) => c.html(docsPage));
+adminRoutes.get('/docs', (c) => {
+  // The dashboard's API reference (its first origin): schemas, examples and "try it out".
+  const dashboard = config(c.env).DASHBOARD_ORIGINS[0];
+  return dashboard ? c.redirect(`${dashboard}/api-docs/`, 302) : c.html(docsPage);
+});
 
 // Mounted after the description routes: the auth middleware of `api` covers what follows it.
 adminRoutes.route('/', authRoutes).route('/', api);

@@ -258,8 +258,13 @@ export const ConversationView = z
     genesysConversationId: z.string().nullable(),
     lastMessageAt: z.number(),
     lastDirection: z.string(),
-    messagesIn: z.number(),
-    messagesOut: z.number(),
+    messagesIn: z
+      .number()
+      .openapi({ description: 'Customer messages delivered to Genesys (timeline entries of kind message)' }),
+    messagesOut: z.number().openapi({
+      description:
+        "Agent messages delivered to WhatsApp (kind message; the agent's typing and receipts are not counted)",
+    }),
     windowClosesAt: z.number().nullable(),
   })
   .openapi('Conversation');
@@ -272,7 +277,18 @@ export const TimelineView = z
         id: z.string(),
         direction: z.enum(['inbound', 'outbound']),
         at: z.number(),
-        type: z.string(),
+        kind: z.enum(['message', 'typing', 'receipt', 'event']).openapi({
+          description:
+            'Only `message` entries are messages (what messagesIn/messagesOut count once delivered); typing and receipts are signals',
+        }),
+        type: z.string().openapi({
+          description:
+            'text, image, video, audio, document, buttons, template, button_reply, list_reply, location, contacts, reaction…',
+        }),
+        label: z.string().openapi({
+          description:
+            'The entry as a person would describe it: "Tapped: Yes", a template with its parameters filled in, "📷 Photo: caption"',
+        }),
         text: z.string().optional(),
         state: z.string(),
         receipt: z.string().optional(),
