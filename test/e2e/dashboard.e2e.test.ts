@@ -364,6 +364,63 @@ describe('the admin dashboard: platform admin', () => {
     await accessible(p, 'alerts with a channel');
   });
 
+  it('rotates both credentials, adds and removes a custom hostname with its records, and finds nothing for a search with no match', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/settings`);
+    // Rotating: the new values are checked by the bridge with Meta and Genesys before they are kept.
+    await p.getByTestId('whatsapp-form').getByTestId('field-accessToken').fill(demo.whatsapp.accessToken);
+    await p.getByTestId('whatsapp-form-submit').click();
+    await p.getByTestId('whatsapp-form-done').waitFor(T);
+    await p.getByTestId('genesys-form').getByTestId('field-clientSecret').fill(demo.genesys.clientSecret);
+    await p.getByTestId('genesys-form-submit').click();
+    await p.getByTestId('genesys-form-done').waitFor(T);
+    expect(await p.textContent('body')).not.toContain(demo.genesys.clientSecret);
+    const actions = (await api('GET', `/tenants/${sandbox.tenantId}/audit?limit=10`)).json.items.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(actions).toEqual(expect.arrayContaining(['credentials.whatsapp.set', 'credentials.genesys.set']));
+
+    // A custom hostname: pending at Cloudflare (the simulator), with the records its owner must publish.
+    await p.getByTestId('hostname-form').getByTestId('field-hostname').fill('support.demo-shop.com');
+    await p.getByTestId('hostname-form-submit').click();
+    const hostnames = p.getByTestId('hostnames');
+    await hostnames.getByRole('cell', { name: 'support.demo-shop.com', exact: true }).waitFor(T);
+    expect(await hostnames.textContent()).toContain('pending');
+    expect(await hostnames.textContent()).toContain('_cf-custom-hostname.support.demo-shop.com');
+    await accessible(p, 'settings with a hostname');
+    await hostnames.getByRole('button', { name: 'Remove' }).click();
+    await expect
+      .poll(async () => (await api('GET', `/tenants/${sandbox.tenantId}/hostnames`)).json.items, T)
+      .toEqual([]);
+
+    // A search that matches nothing says so.
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/conversations`);
+    await p.getByTestId('open-conversation').first().waitFor(T);
+    await p.getByTestId('search').getByTestId('field-q').fill('+1999');
+    await p.getByTestId('search-submit').click();
+    await p.getByTestId('empty').waitFor(T);
+    expect(await p.getByTestId('open-conversation').count()).toBe(0);
+  });
+
+  it('shows the backlog of all tenants, and deletes a tenant once its slug is typed', async () => {
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants`);
+    await p.getByTestId('platform-backlog').getByTestId('backlog-inbound').waitFor(T);
+    expect(await p.getByTestId('platform-backlog').textContent()).toMatch(/Customer → agent waiting\s*\d+ message/);
+
+    const acme = (await api('GET', '/tenants?limit=200')).json.items.find(
+      (t: { slug: string }) => t.slug === 'acme-shoes',
+    );
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${acme.id}/settings`);
+    await p.getByTestId('delete-tenant').click();
+    await p.getByTestId('delete-form').getByTestId('field-confirm').fill('acme-shoe');
+    await p.getByTestId('delete-form-submit').click();
+    await p.getByTestId('delete-form').getByRole('alert').waitFor(T);
+    expect((await api('GET', `/tenants/${acme.id}`)).status).toBe(200);
+    await p.getByTestId('delete-form').getByTestId('field-confirm').fill('acme-shoes');
+    await p.getByTestId('delete-form-submit').click();
+    await p.getByTestId('deleted').waitFor(T);
+    expect((await api('GET', `/tenants/${acme.id}`)).status).toBe(404);
+  });
+
   it('creates an API key that appears in the list at once, and a user; the audit log shows both', async () => {
     await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/keys`);
     await p.getByTestId('key-form').getByTestId('field-name').fill('crm-sync');
