@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -23,4 +24,14 @@ export async function launchChromium(): Promise<Browser> {
     );
   mkdirSync(SHOTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+/** Drives the sandbox's simulator (the customer's phone, the agent desktop): POST `path` with `body`, expecting 200. */
+export async function simulate(simUrl: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${simUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
 }

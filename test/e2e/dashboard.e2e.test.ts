@@ -16,7 +16,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSandbox, OPERATOR_TOKEN } from '../../sandbox/sandbox.mjs';
-import { launchChromium, SHOTS } from './browser';
+import { launchChromium, SHOTS, simulate } from './browser';
 import demo from '../../sandbox/simulator/demo-tenant.json';
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
@@ -30,14 +30,7 @@ const WIDE = { width: 1360, height: 900 };
 const NARROW = { width: 420, height: 860 };
 const TABS = ['overview', 'conversations', 'failures', 'alerts', 'metrics', 'settings', 'keys', 'audit'] as const;
 
-async function sim(path: string, body: unknown) {
-  const res = await fetch(`${sandbox.urls.sim}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
+const sim = (path: string, body: unknown) => simulate(sandbox.urls.sim, path, body);
 
 async function api(method: string, path: string, body?: unknown, token = OPERATOR_TOKEN) {
   const res = await fetch(`${sandbox.urls.bridge}/api${path}`, {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startSandbox, OPERATOR_TOKEN } from '../../sandbox/sandbox.mjs';
-import { launchChromium, SHOTS } from './browser';
+import { launchChromium, SHOTS, simulate } from './browser';
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let browser: Browser;
@@ -21,14 +21,7 @@ const T = { timeout: 30_000 };
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
 
-async function sim(path: string, body: unknown) {
-  const res = await fetch(`${sandbox.urls.sim}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-}
+const sim = (path: string, body: unknown) => simulate(sandbox.urls.sim, path, body);
 
 const simState = async () => (await fetch(`${sandbox.urls.sim}/sim/state`)).json();
 
