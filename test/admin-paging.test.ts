@@ -7,6 +7,8 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
+import { getDeadLetter } from '../workers/db/records.repo';
+import { replayDeadLetter } from '../workers/lib/dead-letter-replay';
 import { getDb } from '../workers/db/client';
 import { alerts, auditLog, conversations, deadLetters, failedMessages } from '../workers/db/schema';
 import textFixture from './fixtures/meta/text.json';
@@ -580,6 +582,22 @@ describe('bulk replay', () => {
     expect(audit).toHaveLength(2);
     expect(JSON.parse(audit[1].detail)).toMatchObject({ replayed: 2, skipped: 3, ids: 5 });
     expect(JSON.parse(audit[0].detail)).toMatchObject({ replayed: 0, skipped: 2 });
+  });
+
+  it('two replays that both read the dead letter as not yet replayed send it once: the second is told already_replayed', async () => {
+    const tenant = await seedTenant(net);
+    const one = await replayable(tenant, Date.now() - 60_000);
+    // What two admins clicking at once both read: the row, not yet replayed.
+    const row = await getDeadLetter(env, tenant.id, one.id);
+    expect(row!.replayedAt).toBeNull();
+    const outcomes = await Promise.all([
+      replayDeadLetter(env, tenant.id, row!),
+      replayDeadLetter(env, tenant.id, row!),
+    ]);
+    expect(outcomes.sort()).toEqual(['already_replayed', 'replayed']);
+    await vi.waitFor(() => expect(delivered(tenant)).toContain(one.wamid), WAIT);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(delivered(tenant).filter((id) => id === one.wamid)).toHaveLength(1);
   });
 
   it('by filter: up to `limit` not yet replayed, newest first, matching code, direction and q', async () => {

@@ -254,7 +254,7 @@ export function explain(err: unknown): { title: string; details: string[] } {
       default:
         if (err.status === 429) return { title: 'Too many requests just now. Wait a moment and try again.', details };
         if (err.status >= 500 || err.status === 502 || err.status === 504)
-          return { title: `The bridge could not finish this: ${err.message}. Try again in a moment.`, details };
+          return { title: `The bridge could not finish this: ${plain(err.message)}. Try again in a moment.`, details };
         return { title: capitalise(err.message), details };
     }
   }
@@ -267,4 +267,27 @@ const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 function fieldName(path: string): string {
   const last = path.split('.').pop() ?? path;
   return last.replace(/([A-Z])/g, ' $1').toLowerCase();
+}
+
+/**
+ * Upstream detail in plain words: Genesys and Meta answer with JSON bodies; show their message,
+ * not the JSON.
+ */
+export function plain(detail: string): string {
+  const start = detail.indexOf('{');
+  if (start < 0) return detail;
+  try {
+    const body = JSON.parse(detail.slice(start)) as Record<string, unknown>;
+    const nested = body.error as Record<string, unknown> | string | undefined;
+    const message =
+      (typeof nested === 'object' && nested ? nested.message : undefined) ??
+      body.message ??
+      body.error_description ??
+      (typeof nested === 'string' ? nested : undefined);
+    const prefix = detail.slice(0, start).replace(/[\s:—-]+$/, '');
+    if (typeof message === 'string') return prefix ? `${prefix}: ${message}` : message;
+  } catch {
+    // not JSON after all
+  }
+  return detail.length > 240 ? `${detail.slice(0, 240)}…` : detail;
 }

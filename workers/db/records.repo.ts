@@ -249,11 +249,27 @@ export function getDeadLetter(env: Env, tenantId: string, id: string) {
     .get();
 }
 
-export async function markReplayed(env: Env, tenantId: string, id: string): Promise<void> {
+/**
+ * Claims a dead letter for one replay: marks it replayed only if its mark is still `seen` (what the
+ * caller read), so of two replays racing, one wins and the other is told. Answers whether it won.
+ */
+export async function claimReplay(env: Env, tenantId: string, id: string, seen: number | null, at: number) {
+  const d = deadLetters;
+  const won = await getDb(env.DB)
+    .update(d)
+    .set({ replayedAt: at })
+    .where(and(eq(d.tenantId, tenantId), eq(d.id, id), seen === null ? isNull(d.replayedAt) : eq(d.replayedAt, seen)))
+    .returning({ id: d.id });
+  return won.length === 1;
+}
+
+/** Gives a claim back (the re-queue failed): the mark returns to what it was, unless someone replayed since. */
+export async function releaseReplay(env: Env, tenantId: string, id: string, previous: number | null, at: number) {
+  const d = deadLetters;
   await getDb(env.DB)
-    .update(deadLetters)
-    .set({ replayedAt: Date.now() })
-    .where(and(eq(deadLetters.tenantId, tenantId), eq(deadLetters.id, id)));
+    .update(d)
+    .set({ replayedAt: previous })
+    .where(and(eq(d.tenantId, tenantId), eq(d.id, id), eq(d.replayedAt, at)));
 }
 
 /** Dead letters parked after `since` and not replayed (the `dead_letters` alert rule). */

@@ -4,16 +4,20 @@
  * marked replayed. The one replay used by the single and the bulk admin routes.
  */
 import type { Env } from '../env';
-import { markReplayed } from '../db/records.repo';
+import { claimReplay, releaseReplay } from '../db/records.repo';
 import { DeadLetterMessage, ReplayableItem } from '../schemas/queue.schema';
 
-export type ReplayOutcome = 'replayed' | 'not_replayable';
+export type ReplayOutcome = 'replayed' | 'not_replayable' | 'already_replayed';
 
-/** Re-queues the dead letter `row` of `tenantId`; `not_replayable` when it holds no item of this tenant. */
+/**
+ * Re-queues the dead letter `row` of `tenantId`; `not_replayable` when it holds no item of this
+ * tenant; `already_replayed` when another replay claimed it since `row` was read (the row is
+ * claimed before the item is queued, so two replays racing never send it twice).
+ */
 export async function replayDeadLetter(
   env: Env,
   tenantId: string,
-  row: { id: string; payload: string },
+  row: { id: string; payload: string; replayedAt: number | null },
 ): Promise<ReplayOutcome> {
   let stored: unknown;
   try {
@@ -26,11 +30,17 @@ export async function replayDeadLetter(
   const item = ReplayableItem.safeParse(wrapped.success ? wrapped.data.item : stored);
   if (!item.success || item.data.tenantId !== tenantId) return 'not_replayable';
   const data = item.data;
-  if (data.kind === 'gc_message') await env.OUTBOUND_QUEUE.send({ ...data, replay: true }, { contentType: 'json' });
-  else
-    await env.INBOUND_QUEUE.send(data.kind === 'wa_message' ? { ...data, replay: true } : data, {
-      contentType: 'json',
-    });
-  await markReplayed(env, tenantId, row.id);
+  const at = Date.now();
+  if (!(await claimReplay(env, tenantId, row.id, row.replayedAt, at))) return 'already_replayed';
+  try {
+    if (data.kind === 'gc_message') await env.OUTBOUND_QUEUE.send({ ...data, replay: true }, { contentType: 'json' });
+    else
+      await env.INBOUND_QUEUE.send(data.kind === 'wa_message' ? { ...data, replay: true } : data, {
+        contentType: 'json',
+      });
+  } catch (err) {
+    await releaseReplay(env, tenantId, row.id, row.replayedAt, at);
+    throw err;
+  }
   return 'replayed';
 }

@@ -135,5 +135,7 @@ function App() {
 export function start(root: HTMLElement) {
   // Schedules the refresh of a session restored from this tab's storage.
   session.set(session.get());
+  // index.html's "Loading…" placeholder is not Preact's: clear it, or it stays beside the app.
+  root.replaceChildren();
   render(<App />, root);
 }

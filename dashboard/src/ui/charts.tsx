@@ -64,13 +64,22 @@ function MetricsView({ m }: { m: Metrics }) {
     hours.map((h) => h.failed),
   ];
   const latency: uPlot.AlignedData = [x, hours.map((h) => h.p50LatencyMs), hours.map((h) => h.p95LatencyMs)];
-  const bars = uPlot.paths.bars!({ size: [0.25, 40] });
+  // In and Out side by side (left and right of the hour), so neither hides the other; failures
+  // as a line with points over them.
+  const inBars = uPlot.paths.bars!({ size: [0.35, 30], align: -1 });
+  const outBars = uPlot.paths.bars!({ size: [0.35, 30], align: 1 });
   const countOpts: Omit<uPlot.Options, 'width' | 'height'> = {
     series: [
       { label: 'Hour', value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleString()) },
-      { label: 'In (customer → agent)', stroke: '#1d4ed8', fill: '#1d4ed866', paths: bars, points: { show: false } },
-      { label: 'Out (agent → customer)', stroke: '#15803d', fill: '#15803d66', paths: bars, points: { show: false } },
-      { label: 'Failed', stroke: '#b91c1c', fill: '#b91c1c66', paths: bars, points: { show: false } },
+      { label: 'In (customer → agent)', stroke: '#1d4ed8', fill: '#1d4ed866', paths: inBars, points: { show: false } },
+      {
+        label: 'Out (agent → customer)',
+        stroke: '#15803d',
+        fill: '#15803d66',
+        paths: outBars,
+        points: { show: false },
+      },
+      { label: 'Failed', stroke: '#b91c1c', width: 2, points: { show: true, size: 6 } },
     ],
     axes: [hourAxis, { label: 'Messages per hour' }],
     scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },

@@ -341,12 +341,15 @@ export function ActionButton({
   testid,
   class: cls,
   busy = 'Working…',
+  disabled = false,
 }: {
   action: () => Promise<unknown>;
   children: ComponentChildren;
   testid?: string;
   class?: string;
   busy?: string;
+  /** Nothing to act on yet (e.g. no row selected). */
+  disabled?: boolean;
 }) {
   const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
   return (
@@ -355,7 +358,7 @@ export function ActionButton({
         type="button"
         class={cls}
         data-testid={testid}
-        disabled={state.busy}
+        disabled={state.busy || disabled}
         onClick={async () => {
           setState({ busy: true });
           try {
@@ -373,25 +376,4 @@ export function ActionButton({
   );
 }
 
-/**
- * Upstream detail in plain words: Genesys and Meta answer with JSON bodies; show their message,
- * not the JSON.
- */
-export function plain(detail: string): string {
-  const start = detail.indexOf('{');
-  if (start < 0) return detail;
-  try {
-    const body = JSON.parse(detail.slice(start)) as Record<string, unknown>;
-    const nested = body.error as Record<string, unknown> | string | undefined;
-    const message =
-      (typeof nested === 'object' && nested ? nested.message : undefined) ??
-      body.message ??
-      body.error_description ??
-      (typeof nested === 'string' ? nested : undefined);
-    const prefix = detail.slice(0, start).replace(/[\s:—-]+$/, '');
-    if (typeof message === 'string') return prefix ? `${prefix}: ${message}` : message;
-  } catch {
-    // not JSON after all
-  }
-  return detail.length > 240 ? `${detail.slice(0, 240)}…` : detail;
-}
+export { plain } from '../api';

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   call,
   can,
+  explain,
   type AlertRow,
   type BulkReplay,
   type ApiKey,
@@ -200,8 +201,8 @@ const windowOpen = (c: { windowClosesAt: number | null }) => !!c.windowClosesAt 
 
 function Conversations({ t, open }: { t: Tenant; open?: string }) {
   const [q, setQ] = useState('');
-  const [direction, setDirection] = useState('');
-  const list = usePaged<Conversation>(`/tenants/${t.id}/conversations`, { q, direction });
+  const [window, setWindow] = useState('');
+  const list = usePaged<Conversation>(`/tenants/${t.id}/conversations`, { q, window });
   const [live, setLive] = useState<{ at?: number; error?: unknown }>({});
   // Live: the first page refreshes every 5 s while it is all that is shown; a failure says so.
   useEffect(() => {
@@ -216,24 +217,23 @@ function Conversations({ t, open }: { t: Tenant; open?: string }) {
   }, [list.reload, list.items.length]);
   return (
     <div>
-      <SearchBox label="Phone number, name or message id" value={q} onSearch={setQ}>
+      <SearchBox label="Phone number or name" value={q} onSearch={setQ}>
         <Select
-          label="Direction"
-          name="direction"
-          value={direction}
-          onChange={setDirection}
+          label="24-hour window"
+          name="window"
+          value={window}
+          onChange={setWindow}
           options={[
-            ['', 'Both directions'],
-            ['inbound', 'Last from the customer'],
-            ['outbound', 'Last from the agent'],
+            ['', 'Open or closed'],
+            ['open', 'Open (the customer wrote in the last 24 h)'],
+            ['closed', 'Closed (templates only)'],
           ]}
         />
       </SearchBox>
       <p class="hint" aria-live="polite" data-testid="live">
         {live.error ? (
           <span class="bad" role="alert">
-            Live updates failed: could not refresh the list ({String((live.error as Error).message ?? live.error)}).
-            Retrying every 5 s.
+            Live updates failed: {explain(live.error).title} Retrying every 5 s.
           </span>
         ) : live.at ? (
           `Updated ${new Date(live.at).toLocaleTimeString()} · refreshes every 5 s`
@@ -251,7 +251,7 @@ function Conversations({ t, open }: { t: Tenant; open?: string }) {
             <Table
               testid="conversations"
               caption="Conversations"
-              head={['Customer', 'Last message', 'In / out', 'Window']}
+              head={['Customer', 'Last message', 'Delivered in / out', 'Window']}
             >
               {items.map((c) => (
                 <tr key={c.waId} class={open === c.waId ? 'selected' : undefined}>
@@ -291,6 +291,7 @@ const STATE_WORDS: Record<string, string> = {
   read: 'read',
   failed: 'failed',
   forwarded: 'handed to Genesys',
+  dead: 'not delivered: retries ran out (see Failures)',
 };
 
 const KIND_WORDS: Record<'message' | 'typing' | 'receipt' | 'event', string> = {
@@ -412,7 +413,12 @@ function Failures({ t }: { t: Tenant }) {
         <div class="row">
           <h2 id="h-dead">Dead letters (retries exhausted)</h2>
           {admin && replayable.length > 0 ? (
-            <ActionButton testid="replay-selected" action={() => replay([...picked])} busy="Replaying…">
+            <ActionButton
+              testid="replay-selected"
+              action={() => replay([...picked])}
+              busy="Replaying…"
+              disabled={picked.size === 0}
+            >
               Replay selected ({picked.size})
             </ActionButton>
           ) : null}

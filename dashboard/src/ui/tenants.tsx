@@ -156,7 +156,9 @@ export function SearchBox({
         onSearch(formValues(e.currentTarget as HTMLFormElement).q ?? '');
       }}
     >
-      <Field label={label} name="q" type="search" value={value} placeholder={placeholder} />
+      {/* Uncontrolled (defaultValue): a re-render (the conversations list refreshes every 5 s) must
+          not write the last search back over what is being typed. */}
+      <Field label={label} name="q" type="search" defaultValue={value} placeholder={placeholder} />
       {children}
       <button type="submit" data-testid="search-submit">
         Search

@@ -21,6 +21,7 @@ import {
   BulkReplay,
   BulkReplayResult,
   DeadLetterSummary,
+  ErrorBody,
   DeadLetterView,
   FailureSummary,
   FailureView,
@@ -157,8 +158,9 @@ export function registerMessagesRoutes(app: AdminApp): void {
       }
       let replayed = 0;
       for (const row of rows) {
-        if ((await replayDeadLetter(c.env, tenantId, row)) === 'replayed') replayed++;
-        else skipped.push({ id: row.id, reason: 'not_replayable' });
+        const outcome = await replayDeadLetter(c.env, tenantId, row);
+        if (outcome === 'replayed') replayed++;
+        else skipped.push({ id: row.id, reason: outcome });
       }
       await audit(c, tenantId, 'deadletter.replay.bulk', tenantId, {
         replayed,
@@ -179,6 +181,7 @@ export function registerMessagesRoutes(app: AdminApp): void {
       responses: {
         202: json(z.object({ replayed: z.string() }), 'Re-queued'),
         ...bodyErrors,
+        409: json(ErrorBody, 'Replayed by someone else just now'),
       },
     }),
     async (c) => {
@@ -186,8 +189,11 @@ export function registerMessagesRoutes(app: AdminApp): void {
       await tenantFor(c, tenantId, 'tenant-admin');
       const row = await getDeadLetter(c.env, tenantId, id);
       if (!row) throw new AppError('not_found', 404, 'not found');
-      if ((await replayDeadLetter(c.env, tenantId, row)) === 'not_replayable')
+      const outcome = await replayDeadLetter(c.env, tenantId, row);
+      if (outcome === 'not_replayable')
         throw new AppError('invalid_body', 400, 'this dead letter holds no replayable item');
+      if (outcome === 'already_replayed')
+        throw new AppError('conflict', 409, 'this dead letter was replayed by someone else just now');
       await audit(c, tenantId, 'deadletter.replay', row.id);
       return c.json({ replayed: row.id }, 202);
     },
