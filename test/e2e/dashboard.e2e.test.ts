@@ -438,6 +438,40 @@ describe('the admin dashboard: platform admin', () => {
     await shot(p, '12-audit');
   });
 
+  it('shows hours in the viewer’s time zone (a viewer in Asia/Kolkata, UTC+5:30, reads hours at :30)', async () => {
+    const context = await browser.newContext({ viewport: WIDE, timezoneId: 'Asia/Kolkata' });
+    contexts.push(context);
+    const kolkata = await context.newPage();
+    await signInWithToken(kolkata);
+    await kolkata.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/metrics`);
+    await kolkata.getByTestId('chart').locator('canvas').waitFor(T);
+    // Chromium names the zone by its older alias, Asia/Calcutta.
+    expect(await kolkata.getByTestId('time-zone').textContent()).toMatch(/Asia\/(Kolkata|Calcutta)/);
+    const hour = (await kolkata.getByTestId('metrics').locator('tbody tr').first().locator('td').allTextContents())[0]!;
+    expect(hour).toMatch(/:30/);
+  });
+
+  it('the pages outside a tenant at 420 px: sign-in, tenants, the wizard, users — accessible, nothing sideways', async () => {
+    const narrow = await newPage(NARROW);
+    await narrow.goto(sandbox.urls.dashboard);
+    await narrow.getByTestId('token-form').waitFor(T);
+    await accessible(narrow, 'sign-in @420');
+    await noSidewaysScroll(narrow, 'sign-in @420');
+    await signInWithToken(narrow);
+    for (const [route, ready] of [
+      ['#/tenants', 'tenants'],
+      ['#/tenants/new', 'tenant-form'],
+      ['#/users', 'user-form'],
+    ] as const) {
+      await narrow.goto(`${sandbox.urls.dashboard}/${route}`);
+      await narrow.getByTestId(ready).waitFor(T);
+      await settled(narrow);
+      await accessible(narrow, `${route} @420`);
+      await noSidewaysScroll(narrow, `${route} @420`);
+      await shot(narrow, `platform-${ready}-420`);
+    }
+  });
+
   it('pages a list through the API: Load more while the API gives a next cursor', async () => {
     const seen: string[] = [];
     // The API's own cursor paging, with pages of 2 instead of the dashboard's 50 (the request is
@@ -487,8 +521,14 @@ const ADMIN_ONLY = [
   'channel-form',
   'test-channel',
   'suspend',
+  'resume',
   'delete-tenant',
+  'delete-form',
+  'user-form',
+  'delete-user',
   'nav-users',
+  'wizard-next',
+  'create-tenant',
 ];
 
 describe('the admin dashboard: tenant admin', () => {
@@ -548,11 +588,50 @@ describe('the admin dashboard: viewer', () => {
     await sweep(p, 'viewer', async (tab) => {
       for (const id of ADMIN_ONLY) expect(await p.getByTestId(id).count(), `${tab}: ${id}`).toBe(0);
       const buttons = await p.getByRole('button').allTextContents();
-      expect(buttons.filter((b) => /Revoke|Replay|Remove|Create|Add |Save|Suspend|Delete|Test/.test(b))).toEqual([]);
+      expect(buttons.filter((b) => /Revoke|Replay|Remove|Create|Add |Save|Suspend|Resume|Delete|Test/.test(b))).toEqual(
+        [],
+      );
       expect(await p.textContent('body')).not.toMatch(/forbidden|needs the .* role/);
     });
     await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/settings`);
     await p.getByTestId('read-only').waitFor(T);
+    // Addresses typed by hand show no controls either.
+    for (const route of ['#/users', '#/tenants/new', '#/tenants']) {
+      await p.goto(`${sandbox.urls.dashboard}/${route}`);
+      await settled(p);
+      for (const id of ADMIN_ONLY) expect(await p.getByTestId(id).count(), `${route}: ${id}`).toBe(0);
+      expect(await p.textContent('body')).not.toMatch(/forbidden|needs the .* role/);
+    }
+  });
+
+  it('sees an upstream failure in plain words with Try again, which loads the list', async () => {
+    // The failures list answers 503 once: the error note, then Try again loads it.
+    let failed = false;
+    const failures = (url: URL) => url.pathname.endsWith('/failures');
+    await p.route(failures, async (route) => {
+      if (failed) return route.continue();
+      failed = true;
+      await route.fulfill({
+        status: 503,
+        json: {
+          error: { code: 'upstream_failed', message: 'Genesys answered 503: {"message":"Service Unavailable"}' },
+        },
+      });
+    });
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
+    const alert = p.getByTestId('failures-list').getByRole('alert');
+    await alert.waitFor(T);
+    expect(await alert.textContent()).toContain('Service Unavailable');
+    expect(await alert.textContent()).not.toMatch(/[{}]/);
+    await accessible(p, 'viewer failures error');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await p
+      .getByTestId('failures-list')
+      .getByRole('alert')
+      .waitFor({ state: 'detached', ...T });
+    await p.unroute(failures);
+    // Loaded after all: its table, or the words for an empty list — never bare headers.
+    await p.getByTestId('failures-list').locator('table, [data-testid=empty]').first().waitFor(T);
   });
 
   it('keeps its session alive: it is refreshed before its 15 minutes run out', async () => {
@@ -582,7 +661,7 @@ describe('the admin dashboard: viewer', () => {
       () => JSON.parse(sessionStorage.getItem('bridge-session')!) as { token: string },
     );
     expect((await api('POST', '/auth/logout', undefined, token)).status).toBe(204);
-    await p.getByTestId('session-ended').waitFor({ timeout: 15_000 });
+    await p.getByTestId('session-ended').waitFor(T);
     expect(await p.getByTestId('session-ended').textContent()).toContain('Sign in again');
     await accessible(p, 'session ended');
     await shot(p, 'viewer-session-ended');
