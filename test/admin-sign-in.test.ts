@@ -9,6 +9,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { signInCounterNames } from '../workers/auth/sign-in-guard';
 import type { ThrottleState } from '../workers/domain/sign-in-throttle';
 import { adminApi, OPERATOR } from './helpers';
+import { issueSession, type Role, signedInAt } from '../workers/auth/admin-session';
+import { findUserByEmail } from '../workers/db/admin.repo';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -160,6 +162,25 @@ describe('refreshing a session', () => {
     expect((await adminApi('GET', '/api/tenants', as(next.token))).status).toBe(200);
     expect((await adminApi('GET', '/api/tenants', as(first.token))).status).toBe(401);
     expect((await adminApi('POST', '/api/auth/refresh', as(first.token))).status).toBe(401);
+  });
+
+  it('keeps one sign-in alive for 12 hours at most: past that, the password is asked again', async () => {
+    const email = await newUser();
+    const user = (await findUserByEmail(env, email))!;
+    const claims = { sub: user.id, role: user.role as Role, tid: user.tenantId };
+    const elevenHoursAgo = Date.now() - 11 * 3600_000;
+    const recent = await issueSession(env, claims, Date.now(), elevenHoursAgo);
+    const res = await adminApi('POST', '/api/auth/refresh', as(recent.token));
+    expect(res.status).toBe(200);
+    // the new session still counts from the sign-in, not from this refresh
+    expect(signedInAt(res.json.token)).toBe(Math.floor(elevenHoursAgo / 1000) * 1000);
+
+    const old = await issueSession(env, claims, Date.now(), Date.now() - 13 * 3600_000);
+    const refused = await adminApi('POST', '/api/auth/refresh', as(old.token));
+    expect(refused.status).toBe(401);
+    expect(refused.json.error.message).toContain('sign in again');
+    // it stays usable until its own 15 minutes end; it just is not extended
+    expect((await adminApi('GET', '/api/tenants', as(old.token))).status).toBe(200);
   });
 
   it('refuses a signed-out session and is only for dashboard sessions', async () => {

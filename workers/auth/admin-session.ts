@@ -18,6 +18,11 @@ const AUDIENCE = 'bridge-admin';
 /** How sessions were keyed before keyrings (verify only). */
 const LEGACY_LABEL = 'admin-jwt:v1';
 export const SESSION_SECONDS = 15 * 60;
+/**
+ * How long refreshes may keep one sign-in alive: past this, the dashboard asks for the password
+ * again (a session left open or taken is not kept alive for ever by its refresh timer).
+ */
+export const SIGN_IN_MAX_SECONDS = 12 * 3600;
 
 export const Role = z.enum(['platform-admin', 'tenant-admin', 'viewer']);
 export type Role = z.infer<typeof Role>;
@@ -25,16 +30,21 @@ export type Role = z.infer<typeof Role>;
 const SessionClaims = z.object({ sub: z.string().min(1), role: Role, tid: z.string().min(1).nullable() });
 export type SessionClaims = z.infer<typeof SessionClaims>;
 
+/**
+ * A session for `claims`. `signedInAt` (epoch ms) is when the password was given: a refresh passes
+ * the original on, so SIGN_IN_MAX_SECONDS counts from the sign-in, not from the last refresh.
+ */
 export async function issueSession(
   keys: KeySource,
   claims: SessionClaims,
   now = Date.now(),
+  signedInAt = now,
 ): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(now / 1000);
   const token = await signJwt(
     keys,
     'admin-session',
-    new SignJWT({ role: claims.role, tid: claims.tid })
+    new SignJWT({ role: claims.role, tid: claims.tid, auth: Math.floor(signedInAt / 1000) })
       .setSubject(claims.sub)
       // Unique per sign-in: two sessions of the same second must not be one token (sign-out ends just one).
       .setJti(crypto.randomUUID())
@@ -44,6 +54,12 @@ export async function issueSession(
       .setExpirationTime(iat + SESSION_SECONDS),
   );
   return { token, expiresAt: (iat + SESSION_SECONDS) * 1000 };
+}
+
+/** When the session's sign-in happened (epoch ms); sessions from before the claim count from their issue. */
+export function signedInAt(token: string): number {
+  const { auth, iat } = decodeJwt(token);
+  return (typeof auth === 'number' ? auth : (iat ?? 0)) * 1000;
 }
 
 export async function verifySession(keys: KeySource, token: string): Promise<SessionClaims | null> {

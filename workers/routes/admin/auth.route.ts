@@ -9,7 +9,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../../domain/errors';
 import { DUMMY_HASH, verifyPassword } from '../../auth/password';
-import { issueSession, revokeSession } from '../../auth/admin-session';
+import { issueSession, revokeSession, SIGN_IN_MAX_SECONDS, signedInAt } from '../../auth/admin-session';
 import { admitSignIn } from '../../auth/sign-in-guard';
 import { findUserByEmail } from '../../db/admin.repo';
 import { ErrorBody, Login } from './admin.schema';
@@ -66,7 +66,8 @@ export function registerSignOutRoute(app: AdminApp): void {
       summary: 'Trade this dashboard session for a new 15-minute one; this one is refused from then on',
       description:
         'Only a session that is still valid (not expired, not signed out, its user not deleted or changed) is ' +
-        'refreshed; the new session carries the user’s current role and tenant.',
+        'refreshed; the new session carries the user’s current role and tenant. A sign-in is refreshed for 12 hours ' +
+        'at most; then `401` and the password is asked again.',
       responses: {
         200: json(Session, 'The new session'),
         401: errors[401],
@@ -78,8 +79,17 @@ export function registerSignOutRoute(app: AdminApp): void {
       if (principal.kind !== 'user') throw new AppError('forbidden', 403, 'only dashboard sessions are refreshed');
       // adminAuth accepted this bearer as the user's live session (signature, expiry, revocation, user).
       const token = c.req.header('authorization')!.slice('Bearer '.length).trim();
-      const session = await issueSession(c.env, { sub: principal.id, role: principal.role, tid: principal.tenantId });
+      const since = signedInAt(token);
+      if (Date.now() - since > SIGN_IN_MAX_SECONDS * 1000)
+        throw new AppError('unauthorized', 401, 'signed in too long ago: sign in again with your password');
+      // The old session ends before the new one exists, so a refresh never leaves two alive.
       await revokeSession(c.env, principal.id, token);
+      const session = await issueSession(
+        c.env,
+        { sub: principal.id, role: principal.role, tid: principal.tenantId },
+        Date.now(),
+        since,
+      );
       return c.json({ ...session, role: principal.role, tenantId: principal.tenantId }, 200);
     },
   );
