@@ -375,6 +375,23 @@ describe("the new routes, with tenant A's credentials on tenant B's objects", ()
 });
 
 describe('search and filters', () => {
+  it('tenants by part of the name or slug, case-insensitive, wildcards taken literally, within the caller’s scope', async () => {
+    const mark = crypto.randomUUID().slice(0, 8);
+    const a = await seedTenant(net, { name: `Harbour ${mark} Books` });
+    const b = await seedTenant(net, { name: `Quay ${mark} Shoes` });
+    const other = await seedTenant(net, { name: 'Elsewhere 100% Ltd' });
+    const names = async (q: string, headers = OPERATOR) =>
+      (await walk(`/api/tenants?q=${encodeURIComponent(q)}`, 1, headers)).items.map((t) => t.name);
+    expect(await names(mark)).toEqual([a.name, b.name]);
+    expect(await names(`${mark.toUpperCase()} books`)).toEqual([a.name]);
+    expect(await names(b.slug)).toEqual([b.name]);
+    expect(await names('%')).toEqual([other.name]);
+    // a tenant's own key finds only its own tenant, whatever it searches
+    const key = await keyFor(a.id, 'viewer');
+    expect(await names(mark, key)).toEqual([a.name]);
+    expect(await names('Elsewhere', key)).toEqual([]);
+  });
+
   it('conversations by number prefix or contact name, service window and backlog', async () => {
     const tenant = await seedTenant(net);
     const now = Date.now();

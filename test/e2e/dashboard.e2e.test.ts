@@ -399,6 +399,18 @@ describe('the admin dashboard: platform admin', () => {
     await p.getByTestId('platform-backlog').getByTestId('backlog-inbound').waitFor(T);
     expect(await p.getByTestId('platform-backlog').textContent()).toMatch(/Customer → agent waiting\s*\d+ message/);
 
+    // Searching tenants asks the API (q), so tenants beyond the first page are found too.
+    const searched = p.waitForRequest((r) => r.url().includes('/api/tenants?') && r.url().includes('q=shoes'));
+    await p.getByTestId('search').getByTestId('field-q').fill('shoes');
+    await p.getByTestId('search-submit').click();
+    await searched;
+    await expect
+      .poll(() => p.getByTestId('tenants').locator('tbody tr').allTextContents(), T)
+      .toEqual([expect.stringContaining('Acme Shoes')]);
+    await p.getByTestId('search').getByTestId('field-q').fill('no-such-tenant');
+    await p.getByTestId('search-submit').click();
+    await p.getByTestId('tenants-list').getByTestId('empty').waitFor(T);
+
     const acme = (await api('GET', '/tenants?limit=200')).json.items.find(
       (t: { slug: string }) => t.slug === 'acme-shoes',
     );

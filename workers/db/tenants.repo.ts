@@ -4,12 +4,12 @@
  * the decrypted {@link Tenant} never leaves the Worker (no API returns it). Every secret is bound to
  * its tenant id as AES-GCM associated data ({@link secretAad}).
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import { sha256Hex } from '../lib/crypto';
 import { seal, unseal } from '../lib/keyring';
 import { config, type Env } from '../env';
 import { getDb } from './client';
-import { after, type PageRequest, pageOrder, paged } from './paging';
+import { after, likeEscaped, type PageRequest, pageOrder, paged } from './paging';
 import { owedDeletionsOfTenant } from './custom-hostnames.repo';
 import { forgetTenant, tenantCache } from './tenant-cache';
 import { genesysConfigs, offboardingJobs, tenants, whatsappConfigs } from './schema';
@@ -191,7 +191,9 @@ export async function deleteTenant(
 }
 
 /** One page of the tenant ids visible to a scope, oldest tenant first. */
-export function pageTenantIds(env: Env, scope: string | null, request: PageRequest) {
+/** One page of the tenants in `scope` (all for the platform), oldest first; `q` matches part of the name or slug. */
+export function pageTenantIds(env: Env, scope: string | null, request: PageRequest, q?: string) {
+  const like = q ? `%${likeEscaped(q.toLowerCase())}%` : undefined;
   return paged(
     `tenants:${scope ?? 'platform'}`,
     request,
@@ -202,6 +204,9 @@ export function pageTenantIds(env: Env, scope: string | null, request: PageReque
         .where(
           and(
             scope === null ? undefined : eq(tenants.id, scope),
+            like
+              ? or(sql`lower(${tenants.name}) LIKE ${like} ESCAPE '\\'`, sql`${tenants.slug} LIKE ${like} ESCAPE '\\'`)
+              : undefined,
             after('oldest', tenants.createdAt, tenants.id, cursor),
           ),
         )

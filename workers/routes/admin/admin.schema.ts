@@ -377,6 +377,17 @@ const searchTerm = (description: string) =>
     .transform((v) => (v ? v : undefined))
     .openapi({ param: { name: 'q', in: 'query' }, description });
 
+/** GET /tenants: a page, narrowed by part of the name or slug. */
+export const TenantQuery = PageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ param: { name: 'q', in: 'query' }, description: 'Part of the name or slug (case-insensitive)' }),
+});
+
 export const ConversationQuery = PageQuery.extend({
   q: searchTerm(
     'Digits (a leading `+` is ignored): conversations whose customer number starts with them; anything else: contact names containing it (case-insensitive for ASCII)',

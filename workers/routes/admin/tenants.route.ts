@@ -14,7 +14,7 @@ import {
   ErrorBody,
   OffboardingView,
   Page,
-  PageQuery,
+  TenantQuery,
   TenantCreate,
   TenantPatch,
   TenantView,
@@ -43,11 +43,12 @@ export function registerTenantsRoutes(app: AdminApp): void {
       path: '/tenants',
       tags: ['tenants'],
       summary: 'Tenants visible to the caller, oldest first',
-      request: { query: PageQuery },
+      request: { query: TenantQuery },
       responses: { 200: json(Page(TenantView), 'Tenants'), 400: errors[400], 401: errors[401] },
     }),
     async (c) => {
-      const page = await pageTenantIds(c.env, c.get('scope'), c.req.valid('query'));
+      const { q, ...request } = c.req.valid('query');
+      const page = await pageTenantIds(c.env, c.get('scope'), request, q);
       const tenants = (await Promise.all(page.items.map((r) => loadTenant(c.env, r.id)))).filter(
         (t): t is Tenant => t !== null,
       );
