@@ -566,6 +566,51 @@ describe('the admin dashboard: tenant admin', () => {
     expect(await p.getByTestId('new-tenant').count()).toBe(0);
   });
 
+  it('does its tenant’s work: replays a dead letter, rotates the WhatsApp token, creates an API key', async () => {
+    // Another send during an outage, dead-lettered after its two attempts.
+    await sim('/sim/outage', { sends: 2 });
+    await sim('/sim/agent', { kind: 'text', text: 'A second try during an outage' });
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
+    await expect
+      .poll(
+        async () => {
+          await p.reload();
+          await p.getByTestId('dead-letters-list').waitFor(T);
+          await settled(p);
+          return p.getByTestId('replay').count();
+        },
+        { timeout: 60_000, interval: 1000 },
+      )
+      .toBe(1);
+    await p.getByTestId('replay').click();
+    await p.getByTestId('dead-letters').getByText('replayed').first().waitFor(T);
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${sandbox.urls.sim}/sim/state`)).json()).phone as Array<{ text?: string }>).some(
+            (m) => m.text === 'A second try during an outage',
+          ),
+        T,
+      )
+      .toBe(true);
+
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/settings`);
+    await p.getByTestId('whatsapp-form').getByTestId('field-accessToken').fill(demo.whatsapp.accessToken);
+    await p.getByTestId('whatsapp-form-submit').click();
+    await p.getByTestId('whatsapp-form-done').waitFor(T);
+
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/keys`);
+    await p.getByTestId('key-form').getByTestId('field-name').fill('tenant-admin-key');
+    await p.getByTestId('key-form-submit').click();
+    await p.getByTestId('keys').getByText('tenant-admin-key').waitFor(T);
+    const actors = (await api('GET', `/tenants/${sandbox.tenantId}/audit?limit=20`)).json.items
+      .filter((e: { action: string }) =>
+        ['deadletter.replay.bulk', 'credentials.whatsapp.set', 'apikey.create'].includes(e.action),
+      )
+      .map((e: { actor: string }) => e.actor);
+    expect(actors.filter((a: string) => a.startsWith('user:'))).toHaveLength(3);
+  });
+
   it('creates a viewer of its own tenant; platform-admin is not offered', async () => {
     await p.goto(`${sandbox.urls.dashboard}/#/users`);
     const form = p.getByTestId('user-form');
