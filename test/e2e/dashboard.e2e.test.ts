@@ -609,6 +609,23 @@ describe('the admin dashboard: tenant admin', () => {
       )
       .map((e: { actor: string }) => e.actor);
     expect(actors.filter((a: string) => a.startsWith('user:'))).toHaveLength(3);
+
+    // Narrowing the failures: both dead letters went agent → customer, with the same error code.
+    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
+    const deadRows = () => p.getByTestId('dead-letters').locator('tbody tr').count();
+    await expect.poll(deadRows, T).toBe(2);
+    const code = (await api('GET', `/tenants/${sandbox.tenantId}/dead-letters`)).json.items[0].errorCode as string;
+    const search = p.getByTestId('search');
+    await search.getByTestId('field-direction').selectOption('inbound');
+    await p.getByTestId('dead-letters-list').getByTestId('empty').waitFor(T);
+    await search.getByTestId('field-direction').selectOption('outbound');
+    await expect.poll(deadRows, T).toBe(2);
+    await search.getByTestId('field-code').fill('no_such_code');
+    await p.getByTestId('search-submit').click();
+    await p.getByTestId('dead-letters-list').getByTestId('empty').waitFor(T);
+    await search.getByTestId('field-code').fill(code);
+    await p.getByTestId('search-submit').click();
+    await expect.poll(deadRows, T).toBe(2);
   });
 
   it('creates a viewer of its own tenant; platform-admin is not offered', async () => {

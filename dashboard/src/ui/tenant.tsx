@@ -393,8 +393,11 @@ function ConversationLink({ t, waId }: { t: Tenant; waId: string | null }) {
 
 function Failures({ t }: { t: Tenant }) {
   const [q, setQ] = useState('');
-  const dead = usePaged<DeadLetterRow>(`/tenants/${t.id}/dead-letters`, { q });
-  const failures = usePaged<FailureRow>(`/tenants/${t.id}/failures`, { q });
+  const [direction, setDirection] = useState('');
+  const [code, setCode] = useState('');
+  const filters = { q, direction, code: code.trim() };
+  const dead = usePaged<DeadLetterRow>(`/tenants/${t.id}/dead-letters`, filters);
+  const failures = usePaged<FailureRow>(`/tenants/${t.id}/failures`, filters);
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [result, setResult] = useState<string | null>(null);
   const admin = can('tenant-admin');
@@ -408,7 +411,27 @@ function Failures({ t }: { t: Tenant }) {
   };
   return (
     <div>
-      <SearchBox label="Phone number or message id" value={q} onSearch={setQ} />
+      <SearchBox
+        label="Phone number or message id"
+        value={q}
+        onSearch={(text, fields) => {
+          setQ(text);
+          setCode(fields.code ?? '');
+        }}
+      >
+        <Select
+          label="Direction"
+          name="direction"
+          value={direction}
+          onChange={setDirection}
+          options={[
+            ['', 'Both directions'],
+            ['inbound', 'Customer → agent'],
+            ['outbound', 'Agent → customer'],
+          ]}
+        />
+        <Field label="Error code" name="code" defaultValue={code} placeholder="e.g. genesys_503" />
+      </SearchBox>
       <section aria-labelledby="h-dead">
         <div class="row">
           <h2 id="h-dead">Dead letters (retries exhausted)</h2>

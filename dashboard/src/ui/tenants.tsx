@@ -144,7 +144,8 @@ export function SearchBox({
 }: {
   label: string;
   value: string;
-  onSearch: (q: string) => void;
+  /** The search text, and every field of the form (filters placed in it as children). */
+  onSearch: (q: string, fields: Record<string, string>) => void;
   placeholder?: string;
   children?: preact.ComponentChildren;
 }) {
@@ -155,7 +156,8 @@ export function SearchBox({
       data-testid="search"
       onSubmit={(e) => {
         e.preventDefault();
-        onSearch(formValues(e.currentTarget as HTMLFormElement).q ?? '');
+        const fields = formValues(e.currentTarget as HTMLFormElement) as Record<string, string>;
+        onSearch(fields.q ?? '', fields);
       }}
     >
       {/* Uncontrolled (defaultValue): a re-render (the conversations list refreshes every 5 s) must
