@@ -142,6 +142,22 @@ async function signInWithToken(p: Page) {
   await p.getByTestId('tenants').getByText('Demo Company').waitFor(T);
 }
 
+/** Opens the Failures tab until `count` dead letters wait to be replayed (a send dead-letters after its retries). */
+async function untilReplayable(p: Page, count: number) {
+  await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
+  await expect
+    .poll(
+      async () => {
+        await p.reload();
+        await p.getByTestId('dead-letters-list').waitFor(T);
+        await settled(p);
+        return p.getByTestId('replay').count();
+      },
+      { timeout: 60_000, interval: 1000 },
+    )
+    .toBe(count);
+}
+
 /** Every tab of the demo tenant at both widths: loaded, accessible, no sideways scroll, a screenshot. */
 async function sweep(p: Page, who: string, check?: (tab: string) => Promise<void>) {
   for (const [width, viewport] of [
@@ -266,18 +282,7 @@ describe('the admin dashboard: platform admin', () => {
   });
 
   it('lists dead letters with their payload and conversation link, and replays the selected ones', async () => {
-    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
-    await expect
-      .poll(
-        async () => {
-          await p.reload();
-          await p.getByTestId('dead-letters-list').waitFor(T);
-          await settled(p);
-          return p.getByTestId('replay').count();
-        },
-        { timeout: 60_000, interval: 1000 },
-      )
-      .toBe(1);
+    await untilReplayable(p, 1);
     const row = p.getByTestId('dead-letters').locator('tbody tr').first();
     await row.getByTestId('payload').locator('summary').click();
     expect(await row.getByTestId('payload').locator('pre').textContent()).toContain('"queue": "outbound"');
@@ -570,18 +575,7 @@ describe('the admin dashboard: tenant admin', () => {
     // Another send during an outage, dead-lettered after its two attempts.
     await sim('/sim/outage', { sends: 2 });
     await sim('/sim/agent', { kind: 'text', text: 'A second try during an outage' });
-    await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/failures`);
-    await expect
-      .poll(
-        async () => {
-          await p.reload();
-          await p.getByTestId('dead-letters-list').waitFor(T);
-          await settled(p);
-          return p.getByTestId('replay').count();
-        },
-        { timeout: 60_000, interval: 1000 },
-      )
-      .toBe(1);
+    await untilReplayable(p, 1);
     await p.getByTestId('replay').click();
     await p.getByTestId('dead-letters').getByText('replayed').first().waitFor(T);
     await expect
