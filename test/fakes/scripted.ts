@@ -57,11 +57,20 @@ export class Script {
   }
 }
 
+/** The longest a `hang` answer holds a request whose client never gives up. */
+const HANG_CAP_MS = 15_000;
+
 export async function answer(a: ScriptedAnswer, signal?: AbortSignal | null): Promise<Response> {
   if (a.latch) await a.latch.pass(signal);
   if (a.hang) {
-    // Hold the request until the client gives up; what we answer then is never read.
-    await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+    // Hold the request until the client gives up; what we answer then is never read. A signal
+    // already aborted (the client gave up while the request was still being routed) or none at all
+    // must not hold it for ever: an unsettled promise in a Durable Object can stall the test run.
+    await new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+      setTimeout(resolve, HANG_CAP_MS);
+    });
     return new Response(null, { status: 499 });
   }
   if (a.delayMs) await new Promise((resolve) => setTimeout(resolve, a.delayMs));
