@@ -260,8 +260,20 @@ describe('the admin dashboard: platform admin', () => {
   });
 
   it('finds a conversation by phone number and shows its timeline beside the list, both at the top', async () => {
+    // The conversation index is written by the activity queue a little after the messages: on a
+    // loaded machine that can take longer than one look.
     await p.goto(`${sandbox.urls.dashboard}/#/tenants/${sandbox.tenantId}/conversations`);
-    await p.getByTestId('open-conversation').first().waitFor(T);
+    await expect
+      .poll(
+        async () => {
+          await p.reload();
+          await p.getByTestId('conversations-list').waitFor(T);
+          await settled(p);
+          return p.getByTestId('open-conversation').count();
+        },
+        { timeout: 90_000, interval: 2000 },
+      )
+      .toBeGreaterThan(0);
     const searched = p.waitForRequest((r) => r.url().includes('/conversations?') && r.url().includes('q=447700900123'));
     await p.getByTestId('search').getByTestId('field-q').fill('447700900123');
     await p.getByTestId('search-submit').click();
